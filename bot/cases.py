@@ -1,0 +1,311 @@
+"""Case lifecycle service: every change to a case goes through `_apply`, which checks the
+transition table, records the timeline row and queues the notifications the table implies."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.lifecycle import FINAL, Action, Role, Status, TransitionRefused, check
+from bot.people import StaffPost, staff_post
+from bot.ports import Audience, Notifier
+from bot.routing import Placement, place_in_grid, supervisors_of
+from storage.models import (
+    Attachment, Case, CaseEvent, Department, DepartmentStaff, Draft, Officer, Person, Rating,
+    RelayedMessage, TicketCounter,
+)
+
+# Who hears about each action. Data, so adding an action means adding a line.
+NOTIFY: dict[Action, tuple[Audience, ...]] = {
+    Action.ASSIGN: (Audience.ASSIGNEES,),  # the reporter hears it in the filing answer
+    Action.ACCEPT: (Audience.REPORTER,),
+    Action.TRANSFER: (Audience.PREVIOUS, Audience.REPORTER, Audience.ASSIGNEES),
+    Action.RETURN: (Audience.SUPERVISORS,),
+    Action.REJECT: (Audience.REPORTER, Audience.PREVIOUS),
+    Action.RESOLVE: (Audience.REPORTER,),
+    Action.RATE: (Audience.ASSIGNEES,),
+    Action.REOPEN: (Audience.REPORTER, Audience.ASSIGNEES),
+    Action.CLOSE: (Audience.REPORTER,),
+    Action.CANCEL: (Audience.ASSIGNEES,),
+    Action.URGE: (Audience.ASSIGNEES,),
+    Action.ADD_INFO: (Audience.ASSIGNEES,),
+}
+RATING_SCORES = ("satisfied", "basic", "unsatisfied")
+
+
+@dataclass
+class Actor:
+    person: Person | None  # None for the system
+    post: StaffPost = field(default_factory=lambda: StaffPost(None, None))
+
+
+SYSTEM = Actor(None)
+
+
+class CaseService:
+    def __init__(self, session: AsyncSession, clock: Clock, config: Config, notifier: Notifier) -> None:
+        self.session, self.clock, self.config, self.notifier = session, clock, config, notifier
+
+    # ------------------------------------------------------------ queries
+    async def by_ticket(self, ticket: str) -> Case | None:
+        return await self.session.scalar(select(Case).where(Case.ticket == ticket.upper()))
+
+    async def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        return await self.session.get(Case, case_id, with_for_update=for_update, populate_existing=for_update)
+
+    async def timeline(self, case: Case) -> list[CaseEvent]:
+        return list((await self.session.execute(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))).scalars())
+
+    async def attachments(self, case: Case, purpose: str | None = None) -> list[Attachment]:
+        query = select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+        if purpose:
+            query = query.where(Attachment.purpose == purpose)
+        return list((await self.session.execute(query)).scalars())
+
+    async def reported_by(self, person: Person, limit: int = 20) -> list[Case]:
+        return list((await self.session.execute(
+            select(Case).where(Case.reporter_id == person.id).order_by(Case.id.desc()).limit(limit))).scalars())
+
+    async def open_reported_by(self, person: Person) -> list[Case]:
+        return [c for c in await self.reported_by(person, 50) if c.status not in FINAL]
+
+    async def tasks_of(self, post: StaffPost) -> list[Case]:
+        """Open cases this staff member should act on: theirs, their department's, and returned ones in scope."""
+        clauses = []
+        if post.officer:
+            clauses.append(Case.assignee_officer_id == post.officer.id)
+        if post.department:
+            clauses.append(Case.assignee_department_id == post.department.id)
+        if not clauses:
+            return []
+        from sqlalchemy import or_
+        rows = (await self.session.execute(
+            select(Case).where(or_(*clauses), Case.status.in_(
+                [Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED, Status.RESOLVED]))
+            .order_by(Case.urgent.desc(), Case.id))).scalars()
+        return list(rows)
+
+    async def roles_of(self, case: Case, actor: Actor) -> set[Role]:
+        if actor.person is None:
+            return {Role.SYSTEM}
+        roles: set[Role] = set()
+        if case.reporter_id == actor.person.id:
+            roles.add(Role.REPORTER)
+        post = actor.post
+        if post.officer and case.assignee_officer_id == post.officer.id:
+            roles.add(Role.ASSIGNEE)
+        if post.department and case.assignee_department_id == post.department.id:
+            roles.add(Role.ASSIGNEE)
+        if post.is_supervisor and case.grid_id:
+            supervisors = await supervisors_of(self.session, case.grid)
+            if any(o.id == post.officer.id for o in supervisors):
+                roles.add(Role.SUPERVISOR)
+        return roles
+
+    async def can_view(self, case: Case, actor: Actor) -> bool:
+        if await self.roles_of(case, actor):
+            return True
+        # Staff who handled it before a transfer keep read access to its timeline.
+        if actor.person is None:
+            return False
+        return bool(await self.session.scalar(select(func.count()).select_from(CaseEvent).where(
+            CaseEvent.case_id == case.id, CaseEvent.actor_id == actor.person.id)))
+
+    async def assignee_people(self, case: Case) -> list[Person]:
+        if case.assignee_officer_id:
+            officer = await self.session.get(Officer, case.assignee_officer_id)
+            person = await self.session.get(Person, officer.person_id) if officer.person_id else None
+            return [person] if person else []
+        if case.assignee_department_id:
+            return list((await self.session.execute(
+                select(Person).join(DepartmentStaff, DepartmentStaff.person_id == Person.id)
+                .where(DepartmentStaff.department_id == case.assignee_department_id)
+                .order_by(Person.id))).scalars())
+        return []
+
+    async def assignee_label(self, case: Case) -> str:
+        """How the reporter is told who has the case: '仓边社区第7网格 网格员 张三' or the department."""
+        if case.assignee_department:
+            return case.assignee_department.name
+        if case.assignee_officer:
+            where = case.grid.name + " " if case.grid else ""
+            return f"{where}{case.assignee_officer.name}"
+        return ""
+
+    # ------------------------------------------------------------ filing
+    async def file(self, draft: Draft, reporter: Person, placement: Placement) -> Case:
+        """Turn a complete draft into a case with a ticket number, and give it to the handler."""
+        now = self.clock.now()
+        case = Case(ticket=await self._next_ticket(now), status=Status.SUBMITTED, source=draft.source,
+                    category=draft.category or "other", urgent=draft.urgent, description=draft.description,
+                    lat=draft.lat, lon=draft.lon, address_text=draft.address_text,
+                    grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
+                    created_at=now, updated_at=now)
+        self.session.add(case)
+        await self.session.flush()
+        for attachment in (await self.session.execute(
+                select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
+            attachment.case_id, attachment.draft_id = case.id, None
+        await self._record(case, SYSTEM if draft.source == "resident" else Actor(reporter), "file",
+                           None, Status.SUBMITTED, None, {"grid_id": case.grid_id})
+        handler = placement.handler
+        await self._apply(case, Action.ASSIGN, SYSTEM, assign_to=handler,
+                          data={"chain": [o.id for o in placement.chain[:3]]})
+        return case
+
+    async def _next_ticket(self, now: datetime) -> str:
+        day = now.astimezone(self.config.tz).strftime("%Y%m%d")
+        counter = await self.session.get(TicketCounter, day, with_for_update=True)
+        if counter is None:
+            counter = TicketCounter(day=day, last=0)
+            self.session.add(counter)
+        counter.last += 1
+        await self.session.flush()
+        return f"{self.config.ticket_prefix}-{day}-{counter.last:04d}"
+
+    # ------------------------------------------------------------ transitions
+    async def accept(self, case: Case, actor: Actor) -> None:
+        await self._apply(case, Action.ACCEPT, actor)
+
+    async def transfer(self, case: Case, actor: Actor, reason: str, *, department: Department | None = None,
+                       grid_id: str | None = None) -> None:
+        if department is not None:
+            await self._apply(case, Action.TRANSFER, actor, note=reason, assign_department=department,
+                              data={"to_department": department.id})
+            return
+        placement = await place_in_grid(self.session, grid_id or "")
+        if placement.grid is None:
+            raise TransitionRefused("unknown_grid", grid=grid_id)
+        if placement.grid.id == case.grid_id and case.assignee_officer_id == (
+                placement.handler.id if placement.handler else None):
+            raise TransitionRefused("same_grid")
+        case.grid_id = placement.grid.id
+        await self.session.flush()
+        await self.session.refresh(case, ["grid"])
+        await self._apply(case, Action.TRANSFER, actor, note=reason, assign_to=placement.handler,
+                          data={"to_grid": placement.grid.id})
+
+    async def return_case(self, case: Case, actor: Actor, reason: str) -> None:
+        await self._apply(case, Action.RETURN, actor, note=reason)
+
+    async def reject(self, case: Case, actor: Actor, reason: str) -> None:
+        await self._apply(case, Action.REJECT, actor, note=reason)
+
+    async def resolve(self, case: Case, actor: Actor, note: str, photo_ids: list[int] = ()) -> None:
+        await self._apply(case, Action.RESOLVE, actor, note=note, data={"photos": list(photo_ids)})
+
+    async def rate(self, case: Case, actor: Actor, score: str, comment: str | None = None) -> Action:
+        """Record the reporter's rating; an unsatisfied one reopens the case when so configured."""
+        if score not in RATING_SCORES:
+            raise ValueError(score)
+        reopen = score == "unsatisfied" and self.config.cases.on_unsatisfied == "reopen"
+        action = Action.REOPEN if reopen else Action.RATE
+        await self._apply(case, action, actor, note=comment, data={"score": score})
+        self.session.add(Rating(case_id=case.id, score=score, comment=comment, at=self.clock.now()))
+        return action
+
+    async def comment_rating(self, case: Case, actor: Actor, comment: str) -> None:
+        rating = await self.session.scalar(
+            select(Rating).where(Rating.case_id == case.id).order_by(Rating.id.desc()))
+        if rating is None or Role.REPORTER not in await self.roles_of(case, actor):
+            raise TransitionRefused("not_your_case")
+        rating.comment = comment
+        await self._record(case, actor, "rate_comment", case.status, case.status, comment, {})
+
+    async def cancel(self, case: Case, actor: Actor, reason: str | None = None) -> None:
+        await self._apply(case, Action.CANCEL, actor, note=reason)
+
+    async def urge(self, case: Case, actor: Actor) -> None:
+        await self._apply(case, Action.URGE, actor)
+
+    async def add_info(self, case: Case, actor: Actor, text: str, attachment_id: int | None = None) -> None:
+        await self._apply(case, Action.ADD_INFO, actor, note=text, data={"attachment": attachment_id})
+
+    async def relay(self, case: Case, actor: Actor, text: str, attachment_id: int | None = None) -> list[Person]:
+        """Pass a message between reporter and handler through the bot; stored on the case."""
+        roles = await self.roles_of(case, actor)
+        check(Action.RELAY, Status(case.status), roles)
+        recipients = await self.assignee_people(case) if Role.REPORTER in roles else [case.reporter]
+        recipients = [p for p in recipients if p.id != actor.person.id]
+        for person in recipients:
+            self.session.add(RelayedMessage(case_id=case.id, at=self.clock.now(), from_person_id=actor.person.id,
+                                            to_person_id=person.id, text=text, attachment_id=attachment_id))
+        event = await self._record(case, actor, Action.RELAY, case.status, case.status, text,
+                                   {"attachment": attachment_id, "from_reporter": Role.REPORTER in roles})
+        await self.notifier.case_event(case, event, Audience.REPORTER if Role.REPORTER not in roles
+                                       else Audience.ASSIGNEES, recipients)
+        return recipients
+
+    async def _apply(self, case: Case, action: Action, actor: Actor, *, note: str | None = None,
+                     assign_to: Officer | None = None, assign_department: Department | None = None,
+                     data: dict[str, Any] | None = None) -> CaseEvent:
+        roles = await self.roles_of(case, actor)
+        rule = check(action, Status(case.status), roles, note)
+        previous = await self.assignee_people(case)
+        if action is Action.ACCEPT and actor.post.department and not actor.post.officer:
+            data = {**(data or {}), "department": actor.post.department.id}
+        before = case.status
+        now = self.clock.now()
+        if assign_to is not None or assign_department is not None:
+            case.assignee_officer_id = assign_to.id if assign_to else None
+            case.assignee_department_id = assign_department.id if assign_department else None
+            await self.session.flush()
+            await self.session.refresh(case, ["assignee_officer", "assignee_department"])
+        if rule.target is not None:
+            case.status = rule.target
+        case.updated_at = now
+        if action is Action.ACCEPT:
+            case.accepted_at = now
+        elif action is Action.RESOLVE:
+            case.resolved_at, case.resolution_note = now, note
+        elif rule.target in FINAL:
+            case.closed_at = now
+        elif action is Action.REOPEN:
+            case.resolved_at = None
+        await self.session.flush()
+        event = await self._record(case, actor, action, before, case.status, note, data or {})
+        await self._notify(case, event, action, previous)
+        return event
+
+    async def _record(self, case: Case, actor: Actor, action: str, before: str | None, after: str,
+                      note: str | None, data: dict[str, Any]) -> CaseEvent:
+        roles = await self.roles_of(case, actor) if actor.person else {Role.SYSTEM}
+        role = next((r for r in (Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER, Role.SYSTEM) if r in roles),
+                    Role.SYSTEM)
+        event = CaseEvent(case_id=case.id, at=self.clock.now(), actor_id=actor.person.id if actor.person else None,
+                          actor_role=role, action=str(action), from_status=before, to_status=after,
+                          note=note, data=data)
+        self.session.add(event)
+        await self.session.flush()
+        return event
+
+    async def _notify(self, case: Case, event: CaseEvent, action: Action, previous: list[Person]) -> None:
+        actor_id = event.actor_id
+        for audience in NOTIFY.get(action, ()):
+            if audience is Audience.REPORTER:
+                people = [case.reporter]
+            elif audience is Audience.ASSIGNEES:
+                people = await self.assignee_people(case)
+            elif audience is Audience.PREVIOUS:
+                people = previous
+            else:
+                people = await self._nearest_supervisors(case)
+            people = [p for p in people if p is not None and p.id != actor_id]
+            if people:
+                await self.notifier.case_event(case, event, audience, people)
+
+    async def _nearest_supervisors(self, case: Case) -> list[Person]:
+        for officer in await supervisors_of(self.session, case.grid):
+            if officer.person_id:
+                return [await self.session.get(Person, officer.person_id)]
+        return []
+
+
+async def post_of(session: AsyncSession, person: Person) -> Actor:
+    return Actor(person, await staff_post(session, person))

@@ -1,0 +1,171 @@
+"""`gridsec` — the command line: run, demo, simulate, district import, invite, db upgrade, nlu …
+
+Every command takes --config FILE and --database URL (also GRIDSEC_DATABASE_URL).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from bot.config import REPO_ROOT, ConfigError, load_config
+
+DEMO_SCRIPT = REPO_ROOT / "bot" / "assets" / "demo.yaml"
+
+
+def _config(args):
+    return load_config(args.config).with_database(args.database)
+
+
+async def _run(args) -> int:
+    from bot.app import BotRuntime
+
+    config = _config(args)
+    if not config.telegram.token:
+        print("TELEGRAM_BOT_TOKEN is not set (or telegram.token in the config). "
+              "To try the bot without Telegram, run: gridsec demo", file=sys.stderr)
+        return 2
+    runtime = BotRuntime(config)
+    await runtime.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"Grid Secretary is running ({config.telegram.mode}). Ctrl+C stops it.", file=sys.stderr)
+    await stop.wait()
+    await runtime.stop()
+    return 0
+
+
+async def _simulate(args) -> int:
+    from bot.simulate import ScriptError, run_simulation
+
+    try:
+        await run_simulation(_config(args), Path(args.script), database=args.database, district=args.district,
+                             out=sys.stdout, pretty=args.pretty)
+    except ScriptError as exc:
+        print(f"script error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _demo(args) -> int:
+    from bot.simulate import run_simulation
+
+    print("网格秘书 demo: a resident reports, the grid officer handles it, the resident rates it.\n"
+          "Everything runs offline: SQLite, the local Telegram stand-in, the bundled sample district.\n",
+          file=sys.stderr)
+    await run_simulation(_config(args), DEMO_SCRIPT, database=args.database, out=sys.stdout, pretty=not args.json)
+    return 0
+
+
+async def _district_import(args) -> int:
+    from bot.district.files import DistrictError, load_district
+    from bot.district.importer import import_district
+    from storage.db import Database
+
+    try:
+        district = load_district(args.dir)
+    except DistrictError as exc:
+        print("the district files have problems:\n  " + "\n  ".join(exc.messages), file=sys.stderr)
+        return 2
+    for warning in district.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    db = Database(_config(args).database.url)
+    await db.upgrade()
+    async with db.session() as session:
+        report = await import_district(session, district)
+    await db.dispose()
+    print(f"imported {district.district_name} from {args.dir}: {len(district.grids)} grids, "
+          f"{len(district.officers)} officers, {len(district.departments)} departments")
+    print("\n".join(report.lines()))
+    return 0
+
+
+async def _invite(args) -> int:
+    from bot.clock import SystemClock
+    from bot.people import create_invite
+    from storage.db import Database
+
+    config = _config(args)
+    db = Database(config.database.url)
+    await db.upgrade()
+    now = SystemClock().now()
+    try:
+        async with db.session() as session:
+            invite = await create_invite(session, now, timedelta(hours=args.hours or config.invites.valid_hours),
+                                         officer_id=args.officer_id, department_id=args.department)
+    except (LookupError, ValueError) as exc:
+        print(f"cannot make an invite: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    who = args.officer_id or args.department
+    expires = invite.expires_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
+    print(json.dumps({"code": invite.code, "for": who, "expires": expires}, ensure_ascii=False) if args.json
+          else f"invite for {who}: /join {invite.code}   (one use, valid until {expires})")
+    return 0
+
+
+async def _db_upgrade(args) -> int:
+    from storage.db import Database
+
+    db = Database(_config(args).database.url)
+    await db.upgrade()
+    await db.dispose()
+    print("database is at the newest schema")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="config file (default: $GRIDSEC_CONFIG or ./config.yaml)")
+    common.add_argument("--database", help="database URL (default: $GRIDSEC_DATABASE_URL or the config)")
+    p = argparse.ArgumentParser(prog="gridsec", description="Grid Secretary (网格秘书)", parents=[common])
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", parents=[common], help="run the bot against Telegram (needs TELEGRAM_BOT_TOKEN)")
+    demo = sub.add_parser("demo", parents=[common], help="play the bundled demo offline")
+    demo.add_argument("--json", action="store_true", help="print JSON lines instead of readable text")
+    sim = sub.add_parser("simulate", parents=[common], help="run a scripted conversation, print JSON lines")
+    sim.add_argument("script")
+    sim.add_argument("--district", help="district directory to import first (default: the bundled sample)")
+    sim.add_argument("--pretty", action="store_true", help="readable output instead of JSON lines")
+    district = sub.add_parser("district", parents=[common], help="district data").add_subparsers(
+        dest="district_command", required=True)
+    imp = district.add_parser("import", parents=[common], help="import (or re-import) a district directory")
+    imp.add_argument("dir")
+    inv = sub.add_parser("invite", parents=[common], help="make a one-time /join code for an officer or department")
+    inv.add_argument("officer_id", nargs="?")
+    inv.add_argument("--department", help="a dept_id: the code makes its holder staff of that department")
+    inv.add_argument("--hours", type=float, help="validity (default: invites.valid_hours)")
+    inv.add_argument("--json", action="store_true")
+    db = sub.add_parser("db", parents=[common], help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", parents=[common], help="apply migrations")
+    return p
+
+
+COMMANDS = {"run": _run, "demo": _demo, "simulate": _simulate, "invite": _invite,
+            ("district", "import"): _district_import, ("db", "upgrade"): _db_upgrade}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    key = args.command if args.command in COMMANDS else (args.command, getattr(args, f"{args.command}_command"))
+    if args.command == "invite" and bool(args.officer_id) == bool(args.department):
+        print("give an OFFICER_ID or --department DEPT_ID (exactly one)", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(COMMANDS[key](args))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

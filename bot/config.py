@@ -1,0 +1,277 @@
+"""Configuration: config.yaml → frozen dataclasses, checked once at start.
+
+Every bad value is reported with its key, all at once, so an operator fixes the file in one pass.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from nlu.interface import CATEGORIES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
+ENV_OVERRIDES = {
+    "TELEGRAM_BOT_TOKEN": ("telegram", "token"),
+    "GRIDSEC_BOT_API_URL": ("telegram", "base_url"),
+    "GRIDSEC_DATABASE_URL": ("database", "url"),
+    "GRIDSEC_NLU_URL": ("nlu", "url"),
+}
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    url_path: str = "telegram"
+    url: str = ""
+    secret_token: str = ""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+    mode: str = "polling"
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite+aiosqlite:///var/gridsec.db"
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    photo_dir: str = "var/photos"
+
+
+@dataclass(frozen=True)
+class NluConfig:
+    backend: str = "keyword"
+    url: str = "http://127.0.0.1:5005"
+    timeout_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    draft_window_minutes: int = 30
+    max_photos: int = 10
+    max_text_chars: int = 2000
+    followup_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class CasesConfig:
+    on_unsatisfied: str = "reopen"
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    max_attempts: int = 8
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 300.0
+    global_per_second: float = 30.0
+    per_chat_per_second: float = 1.0
+    per_chat_burst: int = 3
+
+
+@dataclass(frozen=True)
+class InvitesConfig:
+    valid_hours: float = 72.0
+
+
+@dataclass(frozen=True)
+class DistrictConfig:
+    dir: str = ""
+
+
+@dataclass(frozen=True)
+class CategoryConfig:
+    name: str
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    timezone: str = "Asia/Shanghai"
+    ticket_prefix: str = "YX"
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    nlu: NluConfig = field(default_factory=NluConfig)
+    intake: IntakeConfig = field(default_factory=IntakeConfig)
+    cases: CasesConfig = field(default_factory=CasesConfig)
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    invites: InvitesConfig = field(default_factory=InvitesConfig)
+    district: DistrictConfig = field(default_factory=DistrictConfig)
+    categories: dict[str, CategoryConfig] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def category_name(self, category: str) -> str:
+        entry = self.categories.get(category)
+        return entry.name if entry else category
+
+    def resolve_path(self, value: str) -> Path:
+        """Relative paths in the config are relative to the project root, not the caller's cwd."""
+        path = Path(value)
+        return path if path.is_absolute() else REPO_ROOT / path
+
+    def with_database(self, url: str | None) -> "Config":
+        return self if not url else replace(self, database=DatabaseConfig(url=url))
+
+
+def _build(cls: type, data: Any, key: str, problems: list[str]) -> Any:
+    """Turn a YAML mapping into dataclass `cls`, collecting type problems under dotted `key`."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(f"{key or 'top level'}: expected a mapping, got {type(data).__name__}")
+        return cls()
+    known = {f.name: f for f in fields(cls)}
+    for unknown in sorted(set(data) - set(known)):
+        problems.append(f"{key + '.' if key else ''}{unknown}: unknown key")
+    values = {}
+    for name, f in known.items():
+        if name not in data:
+            continue
+        sub = f"{key}.{name}" if key else name
+        default = getattr(cls(), name) if name != "categories" else None
+        value = data[name]
+        if is_dataclass(default):
+            values[name] = _build(type(default), value, sub, problems)
+        elif name == "categories":
+            values[name] = _categories(value, problems)
+        elif isinstance(default, bool) or default is None:
+            values[name] = value
+        elif isinstance(default, (int, float)) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(f"{sub}: expected a number, got {value!r}")
+                continue
+            if isinstance(default, int) and not isinstance(value, int):
+                problems.append(f"{sub}: expected a whole number, got {value!r}")
+                continue
+            values[name] = value
+        elif isinstance(default, str):
+            if not isinstance(value, str):
+                problems.append(f"{sub}: expected text, got {value!r}")
+                continue
+            values[name] = value
+        else:
+            values[name] = value
+    return cls(**values)
+
+
+def _categories(data: Any, problems: list[str]) -> dict[str, CategoryConfig]:
+    if not isinstance(data, dict):
+        problems.append("categories: expected a mapping of category id → {name, department}")
+        return {}
+    result = {}
+    for cat, entry in data.items():
+        if cat not in CATEGORIES:
+            problems.append(f"categories.{cat}: unknown category (known: {', '.join(CATEGORIES)})")
+            continue
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+            problems.append(f"categories.{cat}: needs a non-empty `name`")
+            continue
+        extra = set(entry) - {"name", "department"}
+        if extra:
+            problems.append(f"categories.{cat}: unknown keys {sorted(extra)}")
+        result[cat] = CategoryConfig(name=entry["name"], department=entry.get("department"))
+    missing = [c for c in CATEGORIES if c not in result]
+    if missing and result:
+        problems.append(f"categories: missing {', '.join(missing)}")
+    return result
+
+
+def _check(cfg: Config, problems: list[str]) -> None:
+    try:
+        ZoneInfo(cfg.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"timezone: unknown time zone {cfg.timezone!r} (e.g. Asia/Shanghai)")
+    if not re.fullmatch(r"[A-Z]{1,6}", cfg.ticket_prefix):
+        problems.append(f"ticket_prefix: 1-6 capital letters, got {cfg.ticket_prefix!r}")
+    tg = cfg.telegram
+    if tg.mode not in ("polling", "webhook"):
+        problems.append(f"telegram.mode: polling or webhook, got {tg.mode!r}")
+    if tg.mode == "webhook" and not tg.webhook.url.startswith("https://"):
+        problems.append("telegram.webhook.url: webhook mode needs a public https:// URL")
+    if tg.webhook.secret_token and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", tg.webhook.secret_token):
+        problems.append("telegram.webhook.secret_token: 1-256 characters of A-Z a-z 0-9 _ -")
+    if not 1 <= tg.webhook.port <= 65535:
+        problems.append(f"telegram.webhook.port: 1-65535, got {tg.webhook.port}")
+    for key, url in (("telegram.base_url", tg.base_url), ("telegram.file_base_url", tg.file_base_url),
+                     ("nlu.url", cfg.nlu.url)):
+        if not re.match(r"https?://", url):
+            problems.append(f"{key}: expected an http(s) URL, got {url!r}")
+    if not re.match(r"(sqlite\+aiosqlite|postgresql\+asyncpg)://", cfg.database.url):
+        problems.append("database.url: use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB, "
+                        f"got {cfg.database.url!r}")
+    if cfg.nlu.backend not in ("keyword", "rasa"):
+        problems.append(f"nlu.backend: keyword or rasa, got {cfg.nlu.backend!r}")
+    if cfg.cases.on_unsatisfied not in ("reopen", "close"):
+        problems.append(f"cases.on_unsatisfied: reopen or close, got {cfg.cases.on_unsatisfied!r}")
+    positives = {
+        "nlu.timeout_seconds": cfg.nlu.timeout_seconds,
+        "intake.draft_window_minutes": cfg.intake.draft_window_minutes,
+        "intake.max_photos": cfg.intake.max_photos,
+        "intake.max_text_chars": cfg.intake.max_text_chars,
+        "intake.followup_minutes": cfg.intake.followup_minutes,
+        "outbox.max_attempts": cfg.outbox.max_attempts,
+        "outbox.backoff_base_seconds": cfg.outbox.backoff_base_seconds,
+        "outbox.backoff_max_seconds": cfg.outbox.backoff_max_seconds,
+        "outbox.global_per_second": cfg.outbox.global_per_second,
+        "outbox.per_chat_per_second": cfg.outbox.per_chat_per_second,
+        "outbox.per_chat_burst": cfg.outbox.per_chat_burst,
+        "invites.valid_hours": cfg.invites.valid_hours,
+    }
+    for key, value in positives.items():
+        if value <= 0:
+            problems.append(f"{key}: must be greater than 0, got {value}")
+    if cfg.intake.max_photos > 10:
+        problems.append("intake.max_photos: Telegram albums hold at most 10 photos")
+    if cfg.intake.max_text_chars > 4000:
+        problems.append("intake.max_text_chars: at most 4000 (a case card must fit in one message)")
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read `path` (or $GRIDSEC_CONFIG, or ./config.yaml), apply environment overrides, validate."""
+    env = dict(os.environ) if env is None else env
+    path = Path(path or env.get("GRIDSEC_CONFIG") or DEFAULT_CONFIG)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{path}: expected a mapping at the top level"])
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if env.get(var):
+            raw.setdefault(section, {})
+            if isinstance(raw[section], dict):
+                raw[section][key] = env[var]
+    problems: list[str] = []
+    cfg = _build(Config, raw, "", problems)
+    if not cfg.categories:
+        cfg = replace(cfg, categories={c: CategoryConfig(name=c) for c in CATEGORIES})
+    _check(cfg, problems)
+    if problems:
+        raise ConfigError([f"{path}: {p}" for p in problems])
+    return cfg

@@ -1,0 +1,97 @@
+"""Loading a checked district into the database, and the grid index the bot routes with.
+
+Import is an upsert keyed by the file's ids, so importing a changed district again updates
+names, boundaries and posts in place; officers and departments that disappeared are kept
+(cases point at them) but marked inactive.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.district.files import DistrictFiles, GridRecord
+from bot.district.geo import GridIndex
+from storage.models import Community, Department, Grid, Officer, OfficerScope, Street
+
+
+@dataclass
+class ImportReport:
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deactivated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: str, kind: str) -> None:
+        target = getattr(self, bucket)
+        target[kind] = target.get(kind, 0) + 1
+
+    def lines(self) -> list[str]:
+        out = []
+        for bucket in ("added", "updated", "deactivated"):
+            counts = getattr(self, bucket)
+            if counts:
+                out.append(f"{bucket}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        return out or ["no changes"]
+
+
+async def _upsert(session: AsyncSession, report: ImportReport, kind: str, model, key: str, values: dict) -> object:
+    row = await session.get(model, key)
+    if row is None:
+        row = model(id=key, **values)
+        session.add(row)
+        report.count("added", kind)
+        return row
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if changed:
+        report.count("updated", kind)
+    return row
+
+
+async def import_district(session: AsyncSession, district: DistrictFiles) -> ImportReport:
+    report = ImportReport()
+    for g in district.grids:
+        await _upsert(session, report, "streets", Street, g.street_id,
+                      {"name": g.street_name, "district_name": g.district_name})
+    await session.flush()
+    for g in district.grids:
+        await _upsert(session, report, "communities", Community, g.community_id,
+                      {"name": g.community_name, "street_id": g.street_id})
+    await session.flush()
+    for g in district.grids:
+        await _upsert(session, report, "grids", Grid, g.grid_id,
+                      {"name": g.grid_name, "community_id": g.community_id, "geometry": g.geometry()})
+    for d in district.departments:
+        await _upsert(session, report, "departments", Department, d.dept_id,
+                      {"name": d.name, "categories": list(d.categories), "lead_categories": list(d.lead_categories)})
+    await session.flush()
+    seen = set()
+    for o in district.officers:
+        seen.add(o.officer_id)
+        officer = await _upsert(session, report, "officers", Officer, o.officer_id,
+                                {"name": o.name, "phone": o.phone, "role": o.role, "on_duty": o.on_duty,
+                                 "active": True})
+        await session.flush()
+        await session.refresh(officer, ["scopes"])
+        if sorted(s.scope_id for s in officer.scopes) != sorted(o.scope_ids):
+            officer.scopes = [OfficerScope(officer_id=o.officer_id, scope_id=s) for s in o.scope_ids]
+    for officer in (await session.execute(select(Officer).where(Officer.active))).scalars():
+        if officer.id not in seen:
+            officer.active = False
+            report.count("deactivated", "officers")
+    await session.flush()
+    return report
+
+
+async def load_grid_index(session: AsyncSession) -> GridIndex:
+    grids = (await session.execute(select(Grid).order_by(Grid.id))).scalars().all()
+    return GridIndex(
+        GridRecord(grid_id=g.id, grid_name=g.name, community_id=g.community_id,
+                   community_name=g.community.name, street_id=g.community.street_id,
+                   street_name=g.community.street.name, district_name=g.community.street.district_name,
+                   rings=tuple(tuple(tuple(p) for p in ring) for ring in g.geometry["coordinates"]))
+        for g in grids)

@@ -1,0 +1,115 @@
+"""The case lifecycle as data: statuses, the table of allowed transitions, and who may make them.
+
+Statuses say what a case is waiting for. Transfers and reopenings are not statuses of their own:
+after either, the case again waits for someone to accept it, so both are actions that land in
+ASSIGNED, and the timeline keeps which action it was.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"   # filed, not yet given to anyone
+    ASSIGNED = "assigned"     # given to an officer or department, waiting to be accepted
+    ACCEPTED = "accepted"     # someone is working on it
+    RETURNED = "returned"     # handed back by its assignee, waiting for a supervisor to re-dispatch or reject
+    RESOLVED = "resolved"     # handled, waiting for the reporter's rating
+    CLOSED = "closed"         # rated or closed after silence
+    REJECTED = "rejected"     # not a case for the grid office (with a reason to the reporter)
+    CANCELLED = "cancelled"   # withdrawn by the reporter
+
+
+OPEN = frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED})
+FINAL = frozenset({Status.CLOSED, Status.REJECTED, Status.CANCELLED})
+
+
+class Role(StrEnum):
+    """How an actor stands to a particular case (one person may stand in several ways)."""
+
+    REPORTER = "reporter"
+    ASSIGNEE = "assignee"
+    SUPERVISOR = "supervisor"
+    SYSTEM = "system"
+
+
+class Action(StrEnum):
+    ASSIGN = "assign"
+    ACCEPT = "accept"
+    TRANSFER = "transfer"
+    RETURN = "return"
+    REJECT = "reject"
+    RESOLVE = "resolve"
+    RATE = "rate"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    CANCEL = "cancel"
+    # Events that leave the status as it is but belong on the timeline.
+    URGE = "urge"
+    ADD_INFO = "add_info"
+    RELAY = "relay"
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: Action
+    sources: frozenset[Status]
+    target: Status | None  # None: the status stays as it is
+    roles: frozenset[Role]
+    needs_note: bool = False
+
+
+def _rule(action, sources, target, roles, needs_note=False) -> Rule:
+    return Rule(action, frozenset(sources), target, frozenset(roles), needs_note)
+
+
+R, A, S, SYS = Role.REPORTER, Role.ASSIGNEE, Role.SUPERVISOR, Role.SYSTEM
+RULES: dict[Action, Rule] = {r.action: r for r in (
+    _rule(Action.ASSIGN, {Status.SUBMITTED}, Status.ASSIGNED, {SYS, S}),
+    _rule(Action.ACCEPT, {Status.ASSIGNED}, Status.ACCEPTED, {A}),
+    _rule(Action.TRANSFER, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, Status.ASSIGNED, {A, S}, True),
+    _rule(Action.RETURN, {Status.ASSIGNED, Status.ACCEPTED}, Status.RETURNED, {A}, True),
+    _rule(Action.REJECT, {Status.RETURNED}, Status.REJECTED, {S}, True),
+    _rule(Action.RESOLVE, {Status.ACCEPTED}, Status.RESOLVED, {A}, True),
+    _rule(Action.RATE, {Status.RESOLVED}, Status.CLOSED, {R}),
+    _rule(Action.REOPEN, {Status.RESOLVED}, Status.ASSIGNED, {R, S}),
+    _rule(Action.CLOSE, {Status.RESOLVED}, Status.CLOSED, {SYS, S}),
+    _rule(Action.CANCEL, OPEN, Status.CANCELLED, {R}),
+    _rule(Action.URGE, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {R, S}),
+    _rule(Action.ADD_INFO, OPEN, None, {R}),
+    _rule(Action.RELAY, OPEN | {Status.RESOLVED}, None, {R, A, S}),
+)}
+
+# Why a transition is refused, keyed by the status the case is in; shown to the person who tried.
+STATUS_REASONS: dict[Status, str] = {
+    Status.SUBMITTED: "not_dispatched",
+    Status.ASSIGNED: "not_accepted",
+    Status.ACCEPTED: "already_accepted",
+    Status.RETURNED: "returned",
+    Status.RESOLVED: "already_resolved",
+    Status.CLOSED: "already_closed",
+    Status.REJECTED: "already_rejected",
+    Status.CANCELLED: "already_cancelled",
+}
+
+
+class TransitionRefused(Exception):
+    """A transition that the table does not allow; `reason` is a key of the user-facing texts."""
+
+    def __init__(self, reason: str, **params: object) -> None:
+        self.reason = reason
+        self.params = params
+        super().__init__(reason)
+
+
+def check(action: Action, status: Status, roles: set[Role], note: str | None = None) -> Rule:
+    """Return the rule that allows `action`, or raise TransitionRefused saying why not."""
+    rule = RULES[action]
+    if not roles & rule.roles:
+        raise TransitionRefused("not_your_case")
+    if status not in rule.sources:
+        raise TransitionRefused(STATUS_REASONS[status])
+    if rule.needs_note and not (note and note.strip()):
+        raise TransitionRefused("note_required")
+    return rule

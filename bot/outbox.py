@@ -1,0 +1,235 @@
+"""The persisted outbox: every message the bot owes is a row first and a Telegram call second.
+
+A row is written in the same transaction as the change that implies it, so a crash either loses
+both or neither. The worker sends rows in order per chat, paces itself to Telegram's limits,
+honours retry_after, and backs off on other errors; a row is marked sent right after Telegram
+accepts it, so a restart does not send it again (the only window left is a crash between
+Telegram's answer and that commit).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import OutboxConfig
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass
+class Outgoing:
+    """A message in transport-neutral form; handlers/sender.py turns it into a Bot API call."""
+
+    chat_id: int
+    kind: str = "text"  # text | photo | album | location | edit
+    text: str = ""
+    buttons: list[list[Button]] = field(default_factory=list)
+    photos: list[str] = field(default_factory=list)  # Telegram file ids
+    location: tuple[float, float] | None = None
+    reply_to_message_id: int | None = None
+    ask_location: bool = False  # offer the "send my location" keyboard button
+    edit_of: int | None = None  # outbox id of the message to edit (kind == "edit")
+    edit_message_id: int | None = None  # or a Telegram message id to edit
+    case_id: int | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("chat_id"), data.pop("kind"), data.pop("case_id")
+        return data
+
+    @classmethod
+    def from_row(cls, row: OutboxMessage) -> "Outgoing":
+        data = dict(row.payload)
+        data["buttons"] = [[Button(**b) for b in line] for line in data.get("buttons", [])]
+        if data.get("location") is not None:
+            data["location"] = tuple(data["location"])
+        return cls(chat_id=row.chat_id, kind=row.kind, case_id=row.case_id, **data)
+
+
+def enqueue(session: AsyncSession, message: Outgoing, now: datetime) -> OutboxMessage:
+    row = OutboxMessage(chat_id=message.chat_id, kind=message.kind, payload=message.payload(),
+                        case_id=message.case_id, status="pending", attempts=0,
+                        next_attempt_at=now, created_at=now)
+    session.add(row)
+    return row
+
+
+class RetryLater(Exception):
+    """Telegram asked us to wait (429) or the network failed; `seconds` is Telegram's retry_after if given."""
+
+    def __init__(self, reason: str, seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class PermanentFailure(Exception):
+    """Telegram refused for good (chat not found, bot blocked, bad request): retrying won't help."""
+
+
+class Sender(Protocol):
+    async def send(self, message: Outgoing, edit_target: int | None) -> int | None:
+        """Deliver one message; return the Telegram message id it created or changed."""
+
+
+class _Bucket:
+    """Token bucket: `rate` tokens a second, at most `burst` saved up."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate, self.burst, self.tokens, self.stamp = rate, burst, burst, now
+
+    def wait_time(self, now: float) -> float:
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+class OutboxWorker:
+    def __init__(self, db: Database, sender: Sender, config: OutboxConfig,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.db, self.sender, self.config, self.now = db, sender, config, now
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._global = _Bucket(config.global_per_second, config.global_per_second, time.monotonic())
+        self._chats: dict[int, _Bucket] = {}
+        self.sent_count = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                delay = await self.drain_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the worker must survive a database hiccup
+                log.exception("outbox pass failed")
+                delay = 1.0
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            except asyncio.TimeoutError:
+                pass
+
+    async def pending_count(self) -> int:
+        async with self.db.session() as s:
+            rows = await s.execute(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))
+            return len(rows.all())
+
+    async def drain_once(self) -> float:
+        """Send what is due now, one head-of-line message per chat at a time; return seconds until more is due."""
+        async with self.db.session() as s:
+            rows = (await s.execute(
+                select(OutboxMessage).where(OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.id).limit(500))).scalars().all()
+        if not rows:
+            return 30.0
+        heads: dict[int, OutboxMessage] = {}
+        for row in rows:
+            heads.setdefault(row.chat_id, row)
+        now = self.now()
+        due = [r for r in heads.values() if r.next_attempt_at <= now]
+        later = [(r.next_attempt_at - now).total_seconds() for r in heads.values() if r.next_attempt_at > now]
+        if due:
+            await asyncio.gather(*(self._send_chat_head(r) for r in due))
+            return 0.0
+        return max(0.01, min(later))
+
+    async def _pace(self, chat_id: int) -> None:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            bucket = self._chats[chat_id] = _Bucket(
+                self.config.per_chat_per_second, self.config.per_chat_burst, time.monotonic())
+        while True:
+            now = time.monotonic()
+            wait = max(self._global.wait_time(now), bucket.wait_time(now))
+            if wait <= 0:
+                self._global.take()
+                bucket.take()
+                return
+            await asyncio.sleep(wait)
+
+    async def _send_chat_head(self, row: OutboxMessage) -> None:
+        message = Outgoing.from_row(row)
+        edit_target = None
+        if message.kind == "edit":
+            edit_target = message.edit_message_id or await self._sent_message_id(message.edit_of)
+            if edit_target is None:  # the message to edit was never delivered: nothing to edit
+                await self._finish(row.id, "failed", error="edit target was never sent")
+                return
+        await self._pace(row.chat_id)
+        try:
+            message_id = await self.sender.send(message, edit_target)
+        except RetryLater as exc:
+            await self._retry(row, str(exc), exc.seconds)
+        except PermanentFailure as exc:
+            log.warning("outbox %s to %s failed for good: %s", row.id, row.chat_id, exc)
+            await self._finish(row.id, "failed", error=str(exc))
+        except Exception as exc:  # unknown errors are retried with backoff, never dropped silently
+            log.exception("outbox %s: unexpected send error", row.id)
+            await self._retry(row, repr(exc), None)
+        else:
+            self.sent_count += 1
+            await self._finish(row.id, "sent", message_id=message_id or edit_target)
+
+    async def _sent_message_id(self, outbox_id: int | None) -> int | None:
+        if outbox_id is None:
+            return None
+        async with self.db.session() as s:
+            return await s.scalar(select(OutboxMessage.tg_message_id).where(OutboxMessage.id == outbox_id))
+
+    async def _retry(self, row: OutboxMessage, error: str, retry_after: float | None) -> None:
+        async with self.db.session() as s:
+            fresh = await s.get(OutboxMessage, row.id)
+            fresh.last_error = error
+            if retry_after is not None:  # Telegram's own pacing: wait exactly that, it is not a failure
+                fresh.next_attempt_at = self.now() + timedelta(seconds=retry_after)
+                return
+            fresh.attempts += 1
+            if fresh.attempts >= self.config.max_attempts:
+                fresh.status = "failed"
+                log.error("outbox %s to %s given up after %s attempts: %s",
+                          row.id, row.chat_id, fresh.attempts, error)
+                return
+            backoff = min(self.config.backoff_max_seconds,
+                          self.config.backoff_base_seconds * 2 ** (fresh.attempts - 1))
+            fresh.next_attempt_at = self.now() + timedelta(seconds=backoff)
+
+    async def _finish(self, outbox_id: int, status: str, *, message_id: int | None = None,
+                      error: str | None = None) -> None:
+        async with self.db.session() as s:
+            fresh = await s.get(OutboxMessage, outbox_id)
+            fresh.status = status
+            fresh.sent_at = self.now() if status == "sent" else None
+            fresh.tg_message_id = message_id
+            fresh.last_error = error or fresh.last_error

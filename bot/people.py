@@ -1,0 +1,111 @@
+"""Who is who: people by Telegram id, their staff posts, and the invite codes that grant those posts."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Department, DepartmentStaff, Invite, Officer, Person
+
+SUPERVISOR_ROLES = ("grid_leader", "community_secretary", "street_supervisor", "district_supervisor")
+OFFICER_ROLES = ("grid_officer",) + SUPERVISOR_ROLES
+# Letters that can't be misread for one another when typed from a printed code.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class StaffPost:
+    """What a person may do besides reporting: an officer post, a department, or neither."""
+
+    officer: Officer | None
+    department: Department | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.officer is not None or self.department is not None
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.officer is not None and self.officer.role in SUPERVISOR_ROLES
+
+
+class InviteRefused(Exception):
+    def __init__(self, reason: str) -> None:  # reason: a key of the user-facing texts
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def ensure_person(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,
+                        username: str | None, now: datetime) -> Person:
+    person = await session.scalar(select(Person).where(Person.tg_user_id == tg_user_id))
+    if person is None:
+        person = Person(tg_user_id=tg_user_id, chat_id=chat_id, display_name=display_name[:128],
+                        username=username, created_at=now)
+        session.add(person)
+        await session.flush()
+    else:
+        person.chat_id, person.display_name, person.username = chat_id, display_name[:128], username
+    return person
+
+
+async def staff_post(session: AsyncSession, person: Person) -> StaffPost:
+    officer = await session.scalar(select(Officer).where(Officer.person_id == person.id, Officer.active))
+    department = await session.scalar(
+        select(Department).join(DepartmentStaff, DepartmentStaff.department_id == Department.id)
+        .where(DepartmentStaff.person_id == person.id))
+    return StaffPost(officer, department)
+
+
+async def create_invite(session: AsyncSession, now: datetime, valid_for: timedelta, *,
+                        officer_id: str | None = None, department_id: str | None = None) -> Invite:
+    """A one-time code binding whoever redeems it to an officer post or a department."""
+    if (officer_id is None) == (department_id is None):
+        raise ValueError("an invite is for exactly one officer or one department")
+    if officer_id and await session.get(Officer, officer_id) is None:
+        raise LookupError(f"no officer {officer_id}")
+    if department_id and await session.get(Department, department_id) is None:
+        raise LookupError(f"no department {department_id}")
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    invite = Invite(code=code, officer_id=officer_id, department_id=department_id,
+                    created_at=now, expires_at=now + valid_for)
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def redeem_invite(session: AsyncSession, person: Person, code: str, now: datetime) -> StaffPost:
+    invite = await session.get(Invite, code.strip().upper(), with_for_update=True)
+    if invite is None:
+        raise InviteRefused("invite_unknown")
+    if invite.used_at is not None:
+        raise InviteRefused("invite_used")
+    if invite.expires_at <= now:
+        raise InviteRefused("invite_expired")
+    current = await staff_post(session, person)
+    if current.is_staff:
+        raise InviteRefused("invite_already_staff")
+    if invite.officer_id:
+        officer = await session.get(Officer, invite.officer_id)
+        if officer.person_id is not None:
+            raise InviteRefused("invite_post_taken")
+        officer.person_id = person.id
+    else:
+        session.add(DepartmentStaff(person_id=person.id, department_id=invite.department_id, joined_at=now))
+    invite.used_at, invite.used_by = now, person.id
+    await session.flush()
+    return await staff_post(session, person)
+
+
+def masked_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"
+
+
+def masked_name(name: str) -> str:
+    name = name.strip()
+    return (name[0] + "**") if name else "匿名"

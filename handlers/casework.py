@@ -1,0 +1,373 @@
+"""Acting on filed cases: the buttons on cards and case views, and the texts the bot asked for."""
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+
+from bot.lifecycle import FINAL, Action, Role, Status, TransitionRefused, check
+from bot.outbox import Button, Outgoing
+from bot.routing import departments_for
+from handlers.common import Turn
+from handlers.intake import report_text, store_photo
+from handlers.render import (
+    REPORTER_BUTTONS, STAFF_BUTTONS, assignee_text, card_text, case_buttons, local, timeline_text,
+    transfer_buttons, urgent_mark,
+)
+from handlers.texts import BUTTONS, STATUS, t
+from storage.models import Case, Department, Grid
+
+TICKET = re.compile(r"[A-Za-z]{1,6}-?\d{8}-?\d{4}")
+
+
+def normalise_ticket(raw: str) -> str:
+    m = re.fullmatch(r"([A-Za-z]{1,6})-?(\d{8})-?(\d{4})", raw)
+    return f"{m[1].upper()}-{m[2]}-{m[3]}"
+
+
+async def load_case(turn: Turn, case_id: int, *, lock: bool = False) -> Case:
+    case = await turn.cases.get(case_id, for_update=lock)
+    if case is None:
+        raise TransitionRefused("expired_button")
+    return case
+
+
+# ---------------------------------------------------------------- views
+async def show_case(turn: Turn, case: Case) -> None:
+    """A case as the viewer should see it: staff get the card with their buttons, reporters the timeline."""
+    roles = await turn.cases.roles_of(case, turn.actor)
+    if not roles and not await turn.cases.can_view(case, turn.actor):
+        turn.say("ticket_not_yours", ticket=case.ticket)
+        return
+    if roles & {Role.ASSIGNEE, Role.SUPERVISOR}:
+        names = STAFF_BUTTONS.get(case.status, ()) if Role.ASSIGNEE in roles or case.status == Status.RETURNED else ()
+        turn.say("case_view", case_buttons(case, names), case_id=case.id, **await _view_params(turn, case))
+        return
+    names = REPORTER_BUTTONS.get(case.status, ()) if Role.REPORTER in roles else ()
+    turn.say("case_view", case_buttons(case, names), case_id=case.id, **await _view_params(turn, case))
+
+
+async def _view_params(turn: Turn, case: Case) -> dict:
+    return dict(ticket=case.ticket, status=STATUS[case.status], category=turn.config.category_name(case.category),
+                urgent=urgent_mark(case.urgent), description=case.description[:500],
+                assignee=assignee_text(case), timeline=timeline_text(turn.config, await turn.cases.timeline(case)))
+
+
+async def show_ticket(turn: Turn, raw: str) -> None:
+    ticket = normalise_ticket(raw)
+    case = await turn.cases.by_ticket(ticket)
+    if case is None:
+        turn.say("ticket_not_found", ticket=ticket)
+        return
+    await show_case(turn, case)
+
+
+async def my_cases(turn: Turn) -> None:
+    cases = await turn.cases.reported_by(turn.person, 10)
+    if not cases:
+        turn.say("my_none")
+        return
+    lines = [t("my_header", n=len(cases))] + [
+        t("my_line", ticket=c.ticket, status=STATUS[c.status], category=turn.config.category_name(c.category),
+          date=local(turn.config, c.created_at)) for c in cases]
+    turn.send_text("\n".join(lines), _view_rows(cases[:8]))
+
+
+def _view_rows(cases: list[Case]) -> list[list[Button]]:
+    return [[Button(f"{BUTTONS['view']} {c.ticket}", f"c:{c.id}:view")] for c in cases]
+
+
+async def tasks(turn: Turn) -> None:
+    if not turn.actor.post.is_staff:
+        turn.say("staff_only")
+        return
+    cases = await turn.cases.tasks_of(turn.actor.post)
+    if not cases:
+        turn.say("tasks_none")
+        return
+    lines = [t("tasks_header", n=len(cases))] + [
+        t("tasks_line", urgent="🚨" if c.urgent else "", ticket=c.ticket, status=STATUS[c.status],
+          category=turn.config.category_name(c.category)) for c in cases]
+    turn.send_text("\n".join(lines), _view_rows(cases[:10]))
+
+
+# ---------------------------------------------------------------- resident intents without a ticket
+async def pick_open_case(turn: Turn, verb: str) -> Case | None:
+    """The resident's one open case, or None after offering a choice among several (or saying there is none)."""
+    cases = await turn.cases.open_reported_by(turn.person)
+    if verb == "rt":
+        cases = [c for c in await turn.cases.reported_by(turn.person, 50) if c.status == Status.RESOLVED]
+        if not cases:
+            turn.say("nothing_to_rate")
+            return None
+    if not cases:
+        turn.say("no_open_cases")
+        return None
+    if len(cases) == 1:
+        return cases[0]
+    turn.say("choose_case", _view_rows(cases[:8]))
+    return None
+
+
+async def progress(turn: Turn) -> None:
+    case = await pick_open_case(turn, "view")
+    if case is not None:
+        await show_case(turn, case)
+
+
+# ---------------------------------------------------------------- button dispatch
+async def on_case_button(update: Update, turn: Turn, case_id: int, verb: str, arg: str | None) -> None:
+    case = await load_case(turn, case_id, lock=verb in LOCKING)
+    handler = CASE_BUTTONS.get(verb)
+    if handler is None:
+        raise TransitionRefused("expired_button")
+    await handler(update, turn, case, arg)
+
+
+async def _view(update, turn, case, arg):
+    await show_case(turn, case)
+
+
+async def _accept(update, turn, case, arg):
+    await turn.cases.accept(case, turn.actor)
+    await _refresh_card(update, turn, case)
+    turn.say("accepted_ack", ticket=case.ticket, case_id=case.id)
+    turn.toast = t("accepted_ack", ticket=case.ticket)
+
+
+async def _refresh_card(update: Update, turn: Turn, case: Case) -> None:
+    """Swap the pressed card's buttons for the ones that fit the new status."""
+    message = update.callback_query.message if update.callback_query else None
+    if message is None or not getattr(message, "text", None) or not message.text.startswith(
+            (t("card_urgent_head"), "工单")):
+        return
+    turn.send(Outgoing(turn.chat_id, "edit", text=card_text(turn.config, case),
+                       buttons=case_buttons(case, STAFF_BUTTONS.get(case.status, ())),
+                       edit_message_id=message.message_id, case_id=case.id))
+
+
+async def _transfer_menu(update, turn, case, arg):
+    roles = await turn.cases.roles_of(case, turn.actor)
+    if not roles & {Role.ASSIGNEE, Role.SUPERVISOR}:
+        raise TransitionRefused("not_your_case")
+    if case.status in FINAL or case.status == Status.RESOLVED:
+        raise TransitionRefused(f"already_{case.status}" if case.status != "resolved" else "already_resolved")
+    departments = await departments_for(turn.session, turn.config, case.category)
+    turn.say("transfer_menu", transfer_buttons(case, departments), ticket=case.ticket, case_id=case.id)
+
+
+async def _ask(update, turn, case, arg, *, action: str, prompt: str, roles: set[Role]):
+    if not (await turn.cases.roles_of(case, turn.actor)) & roles:
+        raise TransitionRefused("not_your_case")
+    await turn.expect(action, case.id)
+    turn.say(prompt, ticket=case.ticket, case_id=case.id)
+
+
+async def _return(update, turn, case, arg):
+    check(Action.RETURN, Status(case.status), await turn.cases.roles_of(case, turn.actor), "-")
+    await _ask(update, turn, case, arg, action="return_reason", prompt="return_reason_prompt", roles={Role.ASSIGNEE})
+
+
+async def _reject(update, turn, case, arg):
+    check(Action.REJECT, Status(case.status), await turn.cases.roles_of(case, turn.actor), "-")
+    await _ask(update, turn, case, arg, action="reject_reason", prompt="reject_reason_prompt", roles={Role.SUPERVISOR})
+
+
+async def _reply(update, turn, case, arg):
+    if case.status in FINAL:
+        raise TransitionRefused(f"already_{case.status}")
+    await _ask(update, turn, case, arg, action="reply", prompt="reply_prompt",
+               roles={Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER})
+
+
+async def _resolve(update, turn, case, arg):
+    check(Action.RESOLVE, Status(case.status), await turn.cases.roles_of(case, turn.actor), "-")
+    await turn.expect("resolve_note", case.id, note="", photos=[])
+    turn.say("resolve_prompt", case_id=case.id)
+
+
+async def _resolve_ok(update, turn, case, arg):
+    pending = await turn.pending()
+    if pending is None or pending.action != "resolve_note" or pending.case_id != case.id:
+        raise TransitionRefused("expired_button")
+    if not pending.data.get("note"):
+        raise TransitionRefused("resolve_need_note")
+    await turn.cases.resolve(case, turn.actor, pending.data["note"], pending.data.get("photos", []))
+    await turn.done_expecting()
+    turn.say("resolved_ack", ticket=case.ticket, case_id=case.id)
+
+
+async def _urge(update, turn, case, arg):
+    await turn.cases.urge(case, turn.actor)
+    turn.say("urged", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
+
+
+async def _add_info(update, turn, case, arg):
+    check(Action.ADD_INFO, Status(case.status), await turn.cases.roles_of(case, turn.actor))
+    await turn.expect("add_info", case.id)
+    turn.say("add_info_prompt", ticket=case.ticket, case_id=case.id)
+
+
+async def _withdraw(update, turn, case, arg):
+    from bot.lifecycle import check
+    check(Action.CANCEL, Status(case.status), await turn.cases.roles_of(case, turn.actor))
+    turn.say("cancel_confirm", [[Button(BUTTONS["withdraw_yes"], f"c:{case.id}:cyes")]], ticket=case.ticket,
+             case_id=case.id)
+
+
+async def _withdraw_yes(update, turn, case, arg):
+    await turn.cases.cancel(case, turn.actor)
+    turn.say("cancelled_ack", ticket=case.ticket, case_id=case.id)
+
+
+async def _rate(update, turn, case, arg):
+    action = await turn.cases.rate(case, turn.actor, arg)
+    if action is Action.REOPEN:
+        turn.say("rate_reopened", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
+    else:
+        turn.say("rate_thanks", case_id=case.id)
+    await turn.expect("rate_comment", case.id)
+
+
+async def _transfer_to(update: Update, turn: Turn, case_id: int, kind: str, target: str | None) -> None:
+    case = await load_case(turn, case_id)
+    roles = await turn.cases.roles_of(case, turn.actor)
+    if not roles & {Role.ASSIGNEE, Role.SUPERVISOR}:
+        raise TransitionRefused("not_your_case")
+    if kind == "d":
+        department = await turn.session.get(Department, target or "")
+        if department is None:
+            raise TransitionRefused("expired_button")
+        await turn.expect("transfer_reason", case.id, department=department.id)
+        turn.say("transfer_reason_prompt", case_id=case.id)
+    else:
+        await turn.expect("transfer_grid", case.id)
+        turn.say("transfer_grid_prompt", case_id=case.id)
+
+
+CASE_BUTTONS = {
+    "view": _view, "acc": _accept, "tr": _transfer_menu, "ret": _return, "rej": _reject, "rep": _reply,
+    "res": _resolve, "rok": _resolve_ok, "urg": _urge, "inf": _add_info, "can": _withdraw,
+    "cyes": _withdraw_yes, "rt": _rate,
+}
+# Presses that change a case lock its row, so two officers pressing 接单 together can't both win.
+LOCKING = {"acc", "rok", "cyes", "rt"}
+
+
+# ---------------------------------------------------------------- typed follow-ups the bot asked for
+async def on_pending_text(update: Update, turn: Turn, pending, text: str) -> bool:
+    """Handle text the bot asked for; False when the pending question does not take text."""
+    handler = PENDING_TEXT.get(pending.action)
+    if handler is None:
+        return False
+    case = await load_case(turn, pending.case_id, lock=True) if pending.case_id else None
+    await handler(update, turn, pending, case, text)
+    return True
+
+
+async def _p_redescribe(update, turn, pending, case, text):
+    await turn.done_expecting()
+    await report_text(turn, text, await turn.services.nlu.parse(text), replace=True)
+
+
+async def _p_reply(update, turn, pending, case, text):
+    await turn.cases.relay(case, turn.actor, text)
+    await turn.done_expecting()
+    turn.say("relay_sent", case_id=case.id)
+
+
+async def _p_resolve_note(update, turn, pending, case, text):
+    pending.data = {**pending.data, "note": text}
+    turn.say("resolve_ready", [[Button(BUTTONS["resolve_ok"], f"c:{case.id}:rok")]], note=text,
+             photos=len(pending.data.get("photos", [])), ticket=case.ticket, case_id=case.id)
+
+
+async def _p_transfer_reason(update, turn, pending, case, text):
+    department = await turn.session.get(Department, pending.data.get("department", "")) \
+        if pending.data.get("department") else None
+    await turn.cases.transfer(case, turn.actor, text, department=department, grid_id=pending.data.get("grid"))
+    await turn.done_expecting()
+    turn.say("transferred_ack", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
+
+
+async def _p_transfer_grid(update, turn, pending, case, text):
+    grid_id = text.strip().upper()
+    await choose_grid(turn, case, grid_id)
+
+
+async def choose_grid(turn: Turn, case: Case, grid_id: str | None) -> None:
+    if grid_id is None or await turn.session.get(Grid, grid_id) is None:
+        turn.say("unknown_grid", grid=grid_id or "", case_id=case.id)
+        return
+    if grid_id == case.grid_id:
+        turn.say("same_grid", case_id=case.id)
+        return
+    await turn.expect("transfer_reason", case.id, grid=grid_id)
+    turn.say("transfer_reason_prompt", case_id=case.id)
+
+
+async def _p_return_reason(update, turn, pending, case, text):
+    await turn.cases.return_case(case, turn.actor, text)
+    await turn.done_expecting()
+    turn.say("returned_ack", ticket=case.ticket, case_id=case.id)
+
+
+async def _p_reject_reason(update, turn, pending, case, text):
+    await turn.cases.reject(case, turn.actor, text)
+    await turn.done_expecting()
+    turn.say("rejected_ack", ticket=case.ticket, case_id=case.id)
+
+
+async def _p_add_info(update, turn, pending, case, text):
+    await turn.cases.add_info(case, turn.actor, text)
+    await turn.done_expecting()
+    turn.say("info_added", ticket=case.ticket, case_id=case.id)
+
+
+async def _p_rate_comment(update, turn, pending, case, text):
+    await turn.cases.comment_rating(case, turn.actor, text)
+    await turn.done_expecting()
+    turn.say("rate_comment_saved", case_id=case.id)
+
+
+PENDING_TEXT = {
+    "redescribe": _p_redescribe, "reply": _p_reply, "resolve_note": _p_resolve_note,
+    "transfer_reason": _p_transfer_reason, "transfer_grid": _p_transfer_grid,
+    "return_reason": _p_return_reason, "reject_reason": _p_reject_reason, "add_info": _p_add_info,
+    "rate_comment": _p_rate_comment,
+}
+
+
+async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
+    """Photos the bot asked for: resolution evidence, added information, or one for the resident."""
+    if pending.action == "resolve_note":
+        attachment = await store_photo(update, turn, "resolution")
+        case = await load_case(turn, pending.case_id)
+        attachment.case_id = case.id
+        pending.data = {**pending.data, "photos": [*pending.data.get("photos", []), attachment.id]}
+        turn.say("photo_added_to_resolution", n=len(pending.data["photos"]), case_id=case.id)
+        return True
+    if pending.action in ("add_info", "reply"):
+        case = await load_case(turn, pending.case_id)
+        attachment = await store_photo(update, turn, "info" if pending.action == "add_info" else "relay")
+        attachment.case_id = case.id
+        caption = update.effective_message.caption or ""
+        if pending.action == "add_info":
+            await turn.cases.add_info(case, turn.actor, caption, attachment.id)
+            turn.say("info_added", ticket=case.ticket, case_id=case.id)
+        else:
+            await turn.cases.relay(case, turn.actor, caption, attachment.id)
+            turn.say("relay_sent", case_id=case.id)
+        await turn.done_expecting()
+        return True
+    return False
+
+
+async def by_ticket_or_pick(turn: Turn, ticket: str | None, verb: str) -> Case | None:
+    """The case a resident means: the ticket they typed, else their only open one, else ask."""
+    if ticket:
+        case = await turn.cases.by_ticket(normalise_ticket(ticket))
+        if case is None:
+            turn.say("ticket_not_found", ticket=normalise_ticket(ticket))
+        return case
+    return await pick_open_case(turn, verb)

@@ -1,0 +1,189 @@
+"""Turning domain objects into messages: case cards, timelines, keyboards built from data,
+and the Notifier the domain calls to queue what each case event implies."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.lifecycle import Status
+from bot.outbox import Button, Outgoing, enqueue
+from bot.people import masked_name, masked_phone
+from bot.ports import Audience
+from handlers.texts import ACTIONS, BUTTONS, SCORES, STATUS, t
+from storage.models import Attachment, Case, CaseEvent, Department, Draft, Person
+
+# Which buttons a card shows, by who looks at it and the case's status.
+STAFF_BUTTONS: dict[str, tuple[str, ...]] = {
+    Status.ASSIGNED: ("accept", "transfer", "return", "reply"),
+    Status.ACCEPTED: ("resolve", "transfer", "reply"),
+    Status.RETURNED: ("reassign", "reject"),
+}
+REPORTER_BUTTONS: dict[str, tuple[str, ...]] = {
+    Status.ASSIGNED: ("urge", "add_info", "withdraw"),
+    Status.ACCEPTED: ("urge", "add_info", "withdraw"),
+    Status.RETURNED: ("add_info", "withdraw"),
+    Status.SUBMITTED: ("withdraw",),
+    Status.RESOLVED: ("rate_satisfied", "rate_basic", "rate_unsatisfied"),
+}
+# Callback verbs, short because callback_data is limited to 64 bytes.
+VERBS = {
+    "accept": "acc", "transfer": "tr", "return": "ret", "reply": "rep", "resolve": "res",
+    "resolve_ok": "rok", "reassign": "tr", "reject": "rej", "urge": "urg", "add_info": "inf",
+    "withdraw": "can", "withdraw_yes": "cyes", "view": "view",
+    "rate_satisfied": "rt:satisfied", "rate_basic": "rt:basic", "rate_unsatisfied": "rt:unsatisfied",
+}
+
+
+def case_buttons(case: Case, names: tuple[str, ...]) -> list[list[Button]]:
+    row = [Button(BUTTONS[n], f"c:{case.id}:{VERBS[n]}") for n in names]
+    return [row[i:i + 3] for i in range(0, len(row), 3)]
+
+
+def local(config: Config, instant) -> str:
+    return instant.astimezone(config.tz).strftime("%m-%d %H:%M")
+
+
+def place_text(config: Config, grid_name: str | None, lat: float | None, lon: float | None,
+               address: str | None = None) -> str:
+    if lat is None:
+        return address or "未提供"
+    text = t("place_in_grid", grid=grid_name or "", lat=lat, lon=lon)
+    return f"{address}，{text}" if address else text
+
+
+def reporter_label(person: Person) -> str:
+    phone = masked_phone(person.phone)
+    return masked_name(person.display_name) + (f"（{phone}）" if phone else "（可通过本机器人联系）")
+
+
+def assignee_text(case: Case) -> str:
+    if case.assignee_department:
+        return case.assignee_department.name
+    if case.assignee_officer:
+        grid = f"{case.grid.name} " if case.grid else ""
+        return f"{grid}{case.assignee_officer.name}"
+    return "待分派"
+
+
+def urgent_mark(urgent: bool) -> str:
+    return t("urgent_mark") if urgent else ""
+
+
+def card_text(config: Config, case: Case, why: str = "") -> str:
+    return t("card", urgent_head=t("card_urgent_head") if case.urgent else "", ticket=case.ticket,
+             status=STATUS[case.status], category=config.category_name(case.category),
+             description=case.description,
+             place=place_text(config, case.grid.name if case.grid else None, case.lat, case.lon, case.address_text),
+             reporter=reporter_label(case.reporter), created=local(config, case.created_at), why=why).rstrip()
+
+
+def summary_text(config: Config, draft: Draft, grid_name: str | None, photos: int) -> str:
+    return t("summary", category=config.category_name(draft.category or "other"),
+             urgent=urgent_mark(draft.urgent), description=draft.description,
+             place=place_text(config, grid_name, draft.lat, draft.lon, draft.address_text), photos=photos)
+
+
+def timeline_text(config: Config, events: list[CaseEvent]) -> str:
+    lines = []
+    for e in events:
+        note = f"：{e.note}" if e.note and e.action not in ("relay",) else ""
+        if e.action == "rate":
+            note = f"：{SCORES.get(e.data.get('score'), '')}" + (f" {e.note}" if e.note else "")
+        lines.append(t("timeline_line", time=local(config, e.at), action=ACTIONS.get(e.action, e.action),
+                       note=note[:80]))
+    return "\n".join(lines)
+
+
+def draft_buttons() -> list[list[Button]]:
+    return [[Button(BUTTONS["confirm"], "d:ok"), Button(BUTTONS["modify"], "d:edit"),
+             Button(BUTTONS["cancel"], "d:no")]]
+
+
+def category_buttons(config: Config, ranking: list[str]) -> list[list[Button]]:
+    """The likeliest categories first, then the rest, three a row."""
+    ordered = list(dict.fromkeys([c for c in ranking if c in config.categories] + list(config.categories)))
+    row = [Button(config.categories[c].name.split("/")[0], f"d:cat:{c}") for c in ordered]
+    rows = [row[i:i + 3] for i in range(0, len(row), 3)]
+    return rows + [[Button(BUTTONS["redescribe"], "d:redo")]]
+
+
+def transfer_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
+    rows = [[Button(d.name, f"t:{case.id}:d:{d.id}")] for d in departments]
+    return rows + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")]]
+
+
+class OutboxNotifier:
+    """The domain's Notifier for Telegram: renders each case event and queues it in the outbox."""
+
+    def __init__(self, session: AsyncSession, clock: Clock, config: Config) -> None:
+        self.session, self.clock, self.config = session, clock, config
+
+    def send(self, message: Outgoing):
+        return enqueue(self.session, message, self.clock.now())
+
+    async def photos(self, case: Case, purposes: tuple[str, ...] = ("report", "info")) -> list[str]:
+        rows = await self.session.execute(select(Attachment.tg_file_id).where(
+            Attachment.case_id == case.id, Attachment.purpose.in_(purposes)).order_by(Attachment.id))
+        return [r for (r,) in rows]
+
+    async def card(self, case: Case, person: Person, why: str = "") -> None:
+        """Photos, the location pin and the card with its buttons, in that order."""
+        photos = await self.photos(case)
+        if len(photos) == 1:
+            self.send(Outgoing(person.chat_id, "photo", photos=photos, case_id=case.id))
+        elif photos:
+            self.send(Outgoing(person.chat_id, "album", photos=photos[:10], case_id=case.id))
+        if case.lat is not None:
+            self.send(Outgoing(person.chat_id, "location", location=(case.lat, case.lon), case_id=case.id))
+        self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why), case_id=case.id,
+                           buttons=case_buttons(case, STAFF_BUTTONS.get(case.status, ()))))
+
+    async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
+        for person in people:
+            await self._one(case, event, audience, person)
+
+    async def _one(self, case: Case, event: CaseEvent, audience: Audience, person: Person) -> None:
+        action, note = event.action, event.note or ""
+        params = dict(ticket=case.ticket, assignee=assignee_text(case), note=note)
+        if audience is Audience.ASSIGNEES and action in ("assign", "transfer", "reopen"):
+            why = {"transfer": t("card_why_transfer", note=note),
+                   "reopen": t("card_why_reopen", note=note)}.get(action, "")
+            await self.card(case, person, why)
+        elif audience is Audience.SUPERVISORS:
+            actor = await self.session.get(Person, event.actor_id) if event.actor_id else None
+            await self.card(case, person, t("card_why_return", actor=actor.display_name if actor else "", note=note))
+        elif audience is Audience.PREVIOUS:
+            key = "n_reject_previous" if action == "reject" else "n_transfer_away"
+            self.send(Outgoing(person.chat_id, text=t(key, **params), case_id=case.id))
+        elif action == "relay":
+            await self._relay(case, event, audience, person, params)
+        elif audience is Audience.REPORTER:
+            await self._to_reporter(case, action, person, params)
+        else:
+            if action == "rate":
+                params["score"] = SCORES.get(event.data.get("score"), "")
+                params["note"] = f"，{note}" if note else ""
+            self.send(Outgoing(person.chat_id, text=t(f"n_{action}", **params), case_id=case.id))
+            if action == "add_info" and event.data.get("attachment"):
+                attachment = await self.session.get(Attachment, event.data["attachment"])
+                self.send(Outgoing(person.chat_id, "photo", photos=[attachment.tg_file_id], case_id=case.id))
+
+    async def _to_reporter(self, case: Case, action: str, person: Person, params: dict) -> None:
+        buttons = []
+        if action == "resolve":
+            photos = await self.photos(case, ("resolution",))
+            if photos:
+                self.send(Outgoing(person.chat_id, "photo" if len(photos) == 1 else "album",
+                                   photos=photos[:10], case_id=case.id))
+            buttons = case_buttons(case, REPORTER_BUTTONS[Status.RESOLVED])
+        self.send(Outgoing(person.chat_id, text=t(f"n_{action}", **params), buttons=buttons, case_id=case.id))
+
+    async def _relay(self, case: Case, event: CaseEvent, audience: Audience, person: Person, params: dict) -> None:
+        key = "n_relay_to_reporter" if audience is Audience.REPORTER else "n_relay_to_staff"
+        if event.data.get("attachment"):
+            attachment = await self.session.get(Attachment, event.data["attachment"])
+            self.send(Outgoing(person.chat_id, "photo", photos=[attachment.tg_file_id], case_id=case.id))
+        if event.note:
+            self.send(Outgoing(person.chat_id, text=t(key, **params), case_id=case.id))

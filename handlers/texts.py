@@ -1,0 +1,195 @@
+"""Every word the bot says, in one place. Keys are referenced by handlers and the notifier."""
+from __future__ import annotations
+
+T: dict[str, str] = {
+    # ---- welcome and help
+    "start": (
+        "您好，我是网格秘书 🤝\n"
+        "身边有垃圾堆放、占道经营、路灯不亮、井盖破损、噪音扰民等问题，直接发给我：\n"
+        "1. 用文字说清楚是什么问题；\n"
+        "2. 发一张现场照片（可选，最多10张）；\n"
+        "3. 发送位置（📎 → 位置），我据此找到负责的网格员。\n"
+        "我会生成工单号，每一步处理进展都会通知您，处理完请您评价。\n\n"
+        "我会保存：您发来的文字、照片、位置和与网格员的往来消息，仅用于办理您的诉求；"
+        "网格员只看到您的称呼首字和打码后的电话。\n\n"
+        "常用：/my 我的诉求　发送工单号查看进度　/help 帮助"
+    ),
+    "help": (
+        "怎么用：\n"
+        "· 反映问题：发文字描述 + 照片（可选）+ 位置，确认后即生成工单\n"
+        "· 查进度：/my，或直接发工单号（如 YX-20261123-0007）\n"
+        "· 催办、补充材料、撤销：在 /my 里点工单，或直接说“催一下”“补充一下”\n"
+        "· 工作人员：/join 邀请码 绑定身份，/tasks 查看待办，/patrol 巡查上报"
+    ),
+    "help_staff": (
+        "工作人员指令：\n"
+        "/tasks 我的待办　/patrol 巡查上报（之后发文字、照片、位置）\n"
+        "收到工单卡片后点“接单”，处理完点“办结”；直接回复工单卡片即可给居民留言。"
+    ),
+    "thanks": "不客气，有问题随时找我 🙂",
+    "out_of_scope": "抱歉，我只负责城市管理和社区事务的诉求受理（如环境卫生、占道、路灯、噪音、设施损坏等）。有这类问题请直接描述给我。",
+    "unknown_command": "没有这个指令。可用：/start /help /my /tasks /join /patrol /cancel",
+    "unsupported_media": "暂时无法处理{kind}。请用文字描述问题，并发送照片和位置。",
+    "kind_sticker": "贴纸",
+    "kind_voice": "语音",
+    "kind_video": "视频",
+    "kind_document": "文件",
+    "kind_other": "这类消息",
+    "empty_text": "没有收到文字内容，请描述一下遇到的问题。",
+    "text_too_long": "描述有点长（{length}字，上限{limit}字），请精简后再发，照片和位置可以分开发送。",
+    "contact_saved": "已记下您的联系电话（对网格员显示为 {masked}）。",
+    "error": "抱歉，系统刚才出了点问题，您的消息已保存，我们会尽快处理。请稍后再试。",
+    # ---- intake
+    "need_location": "收到：{summary}\n请发送问题所在位置（点 📎 → 位置，或点下方按钮），我据此找到负责的网格员。",
+    "need_description": "收到{what}。请用一句话描述遇到的问题，例如“楼下垃圾堆了三天没人收”。",
+    "what_photo": "照片",
+    "what_photos": "{n}张照片",
+    "what_location": "位置",
+    "send_location_button": "📍 发送当前位置",
+    "outside_district": "这个位置（{lat:.5f}, {lon:.5f}）不在本辖区范围内，我们无法受理。请确认位置，或向当地政务热线 12345 反映。",
+    "too_many_photos": "一个诉求最多{limit}张照片，多出的{extra}张没有保存。",
+    "summary": (
+        "请确认您的诉求：\n"
+        "类别：{category}{urgent}\n"
+        "描述：{description}\n"
+        "位置：{place}\n"
+        "照片：{photos}张\n"
+        "信息无误请点“确认”。"
+    ),
+    "urgent_mark": "（紧急）",
+    "place_in_grid": "{grid}（{lat:.5f}, {lon:.5f}）",
+    "no_draft": "这份诉求已过期或已提交，请重新描述问题。",
+    "draft_cancelled": "已取消，这份诉求没有提交。",
+    "choose_category": "请选择问题类别，或直接重新发送文字描述：",
+    "redescribe_prompt": "请重新发送问题描述，将替换原描述。",
+    "filed": "已受理 ✅ 工单号 {ticket}\n类别：{category}{urgent}\n已交给 {assignee} 处理，进展会第一时间通知您。",
+    "filed_patrol": "巡查上报已立案 ✅ 工单号 {ticket}，已交给 {assignee}。",
+    "patrol_started": "巡查上报：请发送问题描述、现场照片和位置。",
+    "draft_discarded_by_command": "已清除未提交的诉求。",
+    "nothing_to_cancel": "当前没有未提交的诉求。",
+    # ---- resident follow-up
+    "my_none": "您还没有提交过诉求。直接描述问题即可反映。",
+    "my_header": "您的诉求（最近{n}件）：",
+    "my_line": "{ticket}　{status}　{category}　{date}",
+    "no_open_cases": "您目前没有正在办理的诉求。",
+    "choose_case": "您有多件诉求，请选择：",
+    "progress": "{ticket} 当前状态：{status}\n{detail}",
+    "case_view": "工单 {ticket}（{status}）\n类别：{category}{urgent}\n描述：{description}\n办理人：{assignee}\n\n办理记录：\n{timeline}",
+    "timeline_line": "{time} {action}{note}",
+    "ticket_not_found": "没有找到工单 {ticket}，请核对工单号。",
+    "ticket_not_yours": "工单 {ticket} 不是您提交或经办的，无法查看。",
+    "urged": "已催办 {ticket}，已提醒 {assignee}。",
+    "add_info_prompt": "请发送要补充的文字或照片（{ticket}）。",
+    "info_added": "补充材料已送达 {ticket} 的办理人。",
+    "cancel_confirm": "确定撤销 {ticket} 吗？撤销后不再处理。",
+    "cancelled_ack": "已撤销 {ticket}。",
+    "rate_thanks": "感谢您的评价！如有意见建议，可直接回复文字（可选）。",
+    "rate_reopened": "很抱歉没有让您满意，{ticket} 已重新交给 {assignee} 处理，结果会再通知您。",
+    "rate_comment_saved": "您的意见已记录，谢谢。",
+    "nothing_to_rate": "目前没有待评价的诉求。",
+    "relay_sent": "已转达。",
+    "no_relay_target": "这条消息无法转达：对应工单已结束或您不是当事人。",
+    # ---- notifications to the reporter
+    "n_assign": "{ticket} 已交给 {assignee} 处理。",
+    "n_accept": "{ticket} 已由 {assignee} 接单，正在处理。",
+    "n_transfer": "{ticket} 已转交 {assignee} 处理。原因：{note}",
+    "n_reject": "{ticket} 经核查不予受理。原因：{note}\n如有疑问可拨打 12345。",
+    "n_resolve": "{ticket} 已办结 ✅\n处理结果：{note}\n请对本次处理进行评价：",
+    "n_close": "{ticket} 已结案，感谢您的参与。",
+    "n_reopen": "{ticket} 已重新交给 {assignee} 处理。",
+    "n_relay_to_reporter": "💬 {ticket} 办理人留言：{note}\n（直接回复这条消息即可回复对方）",
+    # ---- notifications to staff
+    "card": (
+        "{urgent_head}工单 {ticket}（{status}）\n"
+        "类别：{category}\n"
+        "描述：{description}\n"
+        "位置：{place}\n"
+        "反映人：{reporter}\n"
+        "时间：{created}\n"
+        "{why}"
+    ),
+    "card_urgent_head": "🚨 紧急 ",
+    "card_why_transfer": "转办原因：{note}",
+    "card_why_reopen": "居民不满意，重新办理。{note}",
+    "card_why_return": "{actor} 退回，原因：{note}\n请改派或驳回。",
+    "n_urge": "⏰ 居民催办 {ticket}，请尽快处理。",
+    "n_add_info": "📎 {ticket} 居民补充：{note}",
+    "n_cancel": "{ticket} 已被居民撤销，无需再处理。",
+    "n_rate": "{ticket} 居民评价：{score}{note}",
+    "n_transfer_away": "{ticket} 已转出给 {assignee}。",
+    "n_reject_previous": "{ticket} 已被驳回：{note}",
+    "n_relay_to_staff": "💬 {ticket} 居民留言：{note}\n（直接回复这条消息即可回复居民）",
+    "tasks_none": "目前没有待办工单。",
+    "tasks_header": "待办工单 {n} 件：",
+    "tasks_line": "{urgent}{ticket}　{status}　{category}",
+    "accepted_ack": "已接单 {ticket}。处理完成后点“办结”。",
+    "transfer_menu": "把 {ticket} 转给：",
+    "transfer_other_grid": "其他网格",
+    "transfer_grid_prompt": "请发送目标网格编号（如 YX-HQ-03-07）或目标位置。",
+    "transfer_reason_prompt": "请说明转办原因（将告知居民）：",
+    "transferred_ack": "已转办 {ticket} 给 {assignee}。",
+    "return_reason_prompt": "请说明退回原因：",
+    "returned_ack": "已退回 {ticket}，等待上级改派。",
+    "reject_reason_prompt": "请说明驳回原因（将告知居民）：",
+    "rejected_ack": "已驳回 {ticket}。",
+    "reply_prompt": "请发送要转达给居民的内容（{ticket}）：",
+    "resolve_prompt": "请发送处理结果说明，可附现场照片，然后点“确认办结”。",
+    "resolve_ready": "处理说明：{note}\n照片：{photos}张\n确认办结 {ticket}？",
+    "resolve_need_note": "请先发送处理结果说明文字。",
+    "resolved_ack": "{ticket} 已办结，等待居民评价。",
+    "photo_added_to_resolution": "已添加办结照片（共{n}张）。",
+    "unknown_grid": "没有找到网格 {grid}，请核对编号或发送位置。",
+    "same_grid": "目标网格就是当前网格，请选择其他网格。",
+    # ---- invites
+    "join_usage": "用法：/join 邀请码",
+    "joined_officer": "绑定成功：{name}（{role}），负责 {scope}。\n/tasks 查看待办，/patrol 巡查上报。",
+    "joined_department": "绑定成功：{department} 工作人员。转办到本部门的工单会发给您，/tasks 查看待办。",
+    "invite_unknown": "邀请码无效，请核对后重试。",
+    "invite_used": "这个邀请码已经使用过了，请向管理员申请新的邀请码。",
+    "invite_expired": "这个邀请码已过期，请向管理员申请新的邀请码。",
+    "invite_already_staff": "您已绑定工作人员身份，无需重复绑定。",
+    "invite_post_taken": "这个岗位已有人绑定，请联系管理员。",
+    "staff_only": "这个功能仅限网格工作人员使用，请先用 /join 邀请码 绑定身份。",
+    # ---- refused transitions
+    "not_your_case": "您无权对这件工单进行此操作。",
+    "not_dispatched": "这件工单还在分派中。",
+    "not_accepted": "这件工单尚未接单。",
+    "already_accepted": "这件工单已被接单处理中。",
+    "returned": "这件工单已退回，等待上级改派。",
+    "already_resolved": "这件工单已办结，等待评价。",
+    "already_closed": "这件工单已结案。",
+    "already_rejected": "这件工单已被驳回。",
+    "already_cancelled": "这件工单已撤销。",
+    "note_required": "请填写说明。",
+    "expired_button": "这个按钮已失效，请重新操作。",
+}
+
+BUTTONS: dict[str, str] = {
+    "confirm": "确认", "modify": "修改", "cancel": "取消", "redescribe": "重新描述",
+    "accept": "接单", "transfer": "转办", "return": "退回", "reply": "回复居民", "resolve": "办结",
+    "resolve_ok": "确认办结", "reassign": "改派", "reject": "驳回",
+    "urge": "催办", "add_info": "补充材料", "withdraw": "撤销", "withdraw_yes": "确定撤销", "back": "返回",
+    "view": "查看", "rate_satisfied": "满意", "rate_basic": "基本满意", "rate_unsatisfied": "不满意",
+}
+
+STATUS: dict[str, str] = {
+    "submitted": "已提交", "assigned": "待接单", "accepted": "处理中", "returned": "已退回",
+    "resolved": "已办结待评价", "closed": "已结案", "rejected": "不予受理", "cancelled": "已撤销",
+}
+
+ACTIONS: dict[str, str] = {
+    "file": "提交诉求", "assign": "派单", "accept": "接单", "transfer": "转办", "return": "退回",
+    "reject": "驳回", "resolve": "办结", "rate": "评价", "reopen": "重新办理", "close": "结案",
+    "cancel": "撤销", "urge": "催办", "add_info": "补充材料", "relay": "留言", "rate_comment": "评价意见",
+}
+
+ROLES: dict[str, str] = {
+    "grid_officer": "网格员", "grid_leader": "网格长", "community_secretary": "社区书记",
+    "street_supervisor": "街道督办", "district_supervisor": "区级督办",
+}
+
+SCORES: dict[str, str] = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+
+
+def t(key: str, **params: object) -> str:
+    return T[key].format(**params)

@@ -1,0 +1,211 @@
+"""The Telegram entry points: each reads the update, picks the service call, and leaves rendering to render.py."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters,
+)
+
+from bot.lifecycle import TransitionRefused
+from bot.people import masked_phone, redeem_invite
+from handlers import casework, intake
+from handlers.common import Turn, case_of_message, handles, record_update
+from handlers.texts import ROLES, t
+
+
+# ---------------------------------------------------------------- commands
+@handles
+async def start(update: Update, turn: Turn) -> None:
+    turn.say("start")
+    if turn.actor.post.is_staff:
+        turn.say("help_staff")
+
+
+@handles
+async def help_command(update: Update, turn: Turn) -> None:
+    turn.say("help_staff" if turn.actor.post.is_staff else "help")
+
+
+@handles
+async def my(update: Update, turn: Turn) -> None:
+    await casework.my_cases(turn)
+
+
+@handles
+async def tasks(update: Update, turn: Turn) -> None:
+    await casework.tasks(turn)
+
+
+@handles
+async def patrol(update: Update, turn: Turn) -> None:
+    turn.say("patrol_started" if turn.actor.post.is_staff else "staff_only")
+
+
+@handles
+async def cancel_command(update: Update, turn: Turn) -> None:
+    if await turn.intake.current(turn.person) is None and await turn.pending() is None:
+        turn.say("nothing_to_cancel")
+        return
+    await turn.intake.discard(turn.person)
+    await turn.done_expecting()
+    turn.say("draft_discarded_by_command")
+
+
+@handles
+async def join(update: Update, turn: Turn) -> None:
+    args = (update.effective_message.text or "").split()[1:]
+    if len(args) != 1:
+        turn.say("join_usage")
+        return
+    post = await redeem_invite(turn.session, turn.person, args[0], turn.now)
+    turn.actor = turn.actor.__class__(turn.person, post)
+    if post.officer:
+        scope = "、".join(s.scope_id for s in post.officer.scopes)
+        turn.say("joined_officer", name=post.officer.name, role=ROLES[post.officer.role], scope=scope)
+    else:
+        turn.say("joined_department", department=post.department.name)
+    for case in await turn.cases.tasks_of(post):  # cards that waited for this post to be taken
+        await turn.notifier.card(case, turn.person)
+
+
+@handles
+async def unknown_command(update: Update, turn: Turn) -> None:
+    turn.say("unknown_command")
+
+
+# ---------------------------------------------------------------- messages
+@handles
+async def text(update: Update, turn: Turn) -> None:
+    message = update.effective_message
+    body = (message.text or "").strip()
+    if not body:
+        turn.say("empty_text")
+        return
+    if len(body) > turn.config.intake.max_text_chars:
+        turn.say("text_too_long", length=len(body), limit=turn.config.intake.max_text_chars)
+        return
+    pending = await turn.pending()
+    if pending is not None and await casework.on_pending_text(update, turn, pending, body):
+        return
+    if message.reply_to_message is not None:
+        case_id = await case_of_message(turn.session, turn.chat_id, message.reply_to_message.message_id)
+        if case_id is not None:
+            case = await casework.load_case(turn, case_id)
+            await turn.cases.relay(case, turn.actor, body)
+            turn.say("relay_sent", case_id=case.id)
+            return
+    parse = await turn.services.nlu.parse(body)
+    ticket = casework.TICKET.search(body)
+    if ticket and parse.intent not in ("urge", "cancel", "report"):
+        await casework.show_ticket(turn, ticket.group())
+        return
+    await by_intent(update, turn, body, parse, ticket.group() if ticket else None)
+
+
+async def by_intent(update: Update, turn: Turn, body: str, parse, ticket: str | None) -> None:
+    draft = await turn.intake.current(turn.person)
+    intent = parse.intent
+    if draft is not None and intent in ("report", "add_info", "out_of_scope", "affirm"):
+        await intake.report_text(turn, body, parse)
+    elif intent == "report":
+        await intake.report_text(turn, body, parse)
+    elif intent in ("query_progress",):
+        await casework.progress(turn)
+    elif intent in ("urge", "cancel", "add_info", "rate_good", "rate_bad"):
+        verb = {"urge": "urg", "cancel": "can", "add_info": "inf", "rate_good": "rt", "rate_bad": "rt"}[intent]
+        case = await casework.by_ticket_or_pick(turn, ticket, verb)
+        if case is not None:
+            arg = {"rate_good": "satisfied", "rate_bad": "unsatisfied"}.get(intent)
+            await casework.on_case_button(update, turn, case.id, verb, arg)
+    elif intent == "thanks":
+        turn.say("thanks")
+    elif intent in ("greet", "help", "affirm", "deny"):
+        turn.say("help_staff" if turn.actor.post.is_staff else "help")
+    else:
+        turn.say("out_of_scope")
+
+
+@handles
+async def photo(update: Update, turn: Turn) -> None:
+    pending = await turn.pending()
+    if pending is not None and await casework.on_pending_photo(update, turn, pending):
+        return
+    reply = update.effective_message.reply_to_message
+    if reply is not None:
+        case_id = await case_of_message(turn.session, turn.chat_id, reply.message_id)
+        if case_id is not None:
+            case = await casework.load_case(turn, case_id)
+            attachment = await intake.store_photo(update, turn, "relay")
+            attachment.case_id = case.id
+            await turn.cases.relay(case, turn.actor, update.effective_message.caption or "", attachment.id)
+            turn.say("relay_sent", case_id=case.id)
+            return
+    caption = (update.effective_message.caption or "").strip()
+    await intake.report_photo(update, turn)
+    if caption:
+        await intake.report_text(turn, caption, await turn.services.nlu.parse(caption))
+
+
+@handles
+async def location(update: Update, turn: Turn) -> None:
+    loc = update.effective_message.location
+    pending = await turn.pending()
+    if pending is not None and pending.action == "transfer_grid":
+        case = await casework.load_case(turn, pending.case_id)
+        await casework.choose_grid(turn, case, turn.services.locate(loc.latitude, loc.longitude))
+        return
+    await intake.report_location(turn, loc.latitude, loc.longitude)
+
+
+@handles
+async def contact(update: Update, turn: Turn) -> None:
+    shared = update.effective_message.contact
+    if shared.user_id not in (None, turn.person.tg_user_id):
+        turn.say("unsupported_media", kind=t("kind_other"))
+        return
+    turn.person.phone = shared.phone_number
+    turn.say("contact_saved", masked=masked_phone(shared.phone_number))
+
+
+@handles
+async def unsupported(update: Update, turn: Turn) -> None:
+    message = update.effective_message
+    kind = next((k for k in ("sticker", "voice", "video", "document") if getattr(message, k, None)), "other")
+    turn.say("unsupported_media", kind=t(f"kind_{kind}"))
+
+
+@handles
+async def button(update: Update, turn: Turn) -> None:
+    """Callback data: d:<verb>[:arg] for drafts, c:<case>:<verb>[:arg] for cases, t:<case>:<d|g>[:dept]."""
+    parts = (update.callback_query.data or "").split(":")
+    try:
+        if parts[0] == "d":
+            await intake.on_draft_button(turn, parts[1], parts[2] if len(parts) > 2 else None)
+        elif parts[0] == "c":
+            await casework.on_case_button(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
+        elif parts[0] == "t":
+            await casework._transfer_to(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
+        else:
+            raise TransitionRefused("expired_button")
+    except (IndexError, ValueError):
+        raise TransitionRefused("expired_button") from None
+
+
+@handles
+async def other_update(update: Update, turn: Turn) -> None:
+    """Edited messages, reactions and the like: stored, acknowledged, nothing else to do."""
+
+
+def register(application: Application) -> None:
+    application.add_handler(TypeHandler(Update, record_update), group=-1)
+    for name, callback in (("start", start), ("help", help_command), ("my", my), ("tasks", tasks),
+                           ("patrol", patrol), ("cancel", cancel_command), ("join", join)):
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, text))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO, photo))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.LOCATION, location))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.CONTACT, contact))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, unsupported))
+    application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(TypeHandler(Update, other_update))

@@ -1,0 +1,283 @@
+"""SQLAlchemy models: the district, its people, cases and everything that happens to them.
+
+Timestamps are stored as timezone-aware UTC. Status and role columns hold the string values of
+the enums in bot/lifecycle.py, so the database stays readable without the code.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC in and out, on SQLite (which forgets zones) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use the clock")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# ---------------------------------------------------------------- the district
+class Street(Base):
+    __tablename__ = "streets"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    district_name: Mapped[str] = mapped_column(String(64))
+
+
+class Community(Base):
+    __tablename__ = "communities"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    street_id: Mapped[str] = mapped_column(ForeignKey("streets.id"), index=True)
+    street: Mapped[Street] = relationship(lazy="joined")
+
+
+class Grid(Base):
+    __tablename__ = "grids"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"), index=True)
+    geometry: Mapped[dict[str, Any]] = mapped_column()  # GeoJSON Polygon, lon/lat
+    community: Mapped[Community] = relationship(lazy="joined")
+
+
+class Officer(Base):
+    """A post in the grid organisation (from officers.csv); `person_id` is set when they /join."""
+
+    __tablename__ = "officers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    on_duty: Mapped[str] = mapped_column(String(16), default="24h")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), unique=True)
+    scopes: Mapped[list["OfficerScope"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="OfficerScope.scope_id")
+
+
+class OfficerScope(Base):
+    """What an officer covers: grids for grid officers, a community, a street or the district."""
+
+    __tablename__ = "officer_scopes"
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officers.id"), primary_key=True)
+    scope_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    lead_categories: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class DepartmentStaff(Base):
+    __tablename__ = "department_staff"
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    department_id: Mapped[str] = mapped_column(ForeignKey("departments.id"), index=True)
+    joined_at: Mapped[datetime] = mapped_column()
+
+
+# ---------------------------------------------------------------- people
+class Person(Base):
+    """Anyone who talks to the bot. Residents are people with no officer post or department."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"))
+    department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+# ---------------------------------------------------------------- cases
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status_grid", "status", "grid_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="resident")  # resident | patrol
+    category: Mapped[str] = mapped_column(String(32))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    address_text: Mapped[str | None] = mapped_column(String(256))
+    grid_id: Mapped[str | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    assignee_officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    assignee_department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    reporter: Mapped[Person] = relationship(lazy="joined", foreign_keys=[reporter_id])
+    grid: Mapped[Grid | None] = relationship(lazy="joined")
+    assignee_officer: Mapped[Officer | None] = relationship(lazy="joined")
+    assignee_department: Mapped[Department | None] = relationship(lazy="joined")
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline: every transition and every urge, relay or added detail."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # report | info | resolution | relay
+    tg_file_id: Mapped[str] = mapped_column(String(256))
+    tg_file_unique_id: Mapped[str] = mapped_column(String(128))
+    path: Mapped[str | None] = mapped_column(String(256))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class RelayedMessage(Base):
+    __tablename__ = "relayed_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    from_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    to_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    score: Mapped[str] = mapped_column(String(16))  # satisfied | basic | unsatisfied
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column()
+
+
+class TicketCounter(Base):
+    __tablename__ = "ticket_counters"
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------- conversation state
+class Draft(Base):
+    """A report being put together: text, photos and location may arrive in any order."""
+
+    __tablename__ = "drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    source: Mapped[str] = mapped_column(String(16), default="resident")
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(32))
+    category_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    grid_id: Mapped[str | None] = mapped_column(String(32))
+    address_text: Mapped[str | None] = mapped_column(String(256))
+    media_groups: Mapped[list[Any]] = mapped_column(default=list)
+    summary_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class PendingInput(Base):
+    """What the bot asked a person to type next (a resolution note, a reason, a reply…)."""
+
+    __tablename__ = "pending_inputs"
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+# ---------------------------------------------------------------- transport bookkeeping
+class InboundUpdate(Base):
+    """Every Telegram update, stored by id before it is handled: redelivery is a no-op, a crash replays."""
+
+    __tablename__ = "inbound_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tg_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(12), default="received", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column()
+    handled_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxMessage(Base):
+    """A message the bot owes somebody; sent by the outbox worker, in order per chat."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | album | location | edit
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
