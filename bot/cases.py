@@ -56,7 +56,8 @@ class CaseService:
         return await self.session.scalar(select(Case).where(Case.ticket == ticket.upper()))
 
     async def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
-        return await self.session.get(Case, case_id, with_for_update=for_update, populate_existing=for_update)
+        lock = {"of": Case} if for_update else None  # lock the case row only, not its joined lookups
+        return await self.session.get(Case, case_id, with_for_update=lock, populate_existing=for_update)
 
     async def timeline(self, case: Case) -> list[CaseEvent]:
         return list((await self.session.execute(

@@ -61,7 +61,14 @@ class Outgoing:
         return cls(chat_id=row.chat_id, kind=row.kind, case_id=row.case_id, **data)
 
 
-def enqueue(session: AsyncSession, message: Outgoing, now: datetime) -> OutboxMessage:
+def wall_clock() -> datetime:
+    """Transport time is real time, even when the domain clock is moved by a test or a simulation:
+    Telegram's retry_after and our backoff are measured in real seconds."""
+    return datetime.now(timezone.utc)
+
+
+def enqueue(session: AsyncSession, message: Outgoing) -> OutboxMessage:
+    now = wall_clock()
     row = OutboxMessage(chat_id=message.chat_id, kind=message.kind, payload=message.payload(),
                         case_id=message.case_id, status="pending", attempts=0,
                         next_attempt_at=now, created_at=now)
@@ -103,7 +110,7 @@ class _Bucket:
 
 class OutboxWorker:
     def __init__(self, db: Database, sender: Sender, config: OutboxConfig,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 now: Callable[[], datetime] = wall_clock) -> None:
         self.db, self.sender, self.config, self.now = db, sender, config, now
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None

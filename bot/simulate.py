@@ -114,9 +114,13 @@ class Simulation:
 
     async def run(self) -> None:
         for number, step in enumerate(self.script["steps"], 1):
-            update_ids = await self.step(step)
-            await self.settle(update_ids)
-            await self.flush(number)
+            await self.play(step, number)
+
+    async def play(self, step: dict, number: int = 0) -> list[dict]:
+        """One step, played to the end: returns (and emits) what the bot sent because of it."""
+        update_ids = await self.step(step)
+        await self.settle(update_ids)
+        return await self.flush(number)
 
     async def step(self, step: dict) -> list[int]:
         if "advance" in step:
@@ -145,7 +149,7 @@ class Simulation:
             return [s.inject_document(user.tg_id, b"%PDF-1.4", str(step["document"])).update_id]
         if "contact" in step:
             return [s.inject_contact(user.tg_id, str(step["contact"]), user.name).update_id]
-        reply_to = self._last_card(user) if step.get("reply") else None
+        reply_to = await self._last_case_message(user) if step.get("reply") else None
         return [s.inject_text(user.tg_id, str(step["text"]), reply_to_message_id=reply_to).update_id]
 
     def _button(self, user: SimUser, label: str) -> tuple[int, str]:
@@ -156,11 +160,17 @@ class Simulation:
                         return message["message_id"], button["callback_data"]
         raise ScriptError(f"no message to {user.name} has a button {label!r}")
 
-    def _last_card(self, user: SimUser) -> int | None:
-        for record in reversed(self.standin.sent):
-            if record["chat_id"] == user.tg_id and record.get("text", "").lstrip("🚨 紧急").startswith("工单"):
-                return record["message_id"]
-        raise ScriptError(f"{user.name} has no case card to reply to")
+    async def _last_case_message(self, user: SimUser) -> int:
+        """The newest message to `user` that belongs to a case (a card, a relayed note): what 'reply' answers."""
+        async with self.runtime.services.db.session() as session:
+            message_id = await session.scalar(
+                select(OutboxMessage.tg_message_id).where(
+                    OutboxMessage.chat_id == user.tg_id, OutboxMessage.case_id.is_not(None),
+                    OutboxMessage.status == "sent", OutboxMessage.kind != "edit")
+                .order_by(OutboxMessage.tg_message_id.desc()).limit(1))
+        if message_id is None:
+            raise ScriptError(f"{user.name} has no case message to reply to")
+        return message_id
 
     async def settle(self, update_ids: list[int], timeout: float = 60.0) -> None:
         """Wait until the injected updates are handled and the outbox owes nothing that is due."""
@@ -182,11 +192,11 @@ class Simulation:
             await asyncio.sleep(0.01)
         raise TimeoutError("the bot did not finish the step in time")
 
-    async def flush(self, step: int) -> None:
+    async def flush(self, step: int) -> list[dict]:
         records = self.standin.sent[self._seen:]
         self._seen = len(self.standin.sent)
         if not records:
-            return
+            return []
         async with self.runtime.services.db.session() as session:
             rows = (await session.execute(
                 select(OutboxMessage.chat_id, OutboxMessage.tg_message_id, Case.ticket)
@@ -194,16 +204,19 @@ class Simulation:
                 .where(OutboxMessage.status == "sent"))).all()
         tickets = {(chat, mid): ticket for chat, mid, ticket in rows}
         by_id = {u.tg_id: u for u in self.users.values()}
+        out = []
         for r in records:
             user = by_id.get(r["chat_id"])
             markup = r.get("reply_markup") or {}
-            self.emit({
+            out.append({
                 "step": step, "to": user.name if user else r["chat_id"], "role": user.role if user else None,
                 "text": r.get("text") or "", "buttons": [b["text"] for row in markup.get("inline_keyboard", [])
                                                           for b in row],
                 "photo": bool(r.get("photo") or r.get("media")), "location": r.get("location"),
                 "case": tickets.get((r["chat_id"], r["message_id"])), "edited": bool(r.get("edited")),
             })
+            self.emit(out[-1])
+        return out
 
 
 def simulation_config(config: Config, database: str | None, district: str | None, workdir: Path) -> Config:
@@ -243,3 +256,4 @@ def render_pretty(record: dict) -> str:
     edited = " (更新)" if record.get("edited") else ""
     indented = "\n      ".join(body.splitlines())
     return f"{head}{edited}\n      {indented}{buttons and chr(10) + '     ' + buttons}\n"
+

@@ -64,7 +64,7 @@ class Turn:
         return self.send(Outgoing(self.chat_id, text=text, buttons=buttons or []))
 
     def send(self, message: Outgoing) -> OutboxMessage:
-        return enqueue(self.session, message, self.now)
+        return enqueue(self.session, message)
 
     async def pending(self) -> PendingInput | None:
         row = await self.session.get(PendingInput, self.person.id)
@@ -143,7 +143,7 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
             async with services.db.session() as session:
                 await _mark(session, update.update_id, "failed", services.clock.now(),
                             "".join(traceback.format_exception_only(exc)).strip())
-                enqueue(session, Outgoing(chat.id, text=t("error")), services.clock.now())
+                enqueue(session, Outgoing(chat.id, text=t("error")))
         finally:
             if services.outbox is not None:
                 services.outbox.wake()

@@ -121,7 +121,7 @@ class OutboxNotifier:
         self.session, self.clock, self.config = session, clock, config
 
     def send(self, message: Outgoing):
-        return enqueue(self.session, message, self.clock.now())
+        return enqueue(self.session, message)
 
     async def photos(self, case: Case, purposes: tuple[str, ...] = ("report", "info")) -> list[str]:
         rows = await self.session.execute(select(Attachment.tg_file_id).where(

@@ -1,0 +1,54 @@
+"""End-to-end fixtures: the real bot (PTB Application, polling) against the Telegram stand-in."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.simulate import Simulation, simulation_config
+
+ASSETS = Path(__file__).resolve().parents[2] / "bot" / "assets"
+START = "2026-11-24T10:00:00+08:00"
+# In the bundled sample district: (23.1291, 113.2644) lies in grid YX-BZ-01-03, whose officer is YX-O00021.
+INSIDE = (23.1291, 113.2644)
+OFFICER = "YX-O00021"
+OUTSIDE = (23.2000, 113.4000)
+PEOPLE = [
+    {"name": "alice", "role": "resident"},
+    {"name": "bob", "role": "resident"},
+    {"name": "wang", "role": "grid_officer", "officer_id": OFFICER},
+]
+
+
+@pytest.fixture
+async def sim_for(config, tmp_path):
+    """sim_for(users, start=...) → a running Simulation; stopped after the test."""
+    running = []
+
+    async def make(users=PEOPLE, start=START, **overrides) -> Simulation:
+        cfg = simulation_config(config, config.database.url, None, tmp_path)
+        sim = Simulation(cfg, {"start": start, "users": users, "steps": []}, ASSETS, emit=lambda record: None)
+        await sim.__aenter__()
+        running.append(sim)
+        return sim
+
+    yield make
+    for sim in running:
+        await sim.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def sim(sim_for) -> Simulation:
+    return await sim_for()
+
+
+def texts(records: list[dict], to: str | None = None) -> list[str]:
+    return [r["text"] for r in records if to is None or r["to"] == to]
+
+
+async def file_case(sim: Simulation, user: str = "alice", text: str = "楼下垃圾堆了三天了没人收") -> str:
+    """Report through the bot and return the ticket number."""
+    await sim.play({"user": user, "text": text})
+    await sim.play({"user": user, "location": list(INSIDE)})
+    out = await sim.play({"user": user, "press": "确认"})
+    return next(r["case"] for r in out if r["to"] == user and r["case"])
