@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import BotRuntime, build_services
 from bot.clock import ManualClock, SystemClock, parse_duration
@@ -179,14 +179,12 @@ class Simulation:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             async with db.session() as session:
-                waiting = await session.scalar(select(InboundUpdate.update_id).where(
-                    InboundUpdate.update_id.in_(update_ids), InboundUpdate.status == "received").limit(1)) \
-                    if update_ids else None
-                handled = await session.scalar(select(InboundUpdate.update_id).where(
-                    InboundUpdate.update_id.in_(update_ids)).limit(1)) if update_ids else True
+                handled = await session.scalar(select(func.count()).select_from(InboundUpdate).where(
+                    InboundUpdate.update_id.in_(update_ids), InboundUpdate.status != "received")) \
+                    if update_ids else 0
                 owed = await session.scalar(select(OutboxMessage.id).where(
                     OutboxMessage.status == "pending").limit(1))
-            if waiting is None and handled is not None and owed is None:
+            if handled == len(update_ids) and owed is None:
                 return
             self.runtime.outbox.wake()
             await asyncio.sleep(0.01)

@@ -122,14 +122,17 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         services = services_of(context)
         user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None or chat.type != "private":
+        # The bot works in private chats, where the chat id is the user's id (a button press on an
+        # inaccessible message carries no chat). Group messages are stored and left alone.
+        chat_id = chat.id if chat is not None else (user.id if user is not None else None)
+        if user is None or (chat is not None and chat.type != "private"):
             async with services.db.session() as session:
                 await _mark(session, update.update_id, "done", services.clock.now())
             return
         toast = None
         try:
             async with services.db.session() as session:
-                turn = await open_turn(services, session, user, chat.id)
+                turn = await open_turn(services, session, user, chat_id)
                 try:
                     async with session.begin_nested():
                         await fn(update, turn)
@@ -143,7 +146,7 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
             async with services.db.session() as session:
                 await _mark(session, update.update_id, "failed", services.clock.now(),
                             "".join(traceback.format_exception_only(exc)).strip())
-                enqueue(session, Outgoing(chat.id, text=t("error")))
+                enqueue(session, Outgoing(chat_id, text=t("error")))
         finally:
             if services.outbox is not None:
                 services.outbox.wake()

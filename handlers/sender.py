@@ -32,7 +32,7 @@ class TelegramSender:
             seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
             raise RetryLater(str(exc), float(seconds)) from exc
         except BadRequest as exc:
-            if "message is not modified" in exc.message:
+            if "message is not modified" in exc.message.lower():
                 return edit_target  # already shows what we wanted: done
             raise PermanentFailure(exc.message) from exc
         except Forbidden as exc:

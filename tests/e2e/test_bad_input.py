@@ -1,0 +1,154 @@
+"""Bad input gets a clear answer in Chinese and changes nothing it shouldn't."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.models import Attachment, Case, CaseEvent, Draft, InboundUpdate
+from tests.e2e.conftest import INSIDE, OUTSIDE, file_case, texts
+
+
+async def count(sim, model, *where) -> int:
+    async with sim.runtime.services.db.session() as s:
+        return await s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+async def test_unsupported_messages_get_an_answer(sim):
+    for step, word in (({"sticker": True}, "贴纸"), ({"voice": True}, "语音"), ({"video": True}, "视频"),
+                       ({"document": "scan.pdf"}, "文件")):
+        out = await sim.play({"user": "alice", **step})
+        assert len(out) == 1 and word in out[0]["text"] and "文字" in out[0]["text"]
+    out = await sim.play({"user": "alice", "command": "foo"})
+    assert "没有这个指令" in out[0]["text"]
+    assert await count(sim, Draft) == 0
+    assert await count(sim, InboundUpdate, InboundUpdate.status == "done") == 5
+
+
+async def test_long_text_is_refused_but_stored(sim):
+    out = await sim.play({"user": "alice", "text": "垃圾" * 2500})
+    assert "5000字" in out[0]["text"] and "2000" in out[0]["text"]
+    assert await count(sim, Draft) == 0
+    async with sim.runtime.services.db.session() as s:
+        stored = await s.scalar(select(InboundUpdate.payload))
+    assert len(stored["message"]["text"]) == 5000
+
+
+async def test_location_outside_the_district_files_nothing(sim):
+    await sim.play({"user": "alice", "text": "路灯不亮"})
+    out = await sim.play({"user": "alice", "location": list(OUTSIDE)})
+    assert "不在本辖区" in out[0]["text"] and "12345" in out[0]["text"]
+    out = await sim.play({"user": "alice", "location": list(INSIDE)})
+    assert out[-1]["buttons"] == ["确认", "修改", "取消"]
+
+
+async def test_album_of_ten_photos_answers_once_and_keeps_all(sim):
+    out = await sim.play({"user": "alice", "album": ["sample"] * 10})
+    assert len(out) == 1 and "照片" in out[0]["text"] and "描述" in out[0]["text"]
+    assert await count(sim, Attachment) == 10
+    await sim.play({"user": "alice", "text": "有人乱倒建筑垃圾"})
+    out = await sim.play({"user": "alice", "location": list(INSIDE)})
+    assert "照片：10张" in out[-1]["text"]
+    out = await sim.play({"user": "alice", "photo": "sample"})
+    assert "最多10张" in out[0]["text"]
+    assert await count(sim, Attachment) == 10
+
+
+async def test_photo_first_then_text_then_location(sim):
+    out = await sim.play({"user": "alice", "photo": "sample"})
+    assert "描述" in out[0]["text"]
+    await sim.play({"user": "alice", "location": list(INSIDE)})
+    out = await sim.play({"user": "alice", "text": "人行道上井盖松动了"})
+    assert "照片：1张" in out[-1]["text"] and out[-1]["buttons"] == ["确认", "修改", "取消"]
+
+
+async def test_double_tapped_confirm_files_one_case(sim):
+    await sim.play({"user": "alice", "text": "垃圾没人收"})
+    await sim.play({"user": "alice", "location": list(INSIDE)})
+    await sim.play({"user": "alice", "press": "确认"})
+    out = await sim.play({"user": "alice", "press": "确认"})
+    assert "过期或已提交" in out[0]["text"]
+    assert await count(sim, Case) == 1
+
+
+async def test_double_tapped_accept_is_refused_politely(sim):
+    await file_case(sim)
+    wang = sim.users["wang"]
+    message_id, data = sim._button(wang, "接单")
+    taps = [sim.standin.inject_callback(wang.tg_id, message_id, data).update_id for _ in range(2)]
+    await sim.settle(taps)
+    out = await sim.flush(0)
+    assert texts(out, "wang").count("已接单 " + out[0]["case"] + "。处理完成后点“办结”。") == 1
+    assert any("已被接单" in t for t in texts(out, "wang"))
+    assert sum("接单" in t for t in texts(out, "alice")) == 1
+    async with sim.runtime.services.db.session() as s:
+        case = await s.scalar(select(Case))
+        events = await s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "accept"))
+    assert case.status == "accepted" and events == 1
+
+
+async def test_resident_cannot_act_on_someone_elses_case(sim):
+    ticket = await file_case(sim, "alice")
+    out = await sim.play({"user": "bob", "text": ticket})
+    assert "不是您提交" in out[0]["text"]
+    async with sim.runtime.services.db.session() as s:
+        case = await s.scalar(select(Case))
+    # A forged button press for alice's case from bob.
+    await sim.settle([forge_press(sim, "bob", f"c:{case.id}:cyes")])
+    out = await sim.flush(0)
+    assert "无权" in out[0]["text"]
+    async with sim.runtime.services.db.session() as s:
+        assert (await s.get(Case, case.id)).status == "assigned"
+
+
+async def test_officer_cannot_act_on_a_case_not_theirs(sim_for):
+    sim = await sim_for([{"name": "alice", "role": "resident"},
+                         {"name": "wang", "role": "grid_officer", "officer_id": "YX-O00021"},
+                         {"name": "zhao", "role": "grid_officer", "officer_id": "YX-O00010"}])
+    await file_case(sim)
+    async with sim.runtime.services.db.session() as s:
+        case = await s.scalar(select(Case))
+    await sim.settle([forge_press(sim, "zhao", f"c:{case.id}:acc")])
+    out = await sim.flush(0)
+    assert "无权" in out[0]["text"]
+    out = await sim.play({"user": "zhao", "text": case.ticket})
+    assert "不是您" in out[0]["text"]
+
+
+async def test_invites_expire_and_are_single_use(sim):
+    from datetime import timedelta
+
+    from bot.people import create_invite
+
+    async with sim.runtime.services.db.session() as s:
+        fresh = await create_invite(s, sim.clock.now(), timedelta(hours=1), officer_id="YX-O00010")
+        stale = await create_invite(s, sim.clock.now(), timedelta(hours=1), officer_id="YX-O00011")
+    sim.clock.advance(timedelta(minutes=30))
+    out = await sim.play({"user": "alice", "text": f"/join {fresh.code}"})
+    assert "绑定成功" in out[0]["text"]
+    out = await sim.play({"user": "bob", "text": f"/join {fresh.code}"})
+    assert "已经使用过" in out[0]["text"]
+    sim.clock.advance(timedelta(hours=1))
+    out = await sim.play({"user": "bob", "text": f"/join {stale.code}"})
+    assert "已过期" in out[0]["text"]
+    out = await sim.play({"user": "bob", "text": "/join NOPE1234"})
+    assert "无效" in out[0]["text"]
+    out = await sim.play({"user": "bob", "command": "tasks"})
+    assert "仅限网格工作人员" in out[0]["text"]
+
+
+async def test_empty_and_emoji_only_messages(sim):
+    out = await sim.play({"user": "alice", "text": "😀😀😀"})
+    assert out and out[0]["text"]
+    out = await sim.play({"user": "alice", "text": "   "})
+    assert out and "没有收到文字" in out[0]["text"]
+
+
+def forge_press(sim, user: str, data: str) -> int:
+    """A callback the bot never offered this user (a modified client): it must be refused."""
+    tg_id = sim.users[user].tg_id
+    sent = sim.standin.messages_to(tg_id)
+    message = sim.standin.world.message(tg_id, sent[-1]["message_id"]) if sent else None
+    user_dict = sim.standin.world.user(tg_id).as_user()
+    query = {"id": f"forged-{data}", "from": user_dict, "chat_instance": str(tg_id), "data": data}
+    if message is not None:
+        query["message"] = message
+    return sim.standin.inject_raw({"callback_query": query}).update_id
