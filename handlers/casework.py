@@ -1,8 +1,6 @@
 """Acting on filed cases: the buttons on cards and case views, and the texts the bot asked for."""
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 
 from bot.lifecycle import FINAL, Action, Role, Status, TransitionRefused, check
@@ -16,14 +14,6 @@ from handlers.render import (
 )
 from handlers.texts import BUTTONS, STATUS, t
 from storage.models import Case, Department, Grid
-
-TICKET = re.compile(r"[A-Za-z]{1,6}-?\d{8}-?\d{4}")
-
-
-def normalise_ticket(raw: str) -> str:
-    m = re.fullmatch(r"([A-Za-z]{1,6})-?(\d{8})-?(\d{4})", raw)
-    return f"{m[1].upper()}-{m[2]}-{m[3]}"
-
 
 async def load_case(turn: Turn, case_id: int, *, lock: bool = False) -> Case:
     case = await turn.cases.get(case_id, for_update=lock)
@@ -53,8 +43,7 @@ async def _view_params(turn: Turn, case: Case) -> dict:
                 assignee=assignee_text(case), timeline=timeline_text(turn.config, await turn.cases.timeline(case)))
 
 
-async def show_ticket(turn: Turn, raw: str) -> None:
-    ticket = normalise_ticket(raw)
+async def show_ticket(turn: Turn, ticket: str) -> None:
     case = await turn.cases.by_ticket(ticket)
     if case is None:
         turn.say("ticket_not_found", ticket=ticket)
@@ -366,8 +355,8 @@ async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
 async def by_ticket_or_pick(turn: Turn, ticket: str | None, verb: str) -> Case | None:
     """The case a resident means: the ticket they typed, else their only open one, else ask."""
     if ticket:
-        case = await turn.cases.by_ticket(normalise_ticket(ticket))
+        case = await turn.cases.by_ticket(ticket)
         if case is None:
-            turn.say("ticket_not_found", ticket=normalise_ticket(ticket))
+            turn.say("ticket_not_found", ticket=ticket)
         return case
     return await pick_open_case(turn, verb)

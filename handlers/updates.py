@@ -11,6 +11,7 @@ from bot.people import masked_phone, redeem_invite
 from handlers import casework, intake
 from handlers.common import Turn, case_of_message, handles, record_update
 from handlers.texts import ROLES, t
+from nlu.keywords import normalize_ticket
 
 
 # ---------------------------------------------------------------- commands
@@ -95,11 +96,11 @@ async def text(update: Update, turn: Turn) -> None:
             turn.say("relay_sent", case_id=case.id)
             return
     parse = await turn.services.nlu.parse(body)
-    ticket = casework.TICKET.search(body)
-    if ticket and parse.intent not in ("urge", "cancel", "report"):
-        await casework.show_ticket(turn, ticket.group())
+    ticket = normalize_ticket(parse.first("ticket") or "")
+    if ticket and parse.intent not in ("urge", "cancel", "add_info", "rate_good", "rate_bad"):
+        await casework.show_ticket(turn, ticket)
         return
-    await by_intent(update, turn, body, parse, ticket.group() if ticket else None)
+    await by_intent(update, turn, body, parse, ticket)
 
 
 async def by_intent(update: Update, turn: Turn, body: str, parse, ticket: str | None) -> None:
