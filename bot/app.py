@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 SAMPLE_DISTRICT = Path(__file__).resolve().parent / "district" / "sample"
 # Loopback traffic (the stand-in, a local Rasa) must never go through a proxy.
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+# Have PTB report retry_after as a timedelta now rather than warn that it will.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 async def ensure_district(db: Database, config: Config) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -39,6 +40,12 @@ class SimUser:
     tg_id: int
     officer_id: str | None = None
     department: str | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def load_script(path: Path) -> dict[str, Any]:
@@ -74,10 +81,11 @@ def photo_bytes(ref: str, base: Path) -> bytes:
 
 class Simulation:
     def __init__(self, config: Config, script: dict[str, Any], base_dir: Path,
-                 emit: Callable[[dict], None]) -> None:
+                 emit: Callable[[dict], None], *, transport: str = "polling") -> None:
         start = script.get("start")
         self.clock = ManualClock(datetime.fromisoformat(str(start))) if start else ManualClock(SystemClock().now())
         self.config, self.script, self.base_dir, self.emit = config, script, base_dir, emit
+        self.transport = transport
         self.users: dict[str, SimUser] = {}
         self.standin = StandIn(clock=lambda: self.clock.now().timestamp())
         self.runtime: BotRuntime | None = None
@@ -89,7 +97,12 @@ class Simulation:
             self.config.telegram, token=self.standin.token, base_url=self.standin.bot_base_url,
             file_base_url=self.standin.file_base_url, mode="polling"))
         self.runtime = BotRuntime(config, services=await build_services(config, self.clock))
-        await self.runtime.start()
+        if self.transport == "webhook":
+            port = free_port()
+            await self.runtime.start(mode="webhook", port=port,
+                                     webhook_url=f"http://127.0.0.1:{port}/{config.telegram.webhook.url_path}")
+        else:
+            await self.runtime.start(mode="polling")
         for i, spec in enumerate(self.script.get("users", [])):
             await self._add_user(spec, 100001 + i)
         return self

@@ -25,9 +25,10 @@ async def sim_for(config, tmp_path):
     """sim_for(users, start=...) → a running Simulation; stopped after the test."""
     running = []
 
-    async def make(users=PEOPLE, start=START, **overrides) -> Simulation:
+    async def make(users=PEOPLE, start=START, transport="polling") -> Simulation:
         cfg = simulation_config(config, config.database.url, None, tmp_path)
-        sim = Simulation(cfg, {"start": start, "users": users, "steps": []}, ASSETS, emit=lambda record: None)
+        sim = Simulation(cfg, {"start": start, "users": users, "steps": []}, ASSETS, emit=lambda record: None,
+                         transport=transport)
         await sim.__aenter__()
         running.append(sim)
         return sim
