@@ -259,12 +259,6 @@ async def _p_redescribe(update, turn, pending, case, text):
     await report_text(turn, text, await turn.services.nlu.parse(text), replace=True)
 
 
-async def _p_reply(update, turn, pending, case, text):
-    await turn.cases.relay(case, turn.actor, text)
-    await turn.done_expecting()
-    turn.say("relay_sent", case_id=case.id)
-
-
 async def _p_resolve_note(update, turn, pending, case, text):
     pending.data = {**pending.data, "note": text}
     turn.say("resolve_ready", [[Button(BUTTONS["resolve_ok"], f"c:{case.id}:rok")]], note=text,
@@ -295,35 +289,23 @@ async def choose_grid(turn: Turn, case: Case, grid_id: str | None) -> None:
     turn.say("transfer_reason_prompt", case_id=case.id)
 
 
-async def _p_return_reason(update, turn, pending, case, text):
-    await turn.cases.return_case(case, turn.actor, text)
-    await turn.done_expecting()
-    turn.say("returned_ack", ticket=case.ticket, case_id=case.id)
-
-
-async def _p_reject_reason(update, turn, pending, case, text):
-    await turn.cases.reject(case, turn.actor, text)
-    await turn.done_expecting()
-    turn.say("rejected_ack", ticket=case.ticket, case_id=case.id)
-
-
-async def _p_add_info(update, turn, pending, case, text):
-    await turn.cases.add_info(case, turn.actor, text)
-    await turn.done_expecting()
-    turn.say("info_added", ticket=case.ticket, case_id=case.id)
-
-
-async def _p_rate_comment(update, turn, pending, case, text):
-    await turn.cases.comment_rating(case, turn.actor, text)
-    await turn.done_expecting()
-    turn.say("rate_comment_saved", case_id=case.id)
+def _completes(method: str, ack: str):
+    """A typed answer that completes one CaseService call, then an acknowledgement."""
+    async def handler(update, turn, pending, case, text):
+        await getattr(turn.cases, method)(case, turn.actor, text)
+        await turn.done_expecting()
+        turn.say(ack, ticket=case.ticket, case_id=case.id)
+    return handler
 
 
 PENDING_TEXT = {
-    "redescribe": _p_redescribe, "reply": _p_reply, "resolve_note": _p_resolve_note,
+    "redescribe": _p_redescribe, "resolve_note": _p_resolve_note,
     "transfer_reason": _p_transfer_reason, "transfer_grid": _p_transfer_grid,
-    "return_reason": _p_return_reason, "reject_reason": _p_reject_reason, "add_info": _p_add_info,
-    "rate_comment": _p_rate_comment,
+    "reply": _completes("relay", "relay_sent"),
+    "return_reason": _completes("return_case", "returned_ack"),
+    "reject_reason": _completes("reject", "rejected_ack"),
+    "add_info": _completes("add_info", "info_added"),
+    "rate_comment": _completes("comment_rating", "rate_comment_saved"),
 }
 
 
