@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 
 from sqlalchemy import func, select
 from telegram import Update
@@ -14,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.district import SAMPLE_DIR
 from bot.district.files import load_district
 from bot.district.importer import import_district, load_grid_index
 from bot.outbox import OutboxWorker
@@ -26,7 +26,7 @@ from storage.models import Grid, InboundUpdate
 from storage.photos import PhotoStore
 
 log = logging.getLogger(__name__)
-SAMPLE_DISTRICT = Path(__file__).resolve().parent / "district" / "sample"
+
 # Loopback traffic (the stand-in, a local Rasa) must never go through a proxy.
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 # Have PTB report retry_after as a timedelta now rather than warn that it will.
@@ -38,7 +38,7 @@ async def ensure_district(db: Database, config: Config) -> None:
     async with db.session() as session:
         if await session.scalar(select(func.count()).select_from(Grid)):
             return
-        source = config.resolve_path(config.district.dir) if config.district.dir else SAMPLE_DISTRICT
+        source = config.resolve_path(config.district.dir) if config.district.dir else SAMPLE_DIR
         log.info("empty database: importing district from %s", source)
         await import_district(session, load_district(source))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.district.files import DistrictFiles, GridRecord
@@ -35,52 +35,68 @@ class ImportReport:
         return out or ["no changes"]
 
 
-async def _upsert(session: AsyncSession, report: ImportReport, kind: str, model, key: str, values: dict) -> object:
-    row = await session.get(model, key)
-    if row is None:
-        row = model(id=key, **values)
-        session.add(row)
-        report.count("added", kind)
+class _Upserter:
+    """Insert-or-update by primary key against rows loaded once per table (one query, not one per row)."""
+
+    def __init__(self, session: AsyncSession, report: ImportReport) -> None:
+        self.session, self.report = session, report
+        self.existing: dict[type, dict[str, object]] = {}
+
+    async def load(self, model) -> dict[str, object]:
+        if model not in self.existing:
+            rows = (await self.session.execute(select(model))).scalars().all()
+            self.existing[model] = {row.id: row for row in rows}
+        return self.existing[model]
+
+    async def __call__(self, kind: str, model, key: str, values: dict) -> object:
+        rows = await self.load(model)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = model(id=key, **values)
+            self.session.add(row)
+            self.report.count("added", kind)
+            return row
+        changed = False
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                changed = True
+        if changed:
+            self.report.count("updated", kind)
         return row
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    if changed:
-        report.count("updated", kind)
-    return row
 
 
 async def import_district(session: AsyncSession, district: DistrictFiles) -> ImportReport:
     report = ImportReport()
+    upsert = _Upserter(session, report)
     for g in district.grids:
-        await _upsert(session, report, "streets", Street, g.street_id,
-                      {"name": g.street_name, "district_name": g.district_name})
+        await upsert("streets", Street, g.street_id, {"name": g.street_name, "district_name": g.district_name})
     await session.flush()
     for g in district.grids:
-        await _upsert(session, report, "communities", Community, g.community_id,
-                      {"name": g.community_name, "street_id": g.street_id})
+        await upsert("communities", Community, g.community_id, {"name": g.community_name, "street_id": g.street_id})
     await session.flush()
     for g in district.grids:
-        await _upsert(session, report, "grids", Grid, g.grid_id,
-                      {"name": g.grid_name, "community_id": g.community_id, "geometry": g.geometry()})
+        await upsert("grids", Grid, g.grid_id,
+                     {"name": g.grid_name, "community_id": g.community_id, "geometry": g.geometry()})
     for d in district.departments:
-        await _upsert(session, report, "departments", Department, d.dept_id,
-                      {"name": d.name, "categories": list(d.categories), "lead_categories": list(d.lead_categories)})
+        await upsert("departments", Department, d.dept_id,
+                     {"name": d.name, "categories": list(d.categories), "lead_categories": list(d.lead_categories)})
     await session.flush()
+    scopes: dict[str, set[str]] = {}
+    for row in (await session.execute(select(OfficerScope))).scalars():
+        scopes.setdefault(row.officer_id, set()).add(row.scope_id)
     seen = set()
     for o in district.officers:
         seen.add(o.officer_id)
-        officer = await _upsert(session, report, "officers", Officer, o.officer_id,
-                                {"name": o.name, "phone": o.phone, "role": o.role, "on_duty": o.on_duty,
-                                 "active": True})
-        await session.flush()
-        await session.refresh(officer, ["scopes"])
-        if sorted(s.scope_id for s in officer.scopes) != sorted(o.scope_ids):
-            officer.scopes = [OfficerScope(officer_id=o.officer_id, scope_id=s) for s in o.scope_ids]
-    for officer in (await session.execute(select(Officer).where(Officer.active))).scalars():
-        if officer.id not in seen:
+        await upsert("officers", Officer, o.officer_id, {"name": o.name, "phone": o.phone, "role": o.role,
+                                                         "on_duty": o.on_duty, "active": True})
+        if scopes.get(o.officer_id, set()) != set(o.scope_ids):
+            await session.execute(delete(OfficerScope).where(OfficerScope.officer_id == o.officer_id))
+            session.add_all(OfficerScope(officer_id=o.officer_id, scope_id=s) for s in o.scope_ids)
+            if o.officer_id in scopes:
+                report.count("updated", "officer scopes")
+    for officer in (await upsert.load(Officer)).values():
+        if officer.id not in seen and officer.active:
             officer.active = False
             report.count("deactivated", "officers")
     await session.flush()
