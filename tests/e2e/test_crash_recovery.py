@@ -50,11 +50,13 @@ def bot_config(standin, config, tmp_path) -> Path:
 class BotProcess:
     def __init__(self, config: Path) -> None:
         self.config, self.proc = config, None
+        self.log = config.with_suffix(".log")
 
     def start(self) -> None:
         env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(self.config)],
-                                     cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=self.log.open("ab"))
 
     def kill(self) -> None:
         self.proc.kill()  # SIGKILL: no cleanup of any kind
@@ -71,6 +73,7 @@ def bot(bot_config):
     process = BotProcess(bot_config)
     yield process
     process.stop()
+    print(process.log.read_text(errors="replace")[-5000:])  # shown by pytest when the test fails
 
 
 async def wait_for(predicate, timeout=30.0, what="condition"):
