@@ -76,7 +76,7 @@ def bot(bot_config):
     print(process.log.read_text(errors="replace")[-5000:])  # shown by pytest when the test fails
 
 
-async def wait_for(predicate, timeout=30.0, what="condition"):
+async def wait_for(predicate, timeout=90.0, what="condition"):
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
@@ -142,7 +142,7 @@ async def test_sigkill_loses_nothing_and_sends_nothing_twice(standin, bot, confi
     async def drained() -> bool:
         return await queued() == 0
 
-    await wait_for(drained, timeout=40, what="the outbox to drain")
+    await wait_for(drained, what="the outbox to drain")
     async with db.session() as s:
         cases = (await s.execute(select(Case))).scalars().all()
         unfinished = await s.scalar(select(func.count()).select_from(InboundUpdate)
