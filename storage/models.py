@@ -87,6 +87,50 @@ class OfficerScope(Base):
     scope_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
+class OfficerLeave(Base):
+    """An officer away (leave, training) with the colleague who covers their grids meanwhile."""
+
+    __tablename__ = "officer_leaves"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officers.id"), index=True)
+    substitute_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"))
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Address(Base):
+    """The unified address library (统一地址库): every place a resident may name, with its grid."""
+
+    __tablename__ = "addresses"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    road: Mapped[str] = mapped_column(String(128), default="")
+    number: Mapped[int | None] = mapped_column(Integer)
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    grid_id: Mapped[str] = mapped_column(ForeignKey("grids.id"), index=True)
+
+
+class GridCorrection(Base):
+    """An officer saying "not my grid" and naming the right one: evidence for fixing the address library."""
+
+    __tablename__ = "grid_corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_grid_id: Mapped[str | None] = mapped_column(String(32))
+    to_grid_id: Mapped[str] = mapped_column(String(32))
+    address_id: Mapped[str | None] = mapped_column(String(32))
+    address_text: Mapped[str | None] = mapped_column(String(256))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    officer_id: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column()
+
+
 class Department(Base):
     __tablename__ = "departments"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -141,6 +185,7 @@ class Case(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     address_text: Mapped[str | None] = mapped_column(String(256))
+    address_id: Mapped[str | None] = mapped_column(String(32))  # the library entry it was matched to
     grid_id: Mapped[str | None] = mapped_column(ForeignKey("grids.id"), index=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     assignee_officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"), index=True)
@@ -232,6 +277,7 @@ class Draft(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     grid_id: Mapped[str | None] = mapped_column(String(32))
     address_text: Mapped[str | None] = mapped_column(String(256))
+    address_id: Mapped[str | None] = mapped_column(String(32))
     media_groups: Mapped[list[Any]] = mapped_column(default=list)
     summary_outbox_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column()
