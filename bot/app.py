@@ -15,7 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.district import SAMPLE_DIR
 from bot.district.files import load_district
-from bot.district.importer import import_district, load_grid_index
+from bot.district.importer import import_district, load_grid_index, load_place_matcher
 from bot.outbox import OutboxWorker
 from bot.services import Services
 from handlers.sender import TelegramSender
@@ -49,8 +49,9 @@ async def build_services(config: Config, clock: Clock | None = None) -> Services
     await ensure_district(db, config)
     async with db.session() as session:
         grids = await load_grid_index(session)
+        places = await load_place_matcher(session)
     return Services(config=config, clock=clock or SystemClock(), db=db, nlu=build_nlu(config),
-                    grids=grids, photos=PhotoStore(config.resolve_path(config.storage.photo_dir)))
+                    grids=grids, places=places, photos=PhotoStore(config.resolve_path(config.storage.photo_dir)))
 
 
 def build_application(services: Services) -> Application:

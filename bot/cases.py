@@ -16,7 +16,7 @@ from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.routing import Placement, place_in_grid, supervisors_of
 from storage.models import (
-    Attachment, Case, CaseEvent, Department, DepartmentStaff, Draft, Officer, Person, Rating,
+    Attachment, Case, CaseEvent, Department, DepartmentStaff, Draft, GridCorrection, Officer, Person, Rating,
     RelayedMessage, TicketCounter,
 )
 
@@ -145,7 +145,7 @@ class CaseService:
         now = self.clock.now()
         case = Case(ticket=await self._next_ticket(now), status=Status.SUBMITTED, source=draft.source,
                     category=draft.category or "other", urgent=draft.urgent, description=draft.description,
-                    lat=draft.lat, lon=draft.lon, address_text=draft.address_text,
+                    lat=draft.lat, lon=draft.lon, address_text=draft.address_text, address_id=draft.address_id,
                     grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
                     created_at=now, updated_at=now)
         self.session.add(case)
@@ -155,9 +155,8 @@ class CaseService:
             attachment.case_id, attachment.draft_id = case.id, None
         await self._record(case, SYSTEM if draft.source == "resident" else Actor(reporter), "file",
                            None, Status.SUBMITTED, None, {"grid_id": case.grid_id})
-        handler = placement.handler
-        await self._apply(case, Action.ASSIGN, SYSTEM, assign_to=handler,
-                          data={"chain": [o.id for o in placement.chain[:3]]})
+        await self._apply(case, Action.ASSIGN, SYSTEM, assign_to=placement.handler,
+                          data={"chain": [o.id for o in placement.chain[:3]], "why": placement.why})
         return case
 
     async def _next_ticket(self, now: datetime) -> str:
@@ -180,12 +179,17 @@ class CaseService:
             await self._apply(case, Action.TRANSFER, actor, note=reason, assign_department=department,
                               data={"to_department": department.id})
             return
-        placement = await place_in_grid(self.session, grid_id or "")
+        placement = await place_in_grid(self.session, grid_id or "", self.clock.now())
         if placement.grid is None:
             raise TransitionRefused("unknown_grid", grid=grid_id)
-        if placement.grid.id == case.grid_id and case.assignee_officer_id == (
-                placement.handler.id if placement.handler else None):
+        if placement.grid.id == case.grid_id and case.assignee_officer_id == placement.handler_id:
             raise TransitionRefused("same_grid")
+        if Role.ASSIGNEE in await self.roles_of(case, actor) and actor.post.officer:
+            # "Not my grid": remember where the place really is, for the address library (gridsec district corrections).
+            self.session.add(GridCorrection(
+                case_id=case.id, from_grid_id=case.grid_id, to_grid_id=placement.grid.id,
+                address_id=case.address_id, address_text=case.address_text, lat=case.lat, lon=case.lon,
+                officer_id=actor.post.officer.id, at=self.clock.now()))
         case.grid_id = placement.grid.id
         await self.session.flush()
         await self.session.refresh(case, ["grid"])

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Config
 from nlu.interface import Parse
-from storage.models import Attachment, Draft, Person
+from storage.models import Address, Attachment, Draft, Person
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,15 @@ class IntakeService:
     async def add_location(self, person: Person, lat: float, lon: float, grid_id: str, source: str) -> DraftState:
         draft = await self._open(person, source)
         draft.lat, draft.lon, draft.grid_id = lat, lon, grid_id
+        draft.address_id = None  # the shared point is more exact than any name
+        draft.updated_at = self.clock.now()
+        return await self.state(draft)
+
+    async def add_address(self, person: Person, address: Address, source: str) -> DraftState:
+        """A place from the address library stands in for a shared location."""
+        draft = await self._open(person, source)
+        draft.lat, draft.lon, draft.grid_id = address.lat, address.lon, address.grid_id
+        draft.address_text, draft.address_id = address.name, address.id
         draft.updated_at = self.clock.now()
         return await self.state(draft)
 

@@ -32,8 +32,10 @@ class StaffPost:
         return self.officer is not None and self.officer.role in SUPERVISOR_ROLES
 
 
-class InviteRefused(Exception):
-    def __init__(self, reason: str) -> None:  # reason: a key of the user-facing texts
+class Refused(Exception):
+    """A request refused for a reason the person can act on; `reason` is a key of the user-facing texts."""
+
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -79,18 +81,18 @@ async def create_invite(session: AsyncSession, now: datetime, valid_for: timedel
 async def redeem_invite(session: AsyncSession, person: Person, code: str, now: datetime) -> StaffPost:
     invite = await session.get(Invite, code.strip().upper(), with_for_update=True)
     if invite is None:
-        raise InviteRefused("invite_unknown")
+        raise Refused("invite_unknown")
     if invite.used_at is not None:
-        raise InviteRefused("invite_used")
+        raise Refused("invite_used")
     if invite.expires_at <= now:
-        raise InviteRefused("invite_expired")
+        raise Refused("invite_expired")
     current = await staff_post(session, person)
     if current.is_staff:
-        raise InviteRefused("invite_already_staff")
+        raise Refused("invite_already_staff")
     if invite.officer_id:
         officer = await session.get(Officer, invite.officer_id)
         if officer.person_id is not None:
-            raise InviteRefused("invite_post_taken")
+            raise Refused("invite_post_taken")
         officer.person_id = person.id
     else:
         session.add(DepartmentStaff(person_id=person.id, department_id=invite.department_id, joined_at=now))

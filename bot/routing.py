@@ -1,19 +1,23 @@
-"""Who acts on a case: point → grid → the grid's officer, then up the chain when nobody is there.
+"""Who acts on a case: point → grid → the grid's on-duty officer, then up the chain.
 
 The chain is grid officer → grid leader → community secretary → street supervisor → district
-supervisor. The first post whose holder has joined the bot gets the case; if nobody has joined
-yet, the grid's own officer does, and the card waits for them in the outbox of their first /join.
+supervisor. An officer on leave is replaced by the substitute they (or a supervisor) named.
+The case goes to the first post in the chain whose holder has joined the bot and is on duty now;
+when nobody is on duty it goes to the first joined post anyway (it waits for their shift), and
+when nobody has joined it goes to the grid's own officer, whose cards wait for their /join.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from storage.models import Department, Grid, Officer, OfficerScope
+from bot.district.files import DutyHours
+from storage.models import Department, Grid, Officer, OfficerLeave, OfficerScope
 
 CHAIN = ("grid_officer", "grid_leader", "community_secretary", "street_supervisor", "district_supervisor")
 
@@ -23,12 +27,13 @@ Locate = Callable[[float, float], "str | None"]
 @dataclass(frozen=True)
 class Placement:
     grid: Grid | None  # None: outside the district
-    chain: tuple[Officer, ...]
+    chain: tuple[Officer, ...]  # the posts responsible, nearest first, substitutes in place of absentees
+    handler: Officer | None
+    why: str  # on_duty | off_duty | not_joined | substitute | nobody
 
     @property
-    def handler(self) -> Officer | None:
-        joined = [o for o in self.chain if o.person_id is not None]
-        return joined[0] if joined else (self.chain[0] if self.chain else None)
+    def handler_id(self) -> str | None:
+        return self.handler.id if self.handler else None
 
 
 async def officer_chain(session: AsyncSession, grid: Grid) -> tuple[Officer, ...]:
@@ -48,18 +53,57 @@ async def _district_supervisors(session: AsyncSession) -> tuple[Officer, ...]:
         Officer.role == "district_supervisor", Officer.active).order_by(Officer.id))).scalars())
 
 
-async def place(session: AsyncSession, locate: Locate, lat: float, lon: float) -> Placement:
+async def active_leaves(session: AsyncSession, now: datetime) -> dict[str, OfficerLeave]:
+    rows = (await session.execute(select(OfficerLeave).where(
+        OfficerLeave.starts_at <= now, OfficerLeave.ends_at > now).order_by(OfficerLeave.id))).scalars()
+    return {leave.officer_id: leave for leave in rows}
+
+
+def choose_handler(chain: tuple[Officer, ...], leaves: dict[str, OfficerLeave],
+                   substitutes: dict[str, Officer], now: datetime) -> tuple[tuple[Officer, ...], Officer | None, str]:
+    """Swap absentees for their substitutes, then take the first joined post on duty."""
+    effective: list[Officer] = []
+    substituted: set[str] = set()
+    for officer in chain:
+        leave = leaves.get(officer.id)
+        if leave is None:
+            effective.append(officer)
+        elif leave.substitute_id in substitutes and leave.substitute_id not in leaves:
+            effective.append(substitutes[leave.substitute_id])
+            substituted.add(leave.substitute_id)
+    effective = list(dict.fromkeys(effective))
+    joined = [o for o in effective if o.person_id is not None]
+    on_duty = [o for o in joined if DutyHours.parse(o.on_duty).covers(now)]
+    if on_duty:
+        chosen = on_duty[0]
+        why = "substitute" if chosen.id in substituted else "on_duty"
+    elif joined:
+        chosen, why = joined[0], "off_duty"
+    elif effective:
+        chosen, why = effective[0], "not_joined"
+    else:
+        chosen, why = None, "nobody"
+    return tuple(effective), chosen, why
+
+
+async def place(session: AsyncSession, locate: Locate, lat: float, lon: float, now: datetime) -> Placement:
     grid_id = locate(lat, lon)
     if grid_id is None:
-        return Placement(None, ())
-    return await place_in_grid(session, grid_id)
+        return Placement(None, (), None, "nobody")
+    return await place_in_grid(session, grid_id, now)
 
 
-async def place_in_grid(session: AsyncSession, grid_id: str) -> Placement:
+async def place_in_grid(session: AsyncSession, grid_id: str, now: datetime) -> Placement:
     grid = await session.get(Grid, grid_id)
     if grid is None:
-        return Placement(None, ())
-    return Placement(grid, await officer_chain(session, grid))
+        return Placement(None, (), None, "nobody")
+    chain = await officer_chain(session, grid)
+    leaves = await active_leaves(session, now)
+    wanted = {leave.substitute_id for leave in leaves.values() if leave.substitute_id}
+    substitutes = {o.id: o for o in (await session.execute(
+        select(Officer).where(Officer.id.in_(wanted), Officer.active))).scalars()} if wanted else {}
+    effective, handler, why = choose_handler(chain, leaves, substitutes, now)
+    return Placement(grid, effective, handler, why)
 
 
 async def supervisors_of(session: AsyncSession, grid: Grid | None) -> tuple[Officer, ...]:
@@ -69,17 +113,21 @@ async def supervisors_of(session: AsyncSession, grid: Grid | None) -> tuple[Offi
     return tuple(o for o in await officer_chain(session, grid) if o.role != "grid_officer")
 
 
-async def departments_for(session: AsyncSession, config: Config, category: str) -> list[Department]:
-    """Departments that handle `category`, the default one (configured or the lead) first."""
+async def departments_for(session: AsyncSession, config: Config, category: str,
+                          suggested: str | None = None) -> list[Department]:
+    """Departments that handle `category`: the NLU's confident suggestion first, then the configured
+    or lead department, then the others."""
     departments = (await session.execute(select(Department).order_by(Department.id))).scalars().all()
     configured = config.categories.get(category)
     preferred = configured.department if configured else None
 
     def rank(d: Department) -> tuple[int, str]:
-        if d.id == preferred:
+        if d.id == suggested:
             return (0, d.id)
-        if category in d.lead_categories:
+        if d.id == preferred:
             return (1, d.id)
-        return (2, d.id)
+        if category in d.lead_categories:
+            return (2, d.id)
+        return (3, d.id)
 
-    return sorted((d for d in departments if category in d.categories or d.id == preferred), key=rank)
+    return sorted((d for d in departments if category in d.categories or d.id in (preferred, suggested)), key=rank)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.config import Config
 from bot.district.geo import GridIndex
+from bot.places.matcher import PlaceMatcher
 from nlu.interface import NluClient
 from storage.db import Database
 from storage.photos import PhotoStore
@@ -18,6 +19,7 @@ class Services:
     db: Database
     nlu: NluClient
     grids: GridIndex
+    places: PlaceMatcher
     photos: PhotoStore
     outbox: "object | None" = field(default=None)  # the OutboxWorker, set once the transport exists
 

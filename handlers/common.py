@@ -23,7 +23,7 @@ from bot.cases import Actor, CaseService
 from bot.intake import IntakeService
 from bot.lifecycle import TransitionRefused
 from bot.outbox import Button, Outgoing, enqueue
-from bot.people import InviteRefused, ensure_person, staff_post
+from bot.people import Refused, ensure_person, staff_post
 from bot.services import Services
 from handlers.render import OutboxNotifier
 from handlers.texts import t
@@ -136,7 +136,7 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
                 try:
                     async with session.begin_nested():
                         await fn(update, turn)
-                except (TransitionRefused, InviteRefused) as refused:
+                except (TransitionRefused, Refused) as refused:
                     turn.say(refused.reason, **getattr(refused, "params", {}))
                     turn.toast = t(refused.reason, **getattr(refused, "params", {}))
                 await _mark(session, update.update_id, "done", services.clock.now())

@@ -9,10 +9,11 @@ from bot.intake import DraftState
 from bot.outbox import Outgoing
 from bot.routing import place_in_grid
 from handlers.common import Turn
-from handlers.render import category_buttons, draft_buttons, summary_text, urgent_mark
+from bot.lifecycle import TransitionRefused
+from handlers.render import category_buttons, draft_buttons, place_buttons, summary_text, urgent_mark
 from handlers.texts import t
 from nlu.interface import Parse
-from storage.models import Attachment, Grid
+from storage.models import Address, Attachment, Grid
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,17 @@ async def show_draft(turn: Turn, state: DraftState, *, refresh_summary: bool = F
 
 async def report_text(turn: Turn, text: str, parse: Parse, *, replace: bool = False) -> None:
     state = await turn.intake.add_text(turn.person, text, parse, source_of(turn), replace=replace)
+    if state.draft.grid_id is None:
+        decision = turn.services.places.match(text, parse.first("address"))
+        if decision.status == "matched":
+            address = await turn.session.get(Address, decision.best.address_id)
+            state = await turn.intake.add_address(turn.person, address, source_of(turn))
+        elif decision.status == "confirm":
+            turn.say("place_confirm", place_buttons(decision.candidates), summary=state.draft.description[:60])
+            return
+        elif decision.status == "outside":
+            turn.say("place_outside", place=decision.best.name if decision.best else decision.reason)
+            return
     await show_draft(turn, state)
 
 
@@ -107,6 +119,13 @@ async def on_draft_button(turn: Turn, verb: str, arg: str | None) -> None:
         await show_draft(turn, await turn.intake.set_category(turn.person, arg))
     elif verb == "ok":
         await confirm(turn)
+    elif verb == "place" and arg == "-":
+        turn.say("need_location", summary=draft.description[:60], ask_location=True)
+    elif verb == "place":
+        address = await turn.session.get(Address, arg or "")
+        if address is None:
+            raise TransitionRefused("expired_button")
+        await show_draft(turn, await turn.intake.add_address(turn.person, address, source_of(turn)))
 
 
 async def confirm(turn: Turn) -> None:
@@ -115,7 +134,7 @@ async def confirm(turn: Turn) -> None:
     if not state.complete:
         await show_draft(turn, state)
         return
-    placement = await place_in_grid(turn.session, draft.grid_id)
+    placement = await place_in_grid(turn.session, draft.grid_id, turn.now)
     case = await turn.cases.file(draft, turn.person, placement)
     await turn.intake.discard(turn.person)
     key = "filed_patrol" if case.source == "patrol" else "filed"

@@ -109,6 +109,12 @@ def category_buttons(config: Config, ranking: list[str]) -> list[list[Button]]:
     return rows + [[Button(BUTTONS["redescribe"], "d:redo")]]
 
 
+def place_buttons(candidates) -> list[list[Button]]:
+    """The likeliest places from the address library, and a way out: share the location instead."""
+    rows = [[Button(c.name, f"d:place:{c.address_id}")] for c in candidates[:3]]
+    return rows + [[Button(BUTTONS["none_of_these"], "d:place:-")]]
+
+
 def transfer_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
     rows = [[Button(d.name, f"t:{case.id}:d:{d.id}")] for d in departments]
     return rows + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")]]

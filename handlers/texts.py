@@ -24,11 +24,12 @@ T: dict[str, str] = {
     "help_staff": (
         "工作人员指令：\n"
         "/tasks 我的待办　/patrol 巡查上报（之后发文字、照片、位置）\n"
+        "/leave 3d 代班工号 登记请假　/back 销假\n"
         "收到工单卡片后点“接单”，处理完点“办结”；直接回复工单卡片即可给居民留言。"
     ),
     "thanks": "不客气，有问题随时找我 🙂",
     "out_of_scope": "抱歉，我只负责城市管理和社区事务的诉求受理（如环境卫生、占道、路灯、噪音、设施损坏等）。有这类问题请直接描述给我。",
-    "unknown_command": "没有这个指令。可用：/start /help /my /tasks /join /patrol /cancel",
+    "unknown_command": "没有这个指令。可用：/start /help /my /tasks /join /patrol /leave /back /cancel",
     "unsupported_media": "暂时无法处理{kind}。请用文字描述问题，并发送照片和位置。",
     "kind_sticker": "贴纸",
     "kind_voice": "语音",
@@ -48,6 +49,8 @@ T: dict[str, str] = {
     "send_location_button": "📍 发送当前位置",
     "outside_district": "这个位置（{lat:.5f}, {lon:.5f}）不在本辖区范围内，我们无法受理。请确认位置，或向当地政务热线 12345 反映。",
     "too_many_photos": "一个诉求最多{limit}张照片，多出的{extra}张没有保存。",
+    "place_confirm": "收到：{summary}\n您说的是下面哪个地点？都不是的话请发送位置。",
+    "place_outside": "您提到的“{place}”不在本辖区范围内，我们无法受理，请向当地政务热线 12345 反映。如问题其实在本辖区，请发送位置。",
     "summary": (
         "请确认您的诉求：\n"
         "类别：{category}{urgent}\n"
@@ -149,6 +152,14 @@ T: dict[str, str] = {
     "invite_expired": "这个邀请码已过期，请向管理员申请新的邀请码。",
     "invite_already_staff": "您已绑定工作人员身份，无需重复绑定。",
     "invite_post_taken": "这个岗位已有人绑定，请联系管理员。",
+    "leave_usage": "用法：/leave 时长 [代班人工号]，例如 /leave 3d YX-O00022；上级可为他人登记：/leave 工号 2d 代班人工号。/back 提前销假。",
+    "leave_set": "已登记 {officer} 请假至 {until}，期间新工单交 {substitute} 处理。/back 可提前销假。",
+    "leave_ended": "已销假，新工单将照常派给您。",
+    "leave_none": "您当前没有请假记录。",
+    "leave_unknown_officer": "没有这个工号的在岗人员。",
+    "leave_not_allowed": "只能为自己或下属登记请假。",
+    "leave_bad_length": "请假时长需在 90 天以内，例如 4h、3d。",
+    "leave_bad_substitute": "代班人工号无效（不能是本人）。",
     "staff_only": "这个功能仅限网格工作人员使用，请先用 /join 邀请码 绑定身份。",
     # ---- refused transitions
     "not_your_case": "您无权对这件工单进行此操作。",
@@ -169,7 +180,7 @@ BUTTONS: dict[str, str] = {
     "accept": "接单", "transfer": "转办", "return": "退回", "reply": "回复居民", "resolve": "办结",
     "resolve_ok": "确认办结", "reassign": "改派", "reject": "驳回",
     "urge": "催办", "add_info": "补充材料", "withdraw": "撤销", "withdraw_yes": "确定撤销", "back": "返回",
-    "view": "查看", "rate_satisfied": "满意", "rate_basic": "基本满意", "rate_unsatisfied": "不满意",
+    "view": "查看", "none_of_these": "都不是，发送位置", "rate_satisfied": "满意", "rate_basic": "基本满意", "rate_unsatisfied": "不满意",
 }
 
 STATUS: dict[str, str] = {

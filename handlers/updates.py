@@ -6,6 +6,8 @@ from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters,
 )
 
+from bot.clock import parse_duration
+from bot.duty import end_leave, set_leave
 from bot.lifecycle import TransitionRefused
 from bot.people import masked_phone, redeem_invite
 from handlers import casework, intake
@@ -67,6 +69,38 @@ async def join(update: Update, turn: Turn) -> None:
         turn.say("joined_department", department=post.department.name)
     for case in await turn.cases.tasks_of(post):  # cards that waited for this post to be taken
         await turn.notifier.card(case, turn.person)
+
+
+@handles
+async def leave(update: Update, turn: Turn) -> None:
+    """/leave 3d [代班工号] for oneself; a supervisor: /leave 工号 3d [代班工号]."""
+    officer = turn.actor.post.officer
+    if officer is None:
+        turn.say("staff_only")
+        return
+    args = (update.effective_message.text or "").split()[1:]
+    if args and not args[0][0].isdigit():
+        target, args = args[0], args[1:]
+    else:
+        target = officer.id
+    try:
+        length = parse_duration(args[0])
+    except (IndexError, ValueError):
+        turn.say("leave_usage")
+        return
+    record = await set_leave(turn.session, officer, turn.person, target, length, args[1] if len(args) > 1 else None,
+                             turn.now)
+    until = record.ends_at.astimezone(turn.config.tz).strftime("%m-%d %H:%M")
+    turn.say("leave_set", officer=record.officer_id, until=until, substitute=record.substitute_id or "上级")
+
+
+@handles
+async def back(update: Update, turn: Turn) -> None:
+    officer = turn.actor.post.officer
+    if officer is None:
+        turn.say("staff_only")
+        return
+    turn.say("leave_ended" if await end_leave(turn.session, officer.id, turn.now) else "leave_none")
 
 
 @handles
@@ -200,7 +234,8 @@ async def other_update(update: Update, turn: Turn) -> None:
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, record_update), group=-1)
     for name, callback in (("start", start), ("help", help_command), ("my", my), ("tasks", tasks),
-                           ("patrol", patrol), ("cancel", cancel_command), ("join", join)):
+                           ("patrol", patrol), ("cancel", cancel_command), ("join", join), ("leave", leave),
+                           ("back", back)):
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, text))

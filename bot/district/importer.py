@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.district.files import DistrictFiles, GridRecord
+from bot.district.files import AddressRecord, DistrictFiles, GridRecord
 from bot.district.geo import GridIndex
-from storage.models import Community, Department, Grid, Officer, OfficerScope, Street
+from bot.places.matcher import PlaceMatcher
+from storage.models import Address, Community, Department, Grid, Officer, OfficerScope, Street
 
 
 @dataclass
@@ -21,6 +22,7 @@ class ImportReport:
     added: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     deactivated: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
 
     def count(self, bucket: str, kind: str) -> None:
         target = getattr(self, bucket)
@@ -28,7 +30,7 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         out = []
-        for bucket in ("added", "updated", "deactivated"):
+        for bucket in ("added", "updated", "deactivated", "removed"):
             counts = getattr(self, bucket)
             if counts:
                 out.append(f"{bucket}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -100,7 +102,31 @@ async def import_district(session: AsyncSession, district: DistrictFiles) -> Imp
             officer.active = False
             report.count("deactivated", "officers")
     await session.flush()
+    await _import_addresses(session, district, upsert)
     return report
+
+
+async def _import_addresses(session: AsyncSession, district: DistrictFiles, upsert: "_Upserter") -> None:
+    """The address library follows the file exactly: cases keep the matched name and point as text,
+    so an address that disappeared can simply go."""
+    seen = set()
+    for a in district.addresses():
+        seen.add(a.address_id)
+        await upsert("addresses", Address, a.address_id,
+                     {"kind": a.kind, "name": a.name, "road": a.road, "number": a.number,
+                      "aliases": list(a.aliases), "lat": a.lat, "lon": a.lon, "grid_id": a.grid_id})
+    gone = [key for key in (await upsert.load(Address)) if key not in seen]
+    for chunk in range(0, len(gone), 500):
+        await session.execute(delete(Address).where(Address.id.in_(gone[chunk:chunk + 500])))
+    for _ in gone:
+        upsert.report.count("removed", "addresses")
+    await session.flush()
+
+
+async def load_place_matcher(session: AsyncSession) -> PlaceMatcher:
+    rows = (await session.execute(select(Address).order_by(Address.id))).scalars().all()
+    return PlaceMatcher(AddressRecord(a.id, a.kind, a.name, a.road, a.number, tuple(a.aliases), a.lat, a.lon,
+                                      a.grid_id) for a in rows)
 
 
 async def load_grid_index(session: AsyncSession) -> GridIndex:
