@@ -112,6 +112,59 @@ async def _invite(args) -> int:
     return 0
 
 
+async def _route(args) -> int:
+    import csv
+
+    from bot.app import build_services
+    from bot.where import decide
+
+    if not (args.text or args.input or (args.lat is not None and args.lon is not None)):
+        print("give --text, --lat and --lon, or --input FILE.csv --output FILE.jsonl", file=sys.stderr)
+        return 2
+    services = await build_services(_config(args))
+    now = services.clock.now()
+    try:
+        async with services.db.session() as session:
+            if not args.input:
+                decision = await decide(session, services, now, text=args.text, lat=args.lat, lon=args.lon)
+                print(json.dumps(decision.as_dict(), ensure_ascii=False, indent=None if args.json else 2))
+                return 0
+            with open(args.input, encoding="utf-8-sig", newline="") as source, \
+                    open(args.output, "w", encoding="utf-8") as sink:
+                for row in csv.DictReader(source):
+                    lat, lon = _number(row.get("lat")), _number(row.get("lon"))
+                    decision = await decide(session, services, now, text=(row.get("text") or "").strip() or None,
+                                            lat=lat, lon=lon)
+                    sink.write(json.dumps({k: decision.as_dict()[k] for k in
+                                           ("status", "grid_id", "candidates", "officer_id")},
+                                          ensure_ascii=False) + "\n")
+    finally:
+        await services.db.dispose()
+    return 0
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+async def _corrections(args) -> int:
+    from bot.corrections import suggested_fixes
+    from storage.db import Database
+
+    db = Database(_config(args).database.url)
+    async with db.session() as session:
+        fixes = await suggested_fixes(session, minimum=args.min)
+    await db.dispose()
+    for fix in fixes:
+        print(json.dumps(fix, ensure_ascii=False))
+    if not fixes:
+        print("no corrections recorded yet", file=sys.stderr)
+    return 0
+
+
 async def _db_upgrade(args) -> int:
     from storage.db import Database
 
@@ -139,6 +192,16 @@ def parser() -> argparse.ArgumentParser:
         dest="district_command", required=True)
     imp = district.add_parser("import", parents=[common], help="import (or re-import) a district directory")
     imp.add_argument("dir")
+    corr = district.add_parser("corrections", parents=[common],
+                               help="what officers' not-my-grid corrections say about the address library")
+    corr.add_argument("--min", type=int, default=1, help="corrections needed before a fix is suggested")
+    route = sub.add_parser("route", parents=[common], help="where a message or point goes, and who acts")
+    route.add_argument("--text")
+    route.add_argument("--lat", type=float)
+    route.add_argument("--lon", type=float)
+    route.add_argument("--json", action="store_true", help="one line of JSON")
+    route.add_argument("--input", help="CSV with columns text, lat, lon (either may be blank)")
+    route.add_argument("--output", help="JSONL written with one decision per input row, in order")
     inv = sub.add_parser("invite", parents=[common], help="make a one-time /join code for an officer or department")
     inv.add_argument("officer_id", nargs="?")
     inv.add_argument("--department", help="a dept_id: the code makes its holder staff of that department")
@@ -149,8 +212,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"run": _run, "demo": _demo, "simulate": _simulate, "invite": _invite,
-            ("district", "import"): _district_import, ("db", "upgrade"): _db_upgrade}
+COMMANDS = {"run": _run, "demo": _demo, "simulate": _simulate, "invite": _invite, "route": _route,
+            ("district", "import"): _district_import, ("district", "corrections"): _corrections,
+            ("db", "upgrade"): _db_upgrade}
 
 
 def main(argv: list[str] | None = None) -> int:
