@@ -165,6 +165,29 @@ async def _corrections(args) -> int:
     return 0
 
 
+async def _vocab(args) -> int:
+    from sqlalchemy import select
+
+    from bot.district.files import AddressRecord
+    from bot.places.vocabulary import place_words, write_jieba_dictionary, write_lookup_table
+    from storage.db import Database
+    from storage.models import Address
+
+    db = Database(_config(args).database.url)
+    await db.upgrade()
+    async with db.session() as session:
+        rows = (await session.execute(select(Address))).scalars().all()
+    await db.dispose()
+    words = place_words(AddressRecord(a.id, a.kind, a.name, a.road, a.number, tuple(a.aliases), a.lat, a.lon,
+                                      a.grid_id) for a in rows)
+    out = Path(args.out)
+    write_jieba_dictionary(words, out / "dictionary" / "addresses.txt")
+    write_lookup_table(words, out / "data" / "lookups" / "addresses.yml")
+    print(f"{len(words)} place names from {len(rows)} addresses → {out}/dictionary/addresses.txt, "
+          f"{out}/data/lookups/addresses.yml")
+    return 0
+
+
 async def _db_upgrade(args) -> int:
     from storage.db import Database
 
@@ -195,6 +218,10 @@ def parser() -> argparse.ArgumentParser:
     corr = district.add_parser("corrections", parents=[common],
                                help="what officers' not-my-grid corrections say about the address library")
     corr.add_argument("--min", type=int, default=1, help="corrections needed before a fix is suggested")
+    vocab = district.add_parser("vocab", parents=[common],
+                                help="write the NLU's jieba dictionary and lookup table from the address library")
+    vocab.add_argument("--out", default=str(REPO_ROOT / "var" / "nlu-vocab"),
+                       help="directory that gets dictionary/addresses.txt and data/lookups/addresses.yml")
     route = sub.add_parser("route", parents=[common], help="where a message or point goes, and who acts")
     route.add_argument("--text")
     route.add_argument("--lat", type=float)
@@ -214,6 +241,7 @@ def parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"run": _run, "demo": _demo, "simulate": _simulate, "invite": _invite, "route": _route,
             ("district", "import"): _district_import, ("district", "corrections"): _corrections,
+            ("district", "vocab"): _vocab,
             ("db", "upgrade"): _db_upgrade}
 
 
