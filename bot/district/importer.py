@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.district.files import AddressRecord, DistrictFiles, GridRecord
@@ -102,25 +102,37 @@ async def import_district(session: AsyncSession, district: DistrictFiles) -> Imp
             officer.active = False
             report.count("deactivated", "officers")
     await session.flush()
-    await _import_addresses(session, district, upsert)
+    await _import_addresses(session, district, report)
     return report
 
 
-async def _import_addresses(session: AsyncSession, district: DistrictFiles, upsert: "_Upserter") -> None:
+async def _import_addresses(session: AsyncSession, district: DistrictFiles, report: ImportReport) -> None:
     """The address library follows the file exactly: cases keep the matched name and point as text,
-    so an address that disappeared can simply go."""
-    seen = set()
+    so an address that disappeared can simply go. Rows are compared and written in bulk, because a
+    city has millions of them."""
+    columns = (Address.id, Address.kind, Address.name, Address.road, Address.number, Address.aliases,
+               Address.lat, Address.lon, Address.grid_id)
+    existing = {row[0]: tuple(row[1:]) for row in (await session.execute(select(*columns))).all()}
+    added, changed, seen = [], [], set()
     for a in district.addresses():
         seen.add(a.address_id)
-        await upsert("addresses", Address, a.address_id,
-                     {"kind": a.kind, "name": a.name, "road": a.road, "number": a.number,
-                      "aliases": list(a.aliases), "lat": a.lat, "lon": a.lon, "grid_id": a.grid_id})
-    gone = [key for key in (await upsert.load(Address)) if key not in seen]
-    for chunk in range(0, len(gone), 500):
-        await session.execute(delete(Address).where(Address.id.in_(gone[chunk:chunk + 500])))
-    for _ in gone:
-        upsert.report.count("removed", "addresses")
-    await session.flush()
+        values = (a.kind, a.name, a.road, a.number, list(a.aliases), a.lat, a.lon, a.grid_id)
+        old = existing.get(a.address_id)
+        if old == values:
+            continue
+        row = dict(zip(("id", "kind", "name", "road", "number", "aliases", "lat", "lon", "grid_id"),
+                       (a.address_id, *values)))
+        (added if old is None else changed).append(row)
+    gone = [key for key in existing if key not in seen]
+    for i in range(0, len(gone), 1000):
+        await session.execute(delete(Address).where(Address.id.in_(gone[i:i + 1000])))
+    for i in range(0, len(changed), 5000):
+        await session.execute(update(Address), changed[i:i + 5000])
+    for i in range(0, len(added), 5000):
+        await session.execute(insert(Address), added[i:i + 5000])
+    for bucket, rows in (("added", added), ("updated", changed), ("removed", gone)):
+        if rows:
+            getattr(report, bucket)["addresses"] = len(rows)
 
 
 async def load_place_matcher(session: AsyncSession) -> PlaceMatcher:
