@@ -118,6 +118,10 @@ class CaseService:
         return bool(await self.session.scalar(select(func.count()).select_from(CaseEvent).where(
             CaseEvent.case_id == case.id, CaseEvent.actor_id == actor.person.id)))
 
+    async def ensure_allowed(self, case: Case, actor: Actor, action: Action) -> None:
+        """Refuse now, before someone is asked to type the reason or note the action will need."""
+        check(action, Status(case.status), await self.roles_of(case, actor), note="(to follow)")
+
     async def assignee_people(self, case: Case) -> list[Person]:
         if case.assignee_officer_id:
             officer = await self.session.get(Officer, case.assignee_officer_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.lifecycle import FINAL, Action, Role, Status, TransitionRefused, check
+from bot.lifecycle import Action, Role, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.routing import departments_for
 from handlers.common import Turn
@@ -136,43 +136,19 @@ async def _refresh_card(update: Update, turn: Turn, case: Case) -> None:
 
 
 async def _transfer_menu(update, turn, case, arg):
-    roles = await turn.cases.roles_of(case, turn.actor)
-    if not roles & {Role.ASSIGNEE, Role.SUPERVISOR}:
-        raise TransitionRefused("not_your_case")
-    if case.status in FINAL or case.status == Status.RESOLVED:
-        raise TransitionRefused(f"already_{case.status}" if case.status != "resolved" else "already_resolved")
+    await turn.cases.ensure_allowed(case, turn.actor, Action.TRANSFER)
     departments = await departments_for(turn.session, turn.config, case.category)
     turn.say("transfer_menu", transfer_buttons(case, departments), ticket=case.ticket, case_id=case.id)
 
 
-async def _ask(update, turn, case, arg, *, action: str, prompt: str, roles: set[Role]):
-    if not (await turn.cases.roles_of(case, turn.actor)) & roles:
-        raise TransitionRefused("not_your_case")
-    await turn.expect(action, case.id)
-    turn.say(prompt, ticket=case.ticket, case_id=case.id)
-
-
-async def _return(update, turn, case, arg):
-    check(Action.RETURN, Status(case.status), await turn.cases.roles_of(case, turn.actor), "-")
-    await _ask(update, turn, case, arg, action="return_reason", prompt="return_reason_prompt", roles={Role.ASSIGNEE})
-
-
-async def _reject(update, turn, case, arg):
-    check(Action.REJECT, Status(case.status), await turn.cases.roles_of(case, turn.actor), "-")
-    await _ask(update, turn, case, arg, action="reject_reason", prompt="reject_reason_prompt", roles={Role.SUPERVISOR})
-
-
-async def _reply(update, turn, case, arg):
-    if case.status in FINAL:
-        raise TransitionRefused(f"already_{case.status}")
-    await _ask(update, turn, case, arg, action="reply", prompt="reply_prompt",
-               roles={Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER})
-
-
-async def _resolve(update, turn, case, arg):
-    check(Action.RESOLVE, Status(case.status), await turn.cases.roles_of(case, turn.actor), "-")
-    await turn.expect("resolve_note", case.id, note="", photos=[])
-    turn.say("resolve_prompt", case_id=case.id)
+def _asks(action: Action, pending: str, prompt: str, **data):
+    """A button that first needs typed input (a reason, a note, a reply): refuse at once if the
+    action isn't allowed, rather than after the person has typed it."""
+    async def handler(update, turn, case, arg):
+        await turn.cases.ensure_allowed(case, turn.actor, action)
+        await turn.expect(pending, case.id, **data)
+        turn.say(prompt, ticket=case.ticket, case_id=case.id)
+    return handler
 
 
 async def _resolve_ok(update, turn, case, arg):
@@ -191,15 +167,8 @@ async def _urge(update, turn, case, arg):
     turn.say("urged", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
 
 
-async def _add_info(update, turn, case, arg):
-    check(Action.ADD_INFO, Status(case.status), await turn.cases.roles_of(case, turn.actor))
-    await turn.expect("add_info", case.id)
-    turn.say("add_info_prompt", ticket=case.ticket, case_id=case.id)
-
-
 async def _withdraw(update, turn, case, arg):
-    from bot.lifecycle import check
-    check(Action.CANCEL, Status(case.status), await turn.cases.roles_of(case, turn.actor))
+    await turn.cases.ensure_allowed(case, turn.actor, Action.CANCEL)
     turn.say("cancel_confirm", [[Button(BUTTONS["withdraw_yes"], f"c:{case.id}:cyes")]], ticket=case.ticket,
              case_id=case.id)
 
@@ -218,11 +187,10 @@ async def _rate(update, turn, case, arg):
     await turn.expect("rate_comment", case.id)
 
 
-async def _transfer_to(update: Update, turn: Turn, case_id: int, kind: str, target: str | None) -> None:
+async def transfer_to(update: Update, turn: Turn, case_id: int, kind: str, target: str | None) -> None:
+    """A target picked from the 转办 menu: a department (kind "d") or another grid (kind "g")."""
     case = await load_case(turn, case_id)
-    roles = await turn.cases.roles_of(case, turn.actor)
-    if not roles & {Role.ASSIGNEE, Role.SUPERVISOR}:
-        raise TransitionRefused("not_your_case")
+    await turn.cases.ensure_allowed(case, turn.actor, Action.TRANSFER)
     if kind == "d":
         department = await turn.session.get(Department, target or "")
         if department is None:
@@ -235,9 +203,13 @@ async def _transfer_to(update: Update, turn: Turn, case_id: int, kind: str, targ
 
 
 CASE_BUTTONS = {
-    "view": _view, "acc": _accept, "tr": _transfer_menu, "ret": _return, "rej": _reject, "rep": _reply,
-    "res": _resolve, "rok": _resolve_ok, "urg": _urge, "inf": _add_info, "can": _withdraw,
-    "cyes": _withdraw_yes, "rt": _rate,
+    "view": _view, "acc": _accept, "tr": _transfer_menu, "rok": _resolve_ok, "urg": _urge,
+    "can": _withdraw, "cyes": _withdraw_yes, "rt": _rate,
+    "ret": _asks(Action.RETURN, "return_reason", "return_reason_prompt"),
+    "rej": _asks(Action.REJECT, "reject_reason", "reject_reason_prompt"),
+    "rep": _asks(Action.RELAY, "reply", "reply_prompt"),
+    "res": _asks(Action.RESOLVE, "resolve_note", "resolve_prompt", note="", photos=[]),
+    "inf": _asks(Action.ADD_INFO, "add_info", "add_info_prompt"),
 }
 # Presses that change a case lock its row, so two officers pressing 接单 together can't both win.
 LOCKING = {"acc", "rok", "cyes", "rt"}

@@ -219,7 +219,7 @@ async def button(update: Update, turn: Turn) -> None:
         elif parts[0] == "c":
             await casework.on_case_button(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
         elif parts[0] == "t":
-            await casework._transfer_to(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
+            await casework.transfer_to(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
         else:
             raise TransitionRefused("expired_button")
     except (IndexError, ValueError):
