@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
-from nlu.interface import Parse
+from nlu.interface import NluClient, Parse
 from storage.models import Address, Attachment, Draft, Person
 
 
@@ -32,8 +32,8 @@ class DraftState:
 
 
 class IntakeService:
-    def __init__(self, session: AsyncSession, clock: Clock, config: Config) -> None:
-        self.session, self.clock, self.config = session, clock, config
+    def __init__(self, session: AsyncSession, clock: Clock, config: Config, nlu: NluClient) -> None:
+        self.session, self.clock, self.config, self.nlu = session, clock, config, nlu
 
     @property
     def _window(self) -> timedelta:
@@ -61,17 +61,22 @@ class IntakeService:
             select(func.count()).select_from(Attachment).where(Attachment.draft_id == draft.id))
         return DraftState(draft, count or 0)
 
-    async def add_text(self, person: Person, text: str, parse: Parse, source: str, *,
-                       replace: bool = False) -> DraftState:
+    async def add_text(self, person: Person, text: str, source: str, *, parse: Parse | None = None,
+                       replace: bool = False) -> tuple[DraftState, Parse]:
+        """Add to (or replace) the description and re-read the whole of it: a later "还好臭" must not
+        turn a blocked drain into a garbage case. `parse` is the caller's parse of `text`, reused when
+        `text` is the whole description."""
         draft = await self._open(person, source)
         text = text.strip()
         if replace or not draft.description:
             draft.description = text
         elif text not in draft.description:
             draft.description = f"{draft.description}；{text}"
+        if parse is None or draft.description != text:
+            parse = await self.nlu.parse(draft.description)
         self.apply_parse(draft, parse)
         draft.updated_at = self.clock.now()
-        return await self.state(draft)
+        return await self.state(draft), parse
 
     @staticmethod
     def apply_parse(draft: Draft, parse: Parse) -> None:

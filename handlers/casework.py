@@ -228,7 +228,7 @@ async def on_pending_text(update: Update, turn: Turn, pending, text: str) -> boo
 
 async def _p_redescribe(update, turn, pending, case, text):
     await turn.done_expecting()
-    await report_text(turn, text, await turn.services.nlu.parse(text), replace=True)
+    await report_text(turn, text, replace=True)
 
 
 async def _p_resolve_note(update, turn, pending, case, text):

@@ -165,7 +165,7 @@ async def open_turn(services: Services, session: AsyncSession, user, chat_id: in
     actor = Actor(person, await staff_post(session, person))
     notifier = OutboxNotifier(session, clock, config)
     return Turn(services, session, person, chat_id, actor, CaseService(session, clock, config, notifier),
-                IntakeService(session, clock, config), notifier)
+                IntakeService(session, clock, config, services.nlu), notifier)
 
 
 async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> int | None:

@@ -43,10 +43,10 @@ async def show_draft(turn: Turn, state: DraftState, *, refresh_summary: bool = F
     draft.summary_outbox_id = row.id
 
 
-async def report_text(turn: Turn, text: str, parse: Parse, *, replace: bool = False) -> None:
-    state = await turn.intake.add_text(turn.person, text, parse, source_of(turn), replace=replace)
+async def report_text(turn: Turn, text: str, parse: Parse | None = None, *, replace: bool = False) -> None:
+    state, parse = await turn.intake.add_text(turn.person, text, source_of(turn), parse=parse, replace=replace)
     if state.draft.grid_id is None:
-        decision = turn.services.places.match(text, parse.first("address"))
+        decision = turn.services.places.match(state.draft.description, parse.first("address"))
         if decision.status == "matched":
             address = await turn.session.get(Address, decision.best.address_id)
             state = await turn.intake.add_address(turn.person, address, source_of(turn))

@@ -178,7 +178,7 @@ async def photo(update: Update, turn: Turn) -> None:
     caption = (update.effective_message.caption or "").strip()
     await intake.report_photo(update, turn)
     if caption:
-        await intake.report_text(turn, caption, await turn.services.nlu.parse(caption))
+        await intake.report_text(turn, caption)
 
 
 @handles
