@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import OutboxConfig
@@ -114,6 +114,7 @@ class OutboxWorker:
         self.db, self.sender, self.config, self.now = db, sender, config, now
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
         self._global = _Bucket(config.global_per_second, config.global_per_second, time.monotonic())
         self._chats: dict[int, _Bucket] = {}
         self.sent_count = 0
@@ -122,27 +123,35 @@ class OutboxWorker:
         self._wake.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox")
 
-    async def stop(self) -> None:
-        if self._task:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let the pass under way finish (a send must be followed by its 'sent' commit), then stop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+        except asyncio.TimeoutError:
             self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
                 pass
-            self._task = None
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
+            self._wake.clear()  # before the pass: a wake() during the pass must not be lost
             try:
                 delay = await self.drain_once()
-            except asyncio.CancelledError:
-                raise
             except Exception:  # the worker must survive a database hiccup
                 log.exception("outbox pass failed")
                 delay = 1.0
-            self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             except asyncio.TimeoutError:
@@ -150,27 +159,44 @@ class OutboxWorker:
 
     async def pending_count(self) -> int:
         async with self.db.session() as s:
-            rows = await s.execute(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))
-            return len(rows.all())
+            return await s.scalar(select(func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.status == "pending"))
 
     async def drain_once(self) -> float:
-        """Send what is due now, one head-of-line message per chat at a time; return seconds until more is due."""
+        """Send what is due, each chat's messages in order, several chats at a time; return the
+        seconds until the next message falls due."""
+        async with self.db.session() as s:
+            chats = [c for (c,) in await s.execute(
+                select(OutboxMessage.chat_id).where(OutboxMessage.status == "pending")
+                .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id)))]
+        if not chats:
+            return 30.0
+        limit = asyncio.Semaphore(self.CONCURRENT_CHATS)
+
+        async def one(chat_id: int) -> float:
+            async with limit:
+                return await self._send_chat(chat_id)
+
+        waits = await asyncio.gather(*(one(c) for c in chats))
+        return max(0.01, min(waits))
+
+    CONCURRENT_CHATS = 8  # bounded so a burst to thousands of chats can't exhaust the connection pool
+
+    async def _send_chat(self, chat_id: int) -> float:
+        """Send a chat's due messages in order until one must wait; return how long until it is due."""
         async with self.db.session() as s:
             rows = (await s.execute(
-                select(OutboxMessage).where(OutboxMessage.status == "pending")
-                .order_by(OutboxMessage.id).limit(500))).scalars().all()
-        if not rows:
-            return 30.0
-        heads: dict[int, OutboxMessage] = {}
+                select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.id).limit(50))).scalars().all()
         for row in rows:
-            heads.setdefault(row.chat_id, row)
-        now = self.now()
-        due = [r for r in heads.values() if r.next_attempt_at <= now]
-        later = [(r.next_attempt_at - now).total_seconds() for r in heads.values() if r.next_attempt_at > now]
-        if due:
-            await asyncio.gather(*(self._send_chat_head(r) for r in due))
-            return 0.0
-        return max(0.01, min(later))
+            wait = (row.next_attempt_at - self.now()).total_seconds()
+            if wait > 0:
+                return wait
+            if not await self._send_one(row):
+                return 0.01  # rescheduled: the next pass finds its new due time
+            if self._stopping:
+                return 30.0
+        return 0.0 if len(rows) == 50 else 30.0
 
     async def _pace(self, chat_id: int) -> None:
         bucket = self._chats.get(chat_id)
@@ -186,28 +212,32 @@ class OutboxWorker:
                 return
             await asyncio.sleep(wait)
 
-    async def _send_chat_head(self, row: OutboxMessage) -> None:
+    async def _send_one(self, row: OutboxMessage) -> bool:
+        """True when the row is settled (sent, or failed for good); False when it must be retried."""
         message = Outgoing.from_row(row)
         edit_target = None
         if message.kind == "edit":
             edit_target = message.edit_message_id or await self._sent_message_id(message.edit_of)
             if edit_target is None:  # the message to edit was never delivered: nothing to edit
                 await self._finish(row.id, "failed", error="edit target was never sent")
-                return
+                return True
         await self._pace(row.chat_id)
         try:
             message_id = await self.sender.send(message, edit_target)
         except RetryLater as exc:
             await self._retry(row, str(exc), exc.seconds)
+            return False
         except PermanentFailure as exc:
             log.warning("outbox %s to %s failed for good: %s", row.id, row.chat_id, exc)
             await self._finish(row.id, "failed", error=str(exc))
+            return True
         except Exception as exc:  # unknown errors are retried with backoff, never dropped silently
             log.exception("outbox %s: unexpected send error", row.id)
             await self._retry(row, repr(exc), None)
-        else:
-            self.sent_count += 1
-            await self._finish(row.id, "sent", message_id=message_id or edit_target)
+            return False
+        self.sent_count += 1
+        await self._finish(row.id, "sent", message_id=message_id or edit_target)
+        return True
 
     async def _sent_message_id(self, outbox_id: int | None) -> int | None:
         if outbox_id is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -112,9 +113,8 @@ async def record_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def _mark(session: AsyncSession, update_id: int, status: str, now, error: str | None = None) -> None:
-    row = await session.get(InboundUpdate, update_id)
-    if row is not None:
-        row.status, row.handled_at, row.error = status, now, error
+    await session.execute(sql_update(InboundUpdate).where(InboundUpdate.update_id == update_id)
+                          .values(status=status, handled_at=now, error=error))
 
 
 def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
@@ -150,12 +150,16 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         finally:
             if services.outbox is not None:
                 services.outbox.wake()
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer(toast[:190] if toast else None)
-            except Exception:  # a late or duplicate answer only costs the button's spinner
-                log.debug("answerCallbackQuery failed", exc_info=True)
+        if update.callback_query is not None:  # off the update path: the next update need not wait for it
+            context.application.create_task(_answer(update, toast))
     return wrapper
+
+
+async def _answer(update: Update, toast: str | None) -> None:
+    try:
+        await update.callback_query.answer(toast[:190] if toast else None)
+    except Exception:  # a late or duplicate answer only costs the button's spinner
+        log.debug("answerCallbackQuery failed", exc_info=True)
 
 
 async def open_turn(services: Services, session: AsyncSession, user, chat_id: int) -> Turn:
