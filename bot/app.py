@@ -115,3 +115,6 @@ class BotRuntime:
             self.application = None
         if self.services is not None:
             await self.services.db.dispose()
+            close = getattr(self.services.nlu, "close", None)
+            if close is not None:
+                await close()

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import signal
 import sys
 from datetime import timedelta
+from dataclasses import replace
 from pathlib import Path
 
 from bot.config import REPO_ROOT, ConfigError, load_config
@@ -22,14 +24,48 @@ def _config(args):
     return load_config(args.config).with_database(args.database)
 
 
-async def _run(args) -> int:
-    from bot.app import BotRuntime
+@contextlib.contextmanager
+def nlu_server(config):
+    """With the rasa backend, make sure a Rasa server answers at nlu.url: start one as a child
+    process (from this, the main thread, so it dies with us) and stop it at the end. Without the
+    Rasa venv the bot runs on the keyword fallback and says so."""
+    if config.nlu.backend != "rasa":
+        yield config
+        return
+    from urllib.parse import urlparse
 
+    from nlu import server
+
+    if server.is_healthy(config.nlu.url):
+        yield config
+        return
+    try:
+        server.rasa_python()
+    except server.RasaNotInstalled as exc:
+        print(f"warning: {exc}; using the keyword fallback NLU", file=sys.stderr)
+        yield config
+        return
+    print("starting the Rasa NLU server (about half a minute)...", file=sys.stderr)
+    rasa = server.start_server(port=urlparse(config.nlu.url).port or 5005, model=server.train())
+    try:
+        yield replace(config, nlu=replace(config.nlu, url=rasa.url))
+    finally:
+        rasa.stop()
+
+
+async def _run(args) -> int:
     config = _config(args)
     if not config.telegram.token:
         print("TELEGRAM_BOT_TOKEN is not set (or telegram.token in the config). "
               "To try the bot without Telegram, run: gridsec demo", file=sys.stderr)
         return 2
+    with nlu_server(config) as config:
+        return await _serve(config)
+
+
+async def _serve(config) -> int:
+    from bot.app import BotRuntime
+
     runtime = BotRuntime(config)
     await runtime.start()
     stop = asyncio.Event()
@@ -60,7 +96,8 @@ async def _demo(args) -> int:
     print("网格秘书 demo: a resident reports, the grid officer handles it, the resident rates it.\n"
           "Everything runs offline: SQLite, the local Telegram stand-in, the bundled sample district.\n",
           file=sys.stderr)
-    await run_simulation(_config(args), DEMO_SCRIPT, database=args.database, out=sys.stdout, pretty=not args.json)
+    with nlu_server(_config(args)) as config:
+        await run_simulation(config, DEMO_SCRIPT, database=args.database, out=sys.stdout, pretty=not args.json)
     return 0
 
 
@@ -188,6 +225,22 @@ async def _vocab(args) -> int:
     return 0
 
 
+async def _nlu(args) -> int:
+    """`gridsec nlu train|serve|train-router|predict|eval`: the NLU's own tools (see nlu/)."""
+    from nlu import evaluate, router_train, server
+
+    rest = args.nlu_args
+    if args.nlu_command == "train":
+        print(await asyncio.to_thread(server.train, force="--force" in rest))
+        return 0
+    if args.nlu_command == "serve":
+        port = int(rest[rest.index("--port") + 1]) if "--port" in rest else 5005
+        return await asyncio.to_thread(server.serve, port)
+    if args.nlu_command == "train-router":
+        return await asyncio.to_thread(router_train.main, rest)
+    return await asyncio.to_thread(evaluate.main, [args.nlu_command, *rest])
+
+
 async def _db_upgrade(args) -> int:
     from storage.db import Database
 
@@ -234,12 +287,17 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--department", help="a dept_id: the code makes its holder staff of that department")
     inv.add_argument("--hours", type=float, help="validity (default: invites.valid_hours)")
     inv.add_argument("--json", action="store_true")
+    nlu = sub.add_parser("nlu", parents=[common], help="the Rasa NLU: train, serve, train-router, predict, eval")
+    nlu.add_argument("nlu_command", choices=["train", "serve", "train-router", "predict", "eval"])
+    nlu.add_argument("nlu_args", nargs=argparse.REMAINDER,
+                     help="train [--force] | serve [--port N] | train-router --data F.csv [--segmented] | "
+                          "predict --input F.csv --output F.jsonl | eval F.csv")
     db = sub.add_parser("db", parents=[common], help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", parents=[common], help="apply migrations")
     return p
 
 
-COMMANDS = {"run": _run, "demo": _demo, "simulate": _simulate, "invite": _invite, "route": _route,
+COMMANDS = {"run": _run, "demo": _demo, "simulate": _simulate, "invite": _invite, "route": _route, "nlu": _nlu,
             ("district", "import"): _district_import, ("district", "corrections"): _corrections,
             ("district", "vocab"): _vocab,
             ("db", "upgrade"): _db_upgrade}

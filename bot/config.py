@@ -61,10 +61,13 @@ class StorageConfig:
 
 @dataclass(frozen=True)
 class NluConfig:
-    backend: str = "keyword"
+    backend: str = "rasa"
     url: str = "http://127.0.0.1:5005"
     timeout_seconds: float = 3.0
 
+    # The department router's labels (a city's historical work-order classes) → a word of the
+    # district department's name, e.g. 城乡建设 → 住房和城乡建设.
+    departments: dict = field(default_factory=dict)
 
 @dataclass(frozen=True)
 class IntakeConfig:

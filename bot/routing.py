@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
@@ -111,6 +111,15 @@ async def supervisors_of(session: AsyncSession, grid: Grid | None) -> tuple[Offi
     if grid is None:
         return await _district_supervisors(session)
     return tuple(o for o in await officer_chain(session, grid) if o.role != "grid_officer")
+
+
+async def department_for_label(session: AsyncSession, config: Config, label: str | None) -> str | None:
+    """The district department a router label stands for (by a word of its name), or None."""
+    if not label:
+        return None
+    word = config.nlu.departments.get(label, label)
+    return await session.scalar(select(Department.id).where(Department.name.contains(word))
+                                .order_by(func.length(Department.name), Department.id).limit(1))
 
 
 async def departments_for(session: AsyncSession, config: Config, category: str,

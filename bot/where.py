@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.routing import Placement, departments_for, place_in_grid
+from bot.routing import Placement, department_for_label, departments_for, place_in_grid
 from bot.services import Services
 
 
@@ -51,6 +51,7 @@ async def decide(session: AsyncSession, services: Services, now: datetime, *, te
         decision.chain = [o.id for o in placement.chain]
     if parse is not None:
         decision.category = parse.category
-        departments = await departments_for(session, services.config, parse.category, parse.department)
+        suggested = await department_for_label(session, services.config, parse.department)
+        departments = await departments_for(session, services.config, parse.category, suggested)
         decision.department = departments[0].id if departments else None
     return decision

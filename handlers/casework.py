@@ -5,7 +5,7 @@ from telegram import Update
 
 from bot.lifecycle import Action, Role, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
-from bot.routing import departments_for
+from bot.routing import department_for_label, departments_for
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
@@ -137,7 +137,10 @@ async def _refresh_card(update: Update, turn: Turn, case: Case) -> None:
 
 async def _transfer_menu(update, turn, case, arg):
     await turn.cases.ensure_allowed(case, turn.actor, Action.TRANSFER)
-    departments = await departments_for(turn.session, turn.config, case.category)
+    # The department router reads the description afresh: a confident answer goes to the top.
+    label = (await turn.services.nlu.parse(case.description)).department
+    suggested = await department_for_label(turn.session, turn.config, label)
+    departments = await departments_for(turn.session, turn.config, case.category, suggested)
     turn.say("transfer_menu", transfer_buttons(case, departments), ticket=case.ticket, case_id=case.id)
 
 

@@ -27,6 +27,11 @@ class FallbackNlu:
             log.warning("NLU server unavailable (%s); using the keyword fallback", exc)
             return await self.fallback.parse(text)
 
+    async def close(self) -> None:
+        close = getattr(self.primary, "close", None)
+        if close is not None:
+            await close()
+
 
 def build_nlu(config: Config) -> NluClient:
     keywords = KeywordParser()

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/setup_rasa.sh            # the NLU server's own venv (Rasa 3.6.21); a few minutes the first time
+.venv/bin/gridsec nlu train           # cached by a hash of its inputs
 exec .venv/bin/gridsec demo "$@"

@@ -107,7 +107,40 @@ async def database_url(request, tmp_path):
 
 @pytest.fixture
 def config(database_url, tmp_path):
-    """The project's config on the test database, with photos in a temporary folder."""
+    """The project's config on the test database, with photos in a temporary folder and the keyword
+    NLU (tests that need the Rasa server ask for it: see tests/e2e/test_rasa_nlu.py)."""
     base = load_config()
     return replace(base, database=replace(base.database, url=database_url),
-                   storage=replace(base.storage, photo_dir=str(tmp_path / "photos")))
+                   storage=replace(base.storage, photo_dir=str(tmp_path / "photos")),
+                   nlu=replace(base.nlu, backend="keyword"))
+
+
+@pytest.fixture(scope="session")
+def rasa_model():
+    """The trained Rasa model (trained now if its inputs changed; cached by their hash).
+    Fails, does not skip, when the Rasa venv is missing: `bash scripts/setup_rasa.sh`."""
+    from nlu import server
+
+    try:
+        server.rasa_python()
+    except server.RasaNotInstalled as exc:
+        pytest.fail(str(exc))
+    return server.train(progress=False)
+
+
+@pytest.fixture(scope="session")
+def rasa_server(rasa_model):
+    """A real Rasa server process for the whole session."""
+    from nlu import server
+
+    srv = server.start_server(port=None, model=rasa_model, timeout=300)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+    assert srv.proc is None
+
+
+@pytest.fixture(scope="session")
+def rasa_url(rasa_server) -> str:
+    return rasa_server.url

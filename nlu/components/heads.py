@@ -1,0 +1,322 @@
+"""Custom Rasa 3.6 GraphComponents so that one POST /model/parse returns everything the bot needs.
+
+Named in nlu/rasa/config.yml by import path (the package must be on PYTHONPATH of `rasa train` and
+`rasa run`; nlu.server sets it):
+
+- `nlu.components.heads.CategoryClassifier` → `category` {name, confidence} and `category_ranking`
+  (trained on examples whose block metadata has `category:`).
+- `nlu.components.heads.UrgencyDetector` → `urgent` {value, confidence, rule} (logistic regression on
+  the metadata `urgent:` flag, OR a high-precision danger rule: gas smell, fire now, collapse, missing
+  manhole cover, live wires, someone injured / trapped).
+- `nlu.components.heads.DepartmentRouter` → `department` {name, confidence, ranking} or null, served
+  from the router trained by `nlu.router_train` (path from $GRIDSEC_ROUTER_MODEL or `model_path`),
+  copied into the Rasa model at training time so the model is self-contained.
+- `nlu.components.heads.EntityMerger` → one entity per span: regex results win for ticket/phone/plate,
+  DIET for address/time; overlaps dropped.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import ENTITIES, METADATA, METADATA_EXAMPLE, METADATA_INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.textclf import TextClassifier
+
+logger = logging.getLogger(__name__)
+
+
+def _meta(message: Message, key: str) -> Any:
+    meta = message.get(METADATA) or {}
+    for part in (METADATA_EXAMPLE, METADATA_INTENT):
+        value = (meta.get(part) or {}) if isinstance(meta.get(part), dict) else {}
+        if key in value:
+            return value[key]
+    return None
+
+
+def _doc(message: Message) -> dict:
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    return {"text": message.get(TEXT) or "", "tokens": [t.text for t in tokens]}
+
+
+class _PickledHead(GraphComponent):
+    """Shared persistence: one pickle in the component's model-storage resource."""
+
+    FILE = "head.pkl"
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Any = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "_PickledHead":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "_PickledHead":
+        model = None
+        try:
+            with model_storage.read_from(resource) as d:
+                path = Path(d) / cls.FILE
+                if path.exists():
+                    with path.open("rb") as f:
+                        model = pickle.load(f)
+        except ValueError:
+            logger.debug("%s: nothing persisted", cls.__name__)
+        return cls(config, model_storage, resource, model)
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as d:
+            if self.model is not None:
+                with (Path(d) / self.FILE).open("wb") as f:
+                    pickle.dump(self.model, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["sklearn"]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class CategoryClassifier(_PickledHead):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"C": 30.0, "char_ngrams": [1, 2], "ranking_length": 5, "default": "other"}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        msgs = [m for m in training_data.training_examples if m.get(TEXT) and _meta(m, "category")]
+        if len({_meta(m, "category") for m in msgs}) >= 2:
+            self.model = TextClassifier(C=self.config["C"], char_ngrams=self.config["char_ngrams"]).fit(
+                [_doc(m) for m in msgs], [str(_meta(m, "category")) for m in msgs])
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not messages:
+            return messages
+        if self.model is None:
+            for m in messages:
+                m.set("category", {"name": self.config["default"], "confidence": 0.0}, add_to_output=True)
+                m.set("category_ranking", [], add_to_output=True)
+            return messages
+        ranked = self.model.predict_proba([_doc(m) for m in messages])
+        n = self.config["ranking_length"]
+        for m, r in zip(messages, ranked):
+            m.set("category", {"name": r[0][0], "confidence": r[0][1]}, add_to_output=True)
+            m.set("category_ranking", [{"name": k, "confidence": v} for k, v in r[:n]], add_to_output=True)
+        return messages
+
+
+# Danger to people *now*. Checked after stripping spaces; deliberately narrow (precision over recall:
+# the learned model covers the rest).
+URGENT_RULES = [
+    r"(煤气|燃气|天然气|液化气|瓶装气)(味|泄漏|泄露|漏气|管(道)?(爆|破|断|被挖))",
+    r"(闻到|好大|一股|好浓|好重).{0,4}(煤气|燃气|液化气|天然气)",
+    r"(着火|起火|失火|火灾|着咗火|烧起来|冒火花|冒火)",
+    r"(楼上|屋企|屋里|家里|厨房|仓库|房间).{0,3}冒(烟|黑烟)",
+    r"(倒塌|塌陷|塌了|塌咗|要塌|快塌|随时.{0,2}塌)",
+    r"井盖.{0,4}(不见|冇咗|没了|被偷|丢了|丢失|掉了|移位)",
+    r"(触电|漏电|电线.{0,4}(掉|断|外露|露出|冒火))",
+    r"(受伤|流血|头破血流|打伤|砸伤|撞伤|被刺|持刀)",
+    r"(被困|困住|困在|困人|困咗)",
+    r"(晕倒|晕低|昏迷|倒地不起|起不来|起唔到身)",
+    r"(食物中毒|中毒)",
+    r"(压住|压到|砸中|砸到)(了)?.{0,3}(人|车)",
+    r"(掉下去|跌落去|跌落|掉进)",
+]
+NEGATION = re.compile(r"(没有|冇|無|无|未|不是|唔系)$")
+_URGENT = [re.compile(p) for p in URGENT_RULES]
+
+
+def urgent_rule(text: str) -> Optional[str]:
+    t = re.sub(r"\s+", "", text)
+    for rx in _URGENT:
+        for m in rx.finditer(t):
+            if not NEGATION.search(t[max(0, m.start() - 3):m.start()]):
+                return m.group(0)
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class UrgencyDetector(_PickledHead):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"C": 10.0, "threshold": 0.5, "use_rules": True}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        msgs = [m for m in training_data.training_examples if m.get(TEXT)]
+        labels = ["1" if _meta(m, "urgent") is True else "0" for m in msgs]
+        if len(set(labels)) == 2:
+            self.model = TextClassifier(C=self.config["C"]).fit([_doc(m) for m in msgs], labels)
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not messages:
+            return messages
+        probs = [0.0] * len(messages)
+        if self.model is not None:
+            probs = [dict(r).get("1", 0.0) for r in self.model.predict_proba([_doc(m) for m in messages])]
+        for m, p in zip(messages, probs):
+            rule = urgent_rule(m.get(TEXT) or "") if self.config["use_rules"] else None
+            value = bool(rule) or p >= self.config["threshold"]
+            conf = max(p, 0.95) if rule else (p if value else 1.0 - p)
+            m.set("urgent", {"value": value, "confidence": round(conf, 4), "rule": rule}, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class DepartmentRouter(GraphComponent):
+    """Serves the router trained by nlu.router_train; department = null when no router was trained."""
+
+    FILE = "router.pkl"
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"model_path": None, "ranking_length": 3}
+
+    def __init__(self, config, model_storage, resource, model=None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage, self._resource, self.model = model_storage, resource, model
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "DepartmentRouter":
+        return cls(config, model_storage, resource)
+
+    def _source(self) -> Optional[Path]:
+        p = os.environ.get("GRIDSEC_ROUTER_MODEL") or self.config.get("model_path")
+        return Path(p) if p and Path(p).exists() else None
+
+    def train(self, training_data: TrainingData) -> Resource:
+        src = self._source()
+        with self._model_storage.write_to(self._resource) as d:
+            if src:
+                shutil.copyfile(src, Path(d) / self.FILE)
+                logger.info("department router packed from %s", src)
+            else:
+                logger.warning("no department router found ($GRIDSEC_ROUTER_MODEL); department will be null")
+        return self._resource
+
+    @classmethod
+    def load(cls, config, model_storage, resource, execution_context, **kwargs) -> "DepartmentRouter":
+        from nlu.components.router_model import RouterModel
+
+        model = None
+        try:
+            with model_storage.read_from(resource) as d:
+                path = Path(d) / cls.FILE
+                if path.exists():
+                    model = RouterModel.load(path)
+        except ValueError:
+            pass
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.model is None:
+            for m in messages:
+                m.set("department", None, add_to_output=True)
+            return messages
+        ranked = self.model.predict_texts([m.get(TEXT) or "" for m in messages])
+        n = self.config["ranking_length"]
+        for m, r in zip(messages, ranked):
+            m.set("department", {"name": r[0][0], "confidence": round(r[0][1], 4),
+                                 "ranking": [{"name": k, "confidence": round(v, 4)} for k, v in r[:n]]},
+                  add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["sklearn", "jieba"]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class EntityMerger(GraphComponent):
+    """One answer per entity type and span.
+
+    `prefer` maps an entity type to extractors in order: the first one that found any entity of that
+    type in the message is taken, the others' entities of that type are dropped. Then overlapping spans
+    are resolved longest first, and punctuation at span edges trimmed.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"prefer": {"ticket": ["RegexEntityExtractor", "DIETClassifier"],
+                           "phone": ["RegexEntityExtractor", "DIETClassifier"],
+                           "plate": ["RegexEntityExtractor", "DIETClassifier"],
+                           # DIET's address/time spans on unseen names are fragments (海印 for 海印桥):
+                           # measured worse than nothing, so they are not a fallback
+                           "address": ["CharCRFExtractor"],
+                           "time": ["CharCRFExtractor"]},
+                "strip": "，。！？、,.!?~… "}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = {**self.get_default_config(), **config}
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "EntityMerger":
+        return cls(config)
+
+    @staticmethod
+    def _source(e: dict) -> str:
+        return e.get("extractor") or ""
+
+    def merge(self, text: str, entities: List[dict]) -> List[dict]:
+        strip = self.config["strip"]
+        ents = []
+        for e in entities:
+            e = dict(e)
+            v = text[e["start"]:e["end"]]
+            while v and v[-1] in strip:
+                v, e["end"] = v[:-1], e["end"] - 1
+            while v and v[0] in strip:
+                v, e["start"] = v[1:], e["start"] + 1
+            if not v:
+                continue
+            if not e.get("processors"):  # a synonym mapper's value stays; else the trimmed span
+                e["value"] = v
+            ents.append(e)
+        chosen = []
+        for typ in {e["entity"] for e in ents}:
+            of_type = [e for e in ents if e["entity"] == typ]
+            order = self.config["prefer"].get(typ)
+            if not order:
+                chosen += of_type
+                continue
+            for extractor in order:
+                hits = [e for e in of_type if self._source(e) == extractor]
+                if hits:
+                    chosen += hits
+                    break
+        kept: List[dict] = []
+        for e in sorted(chosen, key=lambda e: -(e["end"] - e["start"])):
+            if not any(e["start"] < k["end"] and k["start"] < e["end"] for k in kept):
+                kept.append(e)
+        return sorted(kept, key=lambda e: e["start"])
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for m in messages:
+            m.set(ENTITIES, self.merge(m.get(TEXT) or "", m.get(ENTITIES) or []), add_to_output=True)
+        return messages
