@@ -93,7 +93,8 @@ async def import_district(session: AsyncSession, district: DistrictFiles) -> Imp
         await upsert("officers", Officer, o.officer_id, {"name": o.name, "phone": o.phone, "role": o.role,
                                                          "on_duty": o.on_duty, "active": True})
         if scopes.get(o.officer_id, set()) != set(o.scope_ids):
-            await session.execute(delete(OfficerScope).where(OfficerScope.officer_id == o.officer_id))
+            if o.officer_id in scopes:  # only a changed officer has old scopes to drop (a per-row delete is slow)
+                await session.execute(delete(OfficerScope).where(OfficerScope.officer_id == o.officer_id))
             session.add_all(OfficerScope(officer_id=o.officer_id, scope_id=s) for s in o.scope_ids)
             if o.officer_id in scopes:
                 report.count("updated", "officer scopes")
