@@ -17,8 +17,12 @@ from bot.district import SAMPLE_DIR
 from bot.district.files import load_district
 from bot.district.importer import import_district, load_grid_index, load_place_matcher
 from bot.outbox import OutboxWorker
+from bot.scheduler import ApsScheduler
 from bot.services import Services
+from bot.supervision import Supervisor
+from handlers.render import OutboxNotifier
 from handlers.sender import TelegramSender
+from handlers.supervision import OutboxDigests
 from handlers.updates import register
 from nlu.client import build_nlu
 from storage.db import Database
@@ -63,6 +67,18 @@ def build_application(services: Services) -> Application:
     return application
 
 
+def build_supervisor(services: Services) -> Supervisor:
+    """The deadline sweep and digests, queuing through the same outbox as everything else."""
+    config, clock = services.config, services.clock
+
+    def wake() -> None:
+        if services.outbox is not None:
+            services.outbox.wake()
+
+    return Supervisor(services.db, clock, config, lambda session: OutboxNotifier(session, clock, config),
+                      OutboxDigests(config), on_queued=wake)
+
+
 class BotRuntime:
     """Starts and stops the whole bot; `mode` is polling or webhook (webhook needs `webhook_url`)."""
 
@@ -71,6 +87,8 @@ class BotRuntime:
         self.services = services
         self.application: Application | None = None
         self.outbox: OutboxWorker | None = None
+        self.supervisor: Supervisor | None = None  # deadlines and digests; ticked by `scheduler`
+        self.scheduler: ApsScheduler | None = None
 
     async def start(self, *, mode: str | None = None, webhook_url: str | None = None, port: int | None = None) -> None:
         if self.services is None:
@@ -92,6 +110,10 @@ class BotRuntime:
                                                          allowed_updates=Update.ALL_TYPES)
         self.outbox.start()
         await self.replay_unfinished()
+        self.supervisor = build_supervisor(self.services)
+        if self.config.scheduler.enabled:
+            self.scheduler = ApsScheduler(self.supervisor, self.config)
+            self.scheduler.start()
 
     async def replay_unfinished(self) -> int:
         """Updates stored but not handled when the last process died are handled now, in order."""
@@ -104,6 +126,11 @@ class BotRuntime:
         return len(rows)
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+            self.scheduler = None
+        elif self.supervisor is not None:
+            await self.supervisor.close()
         if self.application is not None:
             if self.application.updater.running:
                 await self.application.updater.stop()
@@ -114,7 +141,7 @@ class BotRuntime:
             await self.application.shutdown()
             self.application = None
         if self.services is not None:
-            await self.services.db.dispose()
             close = getattr(self.services.nlu, "close", None)
             if close is not None:
                 await close()
+            await self.services.db.dispose()

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.deadlines import Point, policy_for
 from bot.lifecycle import FINAL, Action, Role, Status, TransitionRefused, check
 from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.routing import Placement, place_in_grid, supervisors_of
 from storage.models import (
-    Attachment, Case, CaseEvent, Department, DepartmentStaff, Draft, GridCorrection, Officer, Person, Rating,
-    RelayedMessage, TicketCounter,
+    Attachment, Case, CaseEvent, DeadlineStep, Department, DepartmentStaff, Draft, GridCorrection, Officer, Person,
+    Rating, RelayedMessage, TicketCounter,
 )
 
 # Who hears about each action. Data, so adding an action means adding a line.
@@ -34,7 +35,16 @@ NOTIFY: dict[Action, tuple[Audience, ...]] = {
     Action.CANCEL: (Audience.ASSIGNEES,),
     Action.URGE: (Audience.ASSIGNEES,),
     Action.ADD_INFO: (Audience.ASSIGNEES,),
+    # deadlines and escalation; the rung an escalation reaches is told by `escalate` itself
+    Action.REMIND: (Audience.ASSIGNEES,),
+    Action.ESCALATE: (Audience.ASSIGNEES,),
+    Action.SUPERVISE: (Audience.ASSIGNEES,),
+    Action.EXTEND: (Audience.ASSIGNEES,),
+    Action.ASK_RATING: (Audience.REPORTER,),
+    Action.DISPUTE: (Audience.SUPERVISORS,),
 }
+# Actions only the deadline sweep takes; it sets the case's next check itself.
+SWEEP_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.ASK_RATING})
 RATING_SCORES = ("satisfied", "basic", "unsatisfied")
 
 
@@ -178,7 +188,13 @@ class CaseService:
         await self._apply(case, Action.ACCEPT, actor)
 
     async def transfer(self, case: Case, actor: Actor, reason: str, *, department: Department | None = None,
-                       grid_id: str | None = None) -> None:
+                       grid_id: str | None = None, officer: Officer | None = None) -> None:
+        if officer is not None:  # 改派 to another officer; the case keeps its grid
+            if officer.id == case.assignee_officer_id:
+                raise TransitionRefused("same_officer")
+            await self._apply(case, Action.TRANSFER, actor, note=reason, assign_to=officer,
+                              data={"to_officer": officer.id})
+            return
         if department is not None:
             await self._apply(case, Action.TRANSFER, actor, note=reason, assign_department=department,
                               data={"to_department": department.id})
@@ -210,11 +226,14 @@ class CaseService:
         await self._apply(case, Action.RESOLVE, actor, note=note, data={"photos": list(photo_ids)})
 
     async def rate(self, case: Case, actor: Actor, score: str, comment: str | None = None) -> Action:
-        """Record the reporter's rating; an unsatisfied one reopens the case when so configured."""
+        """Record the reporter's rating; an unsatisfied one reopens the case or goes to a supervisor
+        when so configured (cases.on_unsatisfied)."""
         if score not in RATING_SCORES:
             raise ValueError(score)
-        reopen = score == "unsatisfied" and self.config.cases.on_unsatisfied == "reopen"
-        action = Action.REOPEN if reopen else Action.RATE
+        action = Action.RATE
+        if score == "unsatisfied":
+            action = {"reopen": Action.REOPEN, "supervisor": Action.DISPUTE}.get(
+                self.config.cases.on_unsatisfied, Action.RATE)
         await self._apply(case, action, actor, note=comment, data={"score": score})
         self.session.add(Rating(case_id=case.id, score=score, comment=comment, at=self.clock.now()))
         return action
@@ -251,12 +270,79 @@ class CaseService:
                                        else Audience.ASSIGNEES, recipients)
         return recipients
 
+    # ------------------------------------------------------------ deadlines and escalation
+    async def remind(self, case: Case, point: Point) -> CaseEvent:
+        return await self._apply(case, Action.REMIND, SYSTEM, data=_point_data(point))
+
+    async def escalate(self, case: Case, point: Point, officers: list[Officer]) -> CaseEvent:
+        """Record that a limit ran out and tell the rung's joined posts, with the card to act on."""
+        data = {**_point_data(point), "to": [o.id for o in officers], "names": [o.name for o in officers],
+                "roles": [o.role for o in officers]}
+        event = await self._apply(case, Action.ESCALATE, SYSTEM, data=data)
+        people = [await self.session.get(Person, o.person_id) for o in officers if o.person_id]
+        if people:
+            await self.notifier.case_event(case, event, Audience.SUPERVISORS, people)
+        return event
+
+    async def ask_rating(self, case: Case) -> CaseEvent:
+        return await self._apply(case, Action.ASK_RATING, SYSTEM)
+
+    async def auto_close(self, case: Case) -> CaseEvent:
+        return await self._apply(case, Action.CLOSE, SYSTEM, data={"auto": True})
+
+    async def supervise(self, case: Case, actor: Actor, note: str) -> CaseEvent:
+        return await self._apply(case, Action.SUPERVISE, actor, note=note)
+
+    async def extend(self, case: Case, actor: Actor, until: datetime, reason: str) -> CaseEvent:
+        if until <= self.clock.now():
+            raise TransitionRefused("extend_past")
+        return await self._apply(case, Action.EXTEND, actor, note=reason, data={
+            "until": until.isoformat(), "previous": case.resolve_due_at.isoformat() if case.resolve_due_at else None})
+
+    async def reopen(self, case: Case, actor: Actor, note: str | None = None) -> CaseEvent:
+        return await self._apply(case, Action.REOPEN, actor, note=note)
+
+    async def close(self, case: Case, actor: Actor, note: str | None = None) -> CaseEvent:
+        return await self._apply(case, Action.CLOSE, actor, note=note)
+
+    async def rated_since_resolved(self, case: Case) -> bool:
+        """Whether the reporter rated the case after its latest 办结 (then they were not silent)."""
+        return bool(case.resolved_at and await self.session.scalar(select(func.count()).select_from(Rating).where(
+            Rating.case_id == case.id, Rating.at >= case.resolved_at)))
+
+    async def done_steps(self, case: Case) -> set[str]:
+        return set((await self.session.execute(select(DeadlineStep.step).where(
+            DeadlineStep.case_id == case.id, DeadlineStep.round == case.deadline_round))).scalars())
+
+    async def _schedule(self, case: Case, action: Action, changes_status: bool, now: datetime,
+                        data: dict[str, Any]) -> None:
+        """Deadlines follow the lifecycle: a dispatch starts new limits, 延期 moves the 办结 one, 办结
+        starts the rating round; then the sweep's next look at the case is set."""
+        if action in SWEEP_ACTIONS or not (changes_status or action is Action.EXTEND):
+            return
+        if case.status in FINAL:
+            case.next_check_at = None
+            return
+        policy = policy_for(self.config)
+        new_round = True
+        if action in (Action.ASSIGN, Action.TRANSFER, Action.REOPEN):
+            case.due_from = now
+            case.accept_due_at, case.resolve_due_at = policy.start(case, now)
+        elif action is Action.EXTEND:
+            case.resolve_due_at = datetime.fromisoformat(data["until"])
+        elif action is not Action.RESOLVE:
+            new_round = False
+        if new_round:
+            case.deadline_round = (case.deadline_round or 0) + 1
+            case.deadline_round_at = now
+        case.next_check_at = policy.next_check(case, set() if new_round else await self.done_steps(case), now)
+
     async def _apply(self, case: Case, action: Action, actor: Actor, *, note: str | None = None,
                      assign_to: Officer | None = None, assign_department: Department | None = None,
                      data: dict[str, Any] | None = None) -> CaseEvent:
         roles = await self.roles_of(case, actor)
         rule = check(action, Status(case.status), roles, note)
-        previous = await self.assignee_people(case)
+        previous = await self.assignee_people(case) if Audience.PREVIOUS in NOTIFY.get(action, ()) else []
         if action is Action.ACCEPT and actor.post.department and not actor.post.officer:
             data = {**(data or {}), "department": actor.post.department.id}
         before = case.status
@@ -277,6 +363,7 @@ class CaseService:
             case.closed_at = now
         elif action is Action.REOPEN:
             case.resolved_at = None
+        await self._schedule(case, action, rule.target is not None, now, data or {})
         await self.session.flush()
         event = await self._record(case, actor, action, before, case.status, note, data or {})
         await self._notify(case, event, action, previous)
@@ -314,6 +401,11 @@ class CaseService:
             if officer.person_id:
                 return [await self.session.get(Person, officer.person_id)]
         return []
+
+
+def _point_data(point: Point) -> dict[str, Any]:
+    return {"phase": point.phase, "step": point.step, "role": point.role,
+            "due": point.due.isoformat() if point.due else None}
 
 
 async def post_of(session: AsyncSession, person: Person) -> Actor:

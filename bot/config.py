@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.deadlines import WEEKDAYS, build_policy, parse_amount, parse_clock, parse_dates, parse_range
 from nlu.interface import CATEGORIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -64,10 +65,10 @@ class NluConfig:
     backend: str = "rasa"
     url: str = "http://127.0.0.1:5005"
     timeout_seconds: float = 3.0
-
     # The department router's labels (a city's historical work-order classes) → a word of the
     # district department's name, e.g. 城乡建设 → 住房和城乡建设.
     departments: dict = field(default_factory=dict)
+
 
 @dataclass(frozen=True)
 class IntakeConfig:
@@ -80,6 +81,8 @@ class IntakeConfig:
 @dataclass(frozen=True)
 class CasesConfig:
     on_unsatisfied: str = "reopen"
+    ask_rating_after: str = "1h"
+    close_after: str = "3d"
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,67 @@ class CategoryConfig:
     department: str | None = None
 
 
+# ---- deadlines and escalation (see bot/deadlines.py)
+LADDER_ROLES = ("grid_leader", "community_secretary", "street_supervisor", "district_supervisor")
+
+
+@dataclass(frozen=True)
+class RungConfig:
+    to: str
+    after: str = "0m"
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    accept: tuple[RungConfig, ...] = (RungConfig("grid_leader"),)
+    resolve: tuple[RungConfig, ...] = (RungConfig("community_secretary"), RungConfig("street_supervisor", "4h"),
+                                       RungConfig("district_supervisor", "1d"))
+
+
+@dataclass(frozen=True)
+class LimitConfig:
+    """A time limit; in `deadlines.categories` a missing field is taken from `deadlines.default`."""
+
+    accept: str | None = None
+    resolve: str | None = None
+    hours: str | None = None  # working | calendar
+    escalation: EscalationConfig | None = None  # None: deadlines.escalation
+
+
+@dataclass(frozen=True)
+class DeadlinesConfig:
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    working_hours: tuple[str, ...] = ("08:30-12:00", "14:00-17:30")
+    holidays: tuple[str, ...] = ()
+    extra_working_days: tuple[str, ...] = ()
+    quiet_hours: str = "22:00-07:30"
+    reminders: tuple[float, ...] = (0.5, 0.8)
+    default: LimitConfig = LimitConfig("1h", "1d", "working")
+    urgent: LimitConfig = LimitConfig("15m", "2h", "calendar", EscalationConfig(
+        accept=(RungConfig("grid_leader"), RungConfig("street_supervisor", "15m")),
+        resolve=(RungConfig("community_secretary"), RungConfig("street_supervisor", "30m"),
+                 RungConfig("district_supervisor", "1h"))))
+    urgent_categories: tuple[str, ...] = ("gas_emergency", "fire_hazard")
+    categories: dict[str, LimitConfig] = field(default_factory=dict)
+    escalation: EscalationConfig = EscalationConfig()
+
+
+@dataclass(frozen=True)
+class DigestsConfig:
+    officer_morning: str = "08:00"
+    supervisor_daily: str = "18:00"
+    catch_up: str = "2h"
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    enabled: bool = True
+    sweep_seconds: float = 30.0
+    lease_seconds: float = 120.0
+    batch: int = 10
+    batch_pause_seconds: float = 0.1
+
+
 @dataclass(frozen=True)
 class Config:
     timezone: str = "Asia/Shanghai"
@@ -122,6 +186,9 @@ class Config:
     invites: InvitesConfig = field(default_factory=InvitesConfig)
     district: DistrictConfig = field(default_factory=DistrictConfig)
     categories: dict[str, CategoryConfig] = field(default_factory=dict)
+    deadlines: DeadlinesConfig = field(default_factory=DeadlinesConfig)
+    digests: DigestsConfig = field(default_factory=DigestsConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -157,7 +224,9 @@ def _build(cls: type, data: Any, key: str, problems: list[str]) -> Any:
         sub = f"{key}.{name}" if key else name
         default = getattr(cls(), name) if name != "categories" else None
         value = data[name]
-        if is_dataclass(default):
+        if cls is Config and name in _SECTIONS:
+            values[name] = _SECTIONS[name](value, problems)
+        elif is_dataclass(default):
             values[name] = _build(type(default), value, sub, problems)
         elif name == "categories":
             values[name] = _categories(value, problems)
@@ -228,8 +297,9 @@ def _check(cfg: Config, problems: list[str]) -> None:
                         f"got {cfg.database.url!r}")
     if cfg.nlu.backend not in ("keyword", "rasa"):
         problems.append(f"nlu.backend: keyword or rasa, got {cfg.nlu.backend!r}")
-    if cfg.cases.on_unsatisfied not in ("reopen", "close"):
-        problems.append(f"cases.on_unsatisfied: reopen or close, got {cfg.cases.on_unsatisfied!r}")
+    if cfg.cases.on_unsatisfied not in ("reopen", "close", "supervisor"):
+        problems.append(f"cases.on_unsatisfied: reopen, close or supervisor, got {cfg.cases.on_unsatisfied!r}")
+    _check_timing(cfg, problems)
     positives = {
         "nlu.timeout_seconds": cfg.nlu.timeout_seconds,
         "intake.draft_window_minutes": cfg.intake.draft_window_minutes,
@@ -251,6 +321,194 @@ def _check(cfg: Config, problems: list[str]) -> None:
         problems.append("intake.max_photos: Telegram albums hold at most 10 photos")
     if cfg.intake.max_text_chars > 4000:
         problems.append("intake.max_text_chars: at most 4000 (a case card must fit in one message)")
+
+
+# ---- deadlines and escalation
+def _deadlines(data: Any, problems: list[str]) -> DeadlinesConfig:
+    """The `deadlines` section: limits per category, the working calendar, quiet hours, the ladder."""
+    base = DeadlinesConfig()
+    if data is None:
+        return base
+    if not isinstance(data, dict):
+        problems.append("deadlines: expected a mapping")
+        return base
+    for unknown in sorted(set(data) - {f.name for f in fields(DeadlinesConfig)}):
+        problems.append(f"deadlines.{unknown}: unknown key")
+    values: dict[str, Any] = {}
+
+    def texts(name: str, check) -> None:
+        if name not in data:
+            return
+        items = data[name]
+        if not isinstance(items, list):
+            problems.append(f"deadlines.{name}: expected a list")
+            return
+        good = True
+        for item in items:
+            try:
+                check(item)
+            except (ValueError, TypeError) as exc:
+                problems.append(f"deadlines.{name}: {exc}")
+                good = False
+        if good:
+            values[name] = tuple(str(i) for i in items)
+
+    def weekday(item):
+        if item not in WEEKDAYS:
+            raise ValueError(f"{item!r} is not one of {', '.join(WEEKDAYS)}")
+
+    def working_range(item):
+        start, end = parse_range(item)
+        if end < start:
+            raise ValueError(f"{item!r}: working hours cannot cross midnight")
+
+    def category(item):
+        if item not in CATEGORIES:
+            raise ValueError(f"unknown category {item!r}")
+
+    texts("working_days", weekday)
+    texts("working_hours", working_range)
+    texts("holidays", lambda item: parse_dates([item]))
+    texts("extra_working_days", lambda item: parse_dates([item]))
+    texts("urgent_categories", category)
+    if not values.get("working_days", base.working_days) or not values.get("working_hours", base.working_hours):
+        problems.append("deadlines: working_days and working_hours may not be empty")
+    if "quiet_hours" in data:
+        quiet = data["quiet_hours"]
+        try:
+            if quiet not in ("", None):
+                parse_range(quiet)
+            values["quiet_hours"] = quiet or ""
+        except ValueError as exc:
+            problems.append(f"deadlines.quiet_hours: {exc} (or empty for none)")
+    if "reminders" in data:
+        fractions = data["reminders"]
+        if (not isinstance(fractions, list) or any(isinstance(f, bool) or not isinstance(f, (int, float))
+                                                   or not 0 < f < 1 for f in fractions)
+                or list(fractions) != sorted(set(fractions))):
+            problems.append(f"deadlines.reminders: increasing fractions between 0 and 1, e.g. [0.5, 0.8]; "
+                            f"got {fractions!r}")
+        else:
+            values["reminders"] = tuple(float(f) for f in fractions)
+    if "escalation" in data:
+        values["escalation"] = _escalation(data["escalation"], "deadlines.escalation", problems, base.escalation)
+    for name in ("default", "urgent"):
+        if name in data:
+            values[name] = _limit(data[name], f"deadlines.{name}", problems, getattr(base, name))
+    if "categories" in data:
+        cats = data["categories"]
+        if not isinstance(cats, dict):
+            problems.append("deadlines.categories: expected a mapping of category → {accept, resolve, hours}")
+        else:
+            default = values.get("default", base.default)
+            result = {}
+            for cat, entry in cats.items():
+                key = f"deadlines.categories.{cat}"
+                if cat not in CATEGORIES:
+                    problems.append(f"{key}: unknown category")
+                    continue
+                limit = _limit(entry, key, problems, None)
+                if limit.hours and limit.hours != default.hours and not (limit.accept and limit.resolve):
+                    problems.append(f"{key}: with hours different from deadlines.default, give accept and resolve")
+                result[cat] = limit
+            values["categories"] = result
+    return replace(base, **values)
+
+
+def _limit(data: Any, key: str, problems: list[str], base: LimitConfig | None) -> LimitConfig:
+    if not isinstance(data, dict):
+        problems.append(f"{key}: expected a mapping with accept, resolve, hours")
+        return base or LimitConfig()
+    for unknown in sorted(set(data) - {"accept", "resolve", "hours", "escalation"}):
+        problems.append(f"{key}.{unknown}: unknown key")
+    values: dict[str, Any] = {}
+    for name in ("accept", "resolve"):
+        if name in data:
+            try:
+                days, rest = parse_amount(data[name])
+                if days <= 0 and rest.total_seconds() <= 0:
+                    raise ValueError("must be longer than 0")
+                values[name] = str(data[name])
+            except ValueError as exc:
+                problems.append(f"{key}.{name}: {exc}")
+    if "hours" in data:
+        if data["hours"] not in ("working", "calendar"):
+            problems.append(f"{key}.hours: working or calendar, got {data['hours']!r}")
+        else:
+            values["hours"] = data["hours"]
+    if "escalation" in data:
+        values["escalation"] = _escalation(data["escalation"], f"{key}.escalation", problems, EscalationConfig())
+    return replace(base or LimitConfig(), **values)
+
+
+def _escalation(data: Any, key: str, problems: list[str], base: EscalationConfig) -> EscalationConfig:
+    if not isinstance(data, dict):
+        problems.append(f"{key}: expected a mapping with accept and resolve ladders")
+        return base
+    for unknown in sorted(set(data) - {"accept", "resolve"}):
+        problems.append(f"{key}.{unknown}: unknown key (accept or resolve)")
+    values: dict[str, Any] = {}
+    for phase in ("accept", "resolve"):
+        if phase not in data:
+            continue
+        rungs = data[phase]
+        if not isinstance(rungs, list):
+            problems.append(f"{key}.{phase}: expected a list of {{to: ROLE, after: DURATION}}")
+            continue
+        result = []
+        for i, rung in enumerate(rungs):
+            where = f"{key}.{phase}[{i}]"
+            if not isinstance(rung, dict) or set(rung) - {"to", "after"} or "to" not in rung:
+                problems.append(f"{where}: expected {{to: ROLE, after: DURATION}}")
+                continue
+            if rung["to"] not in LADDER_ROLES:
+                problems.append(f"{where}.to: one of {', '.join(LADDER_ROLES)}, got {rung['to']!r}")
+                continue
+            after = str(rung.get("after", "0m"))
+            try:
+                parse_amount(after)
+            except ValueError as exc:
+                problems.append(f"{where}.after: {exc}")
+                continue
+            result.append(RungConfig(rung["to"], after))
+        values[phase] = tuple(result)
+    return replace(base, **values)
+
+
+_SECTIONS = {"deadlines": _deadlines}
+
+
+def _check_timing(cfg: Config, problems: list[str]) -> None:
+    """Durations and times of the rating, digest and scheduler settings; the deadline policy as a whole."""
+    for key, text in (("cases.ask_rating_after", cfg.cases.ask_rating_after),
+                      ("cases.close_after", cfg.cases.close_after), ("digests.catch_up", cfg.digests.catch_up)):
+        try:
+            parse_amount(text)
+        except ValueError as exc:
+            problems.append(f"{key}: {exc}")
+    for key, text in (("digests.officer_morning", cfg.digests.officer_morning),
+                      ("digests.supervisor_daily", cfg.digests.supervisor_daily)):
+        if text:
+            try:
+                parse_clock(text)
+            except ValueError as exc:
+                problems.append(f"{key}: {exc} (or empty to send none)")
+    if not isinstance(cfg.scheduler.enabled, bool):
+        problems.append(f"scheduler.enabled: true or false, got {cfg.scheduler.enabled!r}")
+    for key, value in (("scheduler.sweep_seconds", cfg.scheduler.sweep_seconds),
+                       ("scheduler.lease_seconds", cfg.scheduler.lease_seconds), ("scheduler.batch", cfg.scheduler.batch)):
+        if value <= 0:
+            problems.append(f"{key}: must be greater than 0, got {value}")
+    if cfg.scheduler.batch_pause_seconds < 0:
+        problems.append(f"scheduler.batch_pause_seconds: 0 or more, got {cfg.scheduler.batch_pause_seconds}")
+    if cfg.scheduler.lease_seconds < 2 * cfg.scheduler.sweep_seconds:
+        problems.append("scheduler.lease_seconds: at least twice scheduler.sweep_seconds, or the lease lapses "
+                        "between sweeps")
+    if not problems:
+        try:
+            build_policy(cfg)
+        except ValueError as exc:
+            problems.append(f"deadlines: {exc}")
 
 
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:

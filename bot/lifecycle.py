@@ -49,6 +49,13 @@ class Action(StrEnum):
     URGE = "urge"
     ADD_INFO = "add_info"
     RELAY = "relay"
+    # Deadlines and escalation (bot/deadlines.py, bot/supervision.py): timeline events, status kept.
+    REMIND = "remind"            # a time limit is running out: the assignee is reminded
+    ESCALATE = "escalate"        # a time limit ran out: a rung of the ladder is told
+    SUPERVISE = "supervise"      # 督办: a supervisor's note to whoever has the case
+    EXTEND = "extend"            # 延期: a supervisor moves the 办结 deadline, with a reason
+    ASK_RATING = "ask_rating"    # the reporter is asked (again) to rate a resolved case
+    DISPUTE = "dispute"          # 不满意 sent to a supervisor to decide (cases.on_unsatisfied: supervisor)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,12 @@ RULES: dict[Action, Rule] = {r.action: r for r in (
     _rule(Action.URGE, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {R, S}),
     _rule(Action.ADD_INFO, OPEN, None, {R}),
     _rule(Action.RELAY, OPEN | {Status.RESOLVED}, None, {R, A, S}),
+    _rule(Action.REMIND, {Status.ASSIGNED, Status.ACCEPTED}, None, {SYS}),
+    _rule(Action.ESCALATE, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {SYS}),
+    _rule(Action.SUPERVISE, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {S}, True),
+    _rule(Action.EXTEND, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {S}, True),
+    _rule(Action.ASK_RATING, {Status.RESOLVED}, None, {SYS}),
+    _rule(Action.DISPUTE, {Status.RESOLVED}, None, {R}),
 )}
 
 # Why a transition is refused, keyed by the status the case is in; shown to the person who tried.

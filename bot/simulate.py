@@ -96,6 +96,12 @@ class Simulation:
         config = replace(self.config, telegram=replace(
             self.config.telegram, token=self.standin.token, base_url=self.standin.bot_base_url,
             file_base_url=self.standin.file_base_url, mode="polling"))
+        await self._start_runtime(config)
+        for i, spec in enumerate(self.script.get("users", [])):
+            await self._add_user(spec, 100001 + i)
+        return self
+
+    async def _start_runtime(self, config: Config) -> None:
         self.runtime = BotRuntime(config, services=await build_services(config, self.clock))
         if self.transport == "webhook":
             port = free_port()
@@ -103,9 +109,17 @@ class Simulation:
                                      webhook_url=f"http://127.0.0.1:{port}/{config.telegram.webhook.url_path}")
         else:
             await self.runtime.start(mode="polling")
-        for i, spec in enumerate(self.script.get("users", [])):
-            await self._add_user(spec, 100001 + i)
-        return self
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one on the same database and stand-in, as a redeploy would."""
+        config = self.runtime.config
+        await self.runtime.stop()
+        await self._start_runtime(config)
+
+    async def tick(self):
+        """Do what fell due at the domain clock's now (reminders, escalations, digests), as the
+        scheduler would; returns the Supervisor's TickReport."""
+        return await self.runtime.supervisor.tick()
 
     async def __aexit__(self, *exc) -> None:
         await self.runtime.stop()
@@ -138,6 +152,7 @@ class Simulation:
     async def step(self, step: dict) -> list[int]:
         if "advance" in step:
             self.clock.advance(parse_duration(str(step["advance"])))
+            await self.tick()  # what fell due meanwhile, without waiting for the scheduler's timer
             return []
         user = self.users[step["user"]]
         s = self.standin

@@ -5,15 +5,16 @@ from telegram import Update
 
 from bot.lifecycle import Action, Role, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
-from bot.routing import department_for_label, departments_for
+from bot.routing import department_for_label, departments_for, supervisors_of
+from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
     REPORTER_BUTTONS, STAFF_BUTTONS, assignee_text, card_text, case_buttons, local, timeline_text,
     transfer_buttons, urgent_mark,
 )
-from handlers.texts import BUTTONS, STATUS, t
-from storage.models import Case, Department, Grid
+from handlers.texts import BUTTONS, ROLES, STATUS, t
+from storage.models import Case, Department, Grid, Officer
 
 async def load_case(turn: Turn, case_id: int, *, lock: bool = False) -> Case:
     case = await turn.cases.get(case_id, for_update=lock)
@@ -185,6 +186,12 @@ async def _rate(update, turn, case, arg):
     action = await turn.cases.rate(case, turn.actor, arg)
     if action is Action.REOPEN:
         turn.say("rate_reopened", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
+    elif action is Action.DISPUTE:
+        officer = next((o for o in await supervisors_of(turn.session, case.grid) if o.person_id), None)
+        turn.say("rate_disputed", ticket=case.ticket, case_id=case.id,
+                 supervisor=f"{ROLES[officer.role]} {officer.name}" if officer else t("nobody_joined"))
+    elif arg == "unsatisfied":
+        turn.say("rate_unsatisfied_closed", ticket=case.ticket, case_id=case.id)
     else:
         turn.say("rate_thanks", case_id=case.id)
     await turn.expect("rate_comment", case.id)
@@ -213,9 +220,10 @@ CASE_BUTTONS = {
     "rep": _asks(Action.RELAY, "reply", "reply_prompt"),
     "res": _asks(Action.RESOLVE, "resolve_note", "resolve_prompt", note="", photos=[]),
     "inf": _asks(Action.ADD_INFO, "add_info", "add_info_prompt"),
+    **supervision.CASE_BUTTONS,  # 督办, 改派, 延期, 不满意 decisions
 }
 # Presses that change a case lock its row, so two officers pressing 接单 together can't both win.
-LOCKING = {"acc", "rok", "cyes", "rt"}
+LOCKING = {"acc", "rok", "cyes", "rt", *supervision.LOCKING}
 
 
 # ---------------------------------------------------------------- typed follow-ups the bot asked for
@@ -243,7 +251,9 @@ async def _p_resolve_note(update, turn, pending, case, text):
 async def _p_transfer_reason(update, turn, pending, case, text):
     department = await turn.session.get(Department, pending.data.get("department", "")) \
         if pending.data.get("department") else None
-    await turn.cases.transfer(case, turn.actor, text, department=department, grid_id=pending.data.get("grid"))
+    officer = await turn.session.get(Officer, pending.data["officer"]) if pending.data.get("officer") else None
+    await turn.cases.transfer(case, turn.actor, text, department=department, grid_id=pending.data.get("grid"),
+                              officer=officer)
     await turn.done_expecting()
     turn.say("transferred_ack", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
 
@@ -281,6 +291,7 @@ PENDING_TEXT = {
     "reject_reason": _completes("reject", "rejected_ack"),
     "add_info": _completes("add_info", "info_added"),
     "rate_comment": _completes("comment_rating", "rate_comment_saved"),
+    **supervision.PENDING_TEXT,  # 督办 note, 延期 time and reason
 }
 
 

@@ -11,8 +11,8 @@ from bot.lifecycle import Status
 from bot.outbox import Button, Outgoing, enqueue
 from bot.people import masked_name, masked_phone
 from bot.ports import Audience
-from handlers.texts import ACTIONS, BUTTONS, SCORES, STATUS, t
-from storage.models import Attachment, Case, CaseEvent, Department, Draft, Person
+from handlers.texts import ACTIONS, BUTTONS, ROLES, SCORES, STATUS, t
+from storage.models import Attachment, Case, CaseEvent, Department, Draft, Officer, Person
 
 # Which buttons a card shows, by who looks at it and the case's status.
 STAFF_BUTTONS: dict[str, tuple[str, ...]] = {
@@ -33,7 +33,12 @@ VERBS = {
     "resolve_ok": "rok", "reassign": "tr", "reject": "rej", "urge": "urg", "add_info": "inf",
     "withdraw": "can", "withdraw_yes": "cyes", "view": "view",
     "rate_satisfied": "rt:satisfied", "rate_basic": "rt:basic", "rate_unsatisfied": "rt:unsatisfied",
+    # ---- deadlines and escalation (handlers/supervision.py)
+    "supervise": "sup", "reassign_to": "ra", "extend": "ext", "reopen_case": "reo", "close_case": "cls",
 }
+# ---- deadlines and escalation: what an escalated case offers its supervisors, and a 不满意 one.
+SUPERVISOR_BUTTONS = ("supervise", "reassign_to", "extend")
+DISPUTE_BUTTONS = ("reopen_case", "close_case")
 
 
 def case_buttons(case: Case, names: tuple[str, ...]) -> list[list[Button]]:
@@ -72,11 +77,37 @@ def urgent_mark(urgent: bool) -> str:
 
 
 def card_text(config: Config, case: Case, why: str = "") -> str:
+    due = due_text(config, case)
+    why = f"{due}\n{why}" if due and why else due or why
     return t("card", urgent_head=t("card_urgent_head") if case.urgent else "", ticket=case.ticket,
              status=STATUS[case.status], category=config.category_name(case.category),
              description=case.description,
              place=place_text(config, case.grid.name if case.grid else None, case.lat, case.lon, case.address_text),
              reporter=reporter_label(case.reporter), created=local(config, case.created_at), why=why).rstrip()
+
+
+def due_text(config: Config, case: Case) -> str:
+    """The limits the card's reader works against (empty when none run)."""
+    if case.status == Status.ASSIGNED and case.accept_due_at and case.resolve_due_at:
+        return t("card_due_accept", accept=local(config, case.accept_due_at), resolve=local(config, case.resolve_due_at))
+    if case.status in (Status.ACCEPTED, Status.RETURNED) and case.resolve_due_at:
+        return t("card_due_resolve", resolve=local(config, case.resolve_due_at))
+    return ""
+
+
+def escalated_to(data: dict) -> str:
+    """'网格长 梁峰、社区书记 林超超' from an escalation event's data."""
+    names, roles = data.get("names") or [], data.get("roles") or []
+    return "、".join(f"{ROLES.get(r, '')} {n}".strip() for n, r in zip(names, roles)) or t("nobody_joined")
+
+
+def span_text(span) -> str:
+    """A length of time as 2天3小时 / 1小时30分钟 / 45分钟."""
+    from bot.deadlines import span_parts
+    days, hours, minutes = span_parts(span)
+    parts = [t("dur_days", n=days) if days else "", t("dur_hours", n=hours) if hours else "",
+             t("dur_minutes", n=minutes) if minutes and not days else ""]
+    return "".join(parts) or t("dur_zero")
 
 
 def summary_text(config: Config, draft: Draft, grid_name: str | None, photos: int) -> str:
@@ -91,6 +122,8 @@ def timeline_text(config: Config, events: list[CaseEvent]) -> str:
         note = f"：{e.note}" if e.note and e.action not in ("relay",) else ""
         if e.action == "rate":
             note = f"：{SCORES.get(e.data.get('score'), '')}" + (f" {e.note}" if e.note else "")
+        elif e.action == "escalate":
+            note = "：" + escalated_to(e.data)
         lines.append(t("timeline_line", time=local(config, e.at), action=ACTIONS.get(e.action, e.action),
                        note=note[:80]))
     return "\n".join(lines)
@@ -151,6 +184,8 @@ class OutboxNotifier:
             await self._one(case, event, audience, person)
 
     async def _one(self, case: Case, event: CaseEvent, audience: Audience, person: Person) -> None:
+        if await self._ping(case, event, audience, person):
+            return
         action, note = event.action, event.note or ""
         params = dict(ticket=case.ticket, assignee=assignee_text(case), note=note)
         if audience is Audience.ASSIGNEES and action in ("assign", "transfer", "reopen"):
@@ -193,3 +228,55 @@ class OutboxNotifier:
             self.send(Outgoing(person.chat_id, "photo", photos=[attachment.tg_file_id], case_id=case.id))
         if event.note:
             self.send(Outgoing(person.chat_id, text=t(key, **params), case_id=case.id))
+
+    # ---- deadlines and escalation
+    async def _ping(self, case: Case, event: CaseEvent, audience: Audience, person: Person) -> bool:
+        """Reminders, escalations, 督办, 延期, rating requests, disputes and the automatic close: one
+        message each, carrying the case card and the buttons that act on it. False: not one of these."""
+        action, data, config = event.action, event.data or {}, self.config
+        due = _instant(data.get("due"))
+        staff_buttons = case_buttons(case, STAFF_BUTTONS.get(case.status, ()))
+        if action == "remind":
+            head = t(f"ping_remind_{data.get('phase')}", ticket=case.ticket, due=local(config, due),
+                     left=span_text(due - event.at))
+            text, buttons = f"{head}\n\n{card_text(config, case)}", staff_buttons
+        elif action == "escalate" and audience is Audience.SUPERVISORS:
+            head = t("ping_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
+                     due=local(config, due), late=span_text(event.at - due), assignee=assignee_text(case))
+            text, buttons = f"{head}\n\n{card_text(config, case)}", case_buttons(case, SUPERVISOR_BUTTONS)
+        elif action == "escalate":
+            text = t("n_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
+                     names=escalated_to(data))
+            buttons = staff_buttons
+        elif action == "supervise":
+            head = t("ping_supervise", actor=await self._actor(event), ticket=case.ticket, note=event.note)
+            text, buttons = f"{head}\n\n{card_text(config, case)}", staff_buttons
+        elif action == "extend":
+            text = t("n_extend", ticket=case.ticket, actor=await self._actor(event),
+                     due=local(config, case.resolve_due_at), note=event.note)
+            buttons = []
+        elif action == "ask_rating":
+            text = t("ping_ask_rating", ticket=case.ticket, note=case.resolution_note or "")
+            buttons = case_buttons(case, REPORTER_BUTTONS[Status.RESOLVED])
+        elif action == "dispute":
+            why = t("card_why_dispute", note=f"：{event.note}" if event.note else "。")
+            text, buttons = card_text(config, case, why), case_buttons(case, DISPUTE_BUTTONS)
+        elif action == "close" and data.get("auto"):
+            text, buttons = t("n_close_auto", ticket=case.ticket), []
+        else:
+            return False
+        self.send(Outgoing(person.chat_id, text=text, buttons=buttons, case_id=case.id))
+        return True
+
+    async def _actor(self, event: CaseEvent) -> str:
+        """Who acted, by their post when they hold one: '网格长 梁峰'."""
+        officer = await self.session.scalar(select(Officer).where(Officer.person_id == event.actor_id))
+        if officer is not None:
+            return f"{ROLES.get(officer.role, '')} {officer.name}".strip()
+        person = await self.session.get(Person, event.actor_id) if event.actor_id else None
+        return person.display_name if person else ""
+
+
+def _instant(text: str | None):
+    from datetime import datetime
+    return datetime.fromisoformat(text) if text else None

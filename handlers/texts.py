@@ -173,6 +173,49 @@ T: dict[str, str] = {
     "already_cancelled": "这件工单已撤销。",
     "note_required": "请填写说明。",
     "expired_button": "这个按钮已失效，请重新操作。",
+    # ---- deadlines and escalation
+    "card_due_accept": "时限：{accept}前接单，{resolve}前办结",
+    "card_due_resolve": "办结时限：{resolve}",
+    "ping_remind_accept": "⏰ 提醒：{ticket} 还未接单，接单时限 {due}（还剩{left}）。",
+    "ping_remind_resolve": "⏰ 提醒：{ticket} 办结时限 {due}（还剩{left}）。",
+    "ping_escalated": "⚠️ 超时上报：{ticket} {phase}已超时（时限 {due}，已超{late}）。办理人：{assignee}\n请督办、改派或批准延期。",
+    "n_escalated": "⚠️ {ticket} 已超过{phase}，已上报 {names}。请尽快处理。",
+    "phase_accept": "接单时限",
+    "phase_resolve": "办结时限",
+    "nobody_joined": "（上级尚未绑定）",
+    "ping_supervise": "📌 {actor} 督办 {ticket}：{note}",
+    "n_extend": "🕒 {ticket} 的办结时限已由 {actor} 延至 {due}。理由：{note}",
+    "ping_ask_rating": "您反映的 {ticket} 已办结，处理结果：{note}\n请您评价，帮助我们改进：",
+    "n_close_auto": "{ticket} 办结后未收到您的评价，已自动结案。问题如仍未解决，请重新反映。",
+    "card_why_dispute": "居民对处理结果不满意{note}\n请决定重新办理或结案。",
+    "supervise_prompt": "请输入督办意见（将发给 {assignee}）：",
+    "supervised_ack": "已督办 {ticket}，意见已送达 {assignee}。",
+    "extend_prompt": "{ticket} 当前办结时限：{due}。\n请发送延期时长或新的截止时间，并写明理由，例如：\n“2天 需协调物业” 或 “11-27 17:00 等待配件到货”",
+    "extend_bad": "没看懂新的期限。请写延期时长（如 4小时、2天、30m）或截止时间（如 11-27 17:00），后面写理由。",
+    "extend_need_reason": "请在期限后面写明延期理由，例如：“2天 需协调物业”。",
+    "extend_past": "新的期限必须晚于现在，请重新发送。",
+    "extended_ack": "已延期：{ticket} 的办结时限改为 {due}，已通知办理人。",
+    "reassign_menu": "把 {ticket} 改派给：",
+    "same_officer": "这件工单已经在这位网格员手里了，请选择其他人。",
+    "rate_disputed": "很抱歉没有让您满意。{ticket} 已提交 {supervisor} 复核，由其决定是否重新办理，结果会通知您。",
+    "rate_unsatisfied_closed": "您的评价已记录，{ticket} 已结案。问题如仍存在，可随时重新反映。",
+    "dispute_reopened_ack": "已重新交办 {ticket}，办理人：{assignee}。",
+    "dispute_closed_ack": "已结案 {ticket}。",
+    "digest_officer_head": "☀️ {name}，早上好。今日待办 {open} 件：已超期 {overdue} 件，今日到期 {today} 件。",
+    "digest_officer_line": "{mark}{ticket}　{status}　{category}　时限 {due}",
+    "digest_more": "……另有 {n} 件，/tasks 查看全部。",
+    "digest_supervisor": (
+        "📊 {date} {scope} 日报\n"
+        "新增 {new} 件；办结 {resolved} 件（当日办结 {same_day} 件，按期办结 {on_time} 件）；结案 {closed} 件\n"
+        "超期未办结 {overdue} 件{by_grid}\n"
+        "平均接单用时 {avg_accept}，平均办结用时 {avg_resolve}\n"
+        "满意率 {satisfaction}（评价 {rated} 件）"
+    ),
+    "digest_none": "—",
+    "dur_days": "{n}天",
+    "dur_hours": "{n}小时",
+    "dur_minutes": "{n}分钟",
+    "dur_zero": "不到1分钟",
 }
 
 BUTTONS: dict[str, str] = {
@@ -181,6 +224,8 @@ BUTTONS: dict[str, str] = {
     "resolve_ok": "确认办结", "reassign": "改派", "reject": "驳回",
     "urge": "催办", "add_info": "补充材料", "withdraw": "撤销", "withdraw_yes": "确定撤销", "back": "返回",
     "view": "查看", "none_of_these": "都不是，发送位置", "rate_satisfied": "满意", "rate_basic": "基本满意", "rate_unsatisfied": "不满意",
+    # ---- deadlines and escalation
+    "supervise": "督办", "reassign_to": "改派", "extend": "延期", "reopen_case": "重新办理", "close_case": "结案",
 }
 
 STATUS: dict[str, str] = {
@@ -192,6 +237,9 @@ ACTIONS: dict[str, str] = {
     "file": "提交诉求", "assign": "派单", "accept": "接单", "transfer": "转办", "return": "退回",
     "reject": "驳回", "resolve": "办结", "rate": "评价", "reopen": "重新办理", "close": "结案",
     "cancel": "撤销", "urge": "催办", "add_info": "补充材料", "relay": "留言", "rate_comment": "评价意见",
+    # ---- deadlines and escalation
+    "remind": "时限提醒", "escalate": "超时上报", "supervise": "督办", "extend": "延期", "ask_rating": "邀请评价",
+    "dispute": "不满意，提交复核",
 }
 
 ROLES: dict[str, str] = {

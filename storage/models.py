@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -196,6 +196,13 @@ class Case(Base):
     accepted_at: Mapped[datetime | None] = mapped_column()
     resolved_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    # Deadlines (bot/deadlines.py): the running limits, the round they belong to, the sweep's next look.
+    due_from: Mapped[datetime | None] = mapped_column()
+    accept_due_at: Mapped[datetime | None] = mapped_column()
+    resolve_due_at: Mapped[datetime | None] = mapped_column()
+    deadline_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deadline_round_at: Mapped[datetime | None] = mapped_column()
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
 
@@ -253,6 +260,40 @@ class Rating(Base):
     score: Mapped[str] = mapped_column(String(16))  # satisfied | basic | unsatisfied
     comment: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column()
+
+
+class DeadlineStep(Base):
+    """A reminder, escalation or rating step of a case's deadline round, done or skipped: never twice."""
+
+    __tablename__ = "deadline_steps"
+    __table_args__ = (UniqueConstraint("case_id", "round", "step", name="uq_deadline_steps_case_round_step"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    round: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(32))  # e.g. resolve.escalate.1 (bot/deadlines.py)
+    due_at: Mapped[datetime] = mapped_column()
+    done_at: Mapped[datetime] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(12))  # done | skipped
+
+
+class DigestRun(Base):
+    """A daily digest sent (to everyone it concerns) for one local day: never twice."""
+
+    __tablename__ = "digest_runs"
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    at: Mapped[datetime] = mapped_column()
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchedulerLease(Base):
+    """Which bot process runs the scheduled work: the holder until `expires_at` (wall-clock time)."""
+
+    __tablename__ = "scheduler_leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
 
 
 class TicketCounter(Base):

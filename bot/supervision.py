@@ -1,0 +1,482 @@
+"""The scheduled work: the deadline sweep, the daily digests, and the lease that lets one process do them.
+
+Nothing here knows about APScheduler or Telegram: `bot/scheduler.py` calls `Supervisor.tick()`
+on a timer, `gridsec simulate` calls it when a script moves the clock, and the messages are
+queued through the Notifier and DigestSender the composition root passes in.
+
+- **The sweep** picks cases whose `next_check_at` has come (an indexed column, so a sweep over
+  100,000 open cases reads only the due ones), locks each row, asks `Policy.decide` what is owed,
+  records each step in `deadline_steps` (unique per case, round and step: nothing is done twice,
+  even by two processes) and performs it through CaseService, whose timeline row and outbox rows
+  are written in the same transaction. Then it sets the case's next check.
+- **Digests** are due once a local day at their configured time; `digest_runs` has one row per
+  kind and day, written in the transaction that queues the messages. One missed while no process
+  ran is sent late by at most `digests.catch_up`, else skipped.
+- **The lease** (`scheduler_leases`, one row) names the process that acts. Every batch first
+  renews it in its own transaction (a row lock on PostgreSQL, the write lock on SQLite), so a
+  process that lost the lease writes nothing. The lease runs on wall-clock time; the deadlines on
+  the domain clock.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable, Protocol
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import CaseService
+from bot.clock import Clock
+from bot.config import Config
+from bot.deadlines import Point, Policy, parse_amount, parse_clock, policy_for
+from bot.people import SUPERVISOR_ROLES
+from bot.ports import Notifier
+from bot.routing import CHAIN, place_in_grid, supervisors_of
+from storage.db import Database
+from storage.models import (
+    Case, Community, DeadlineStep, DepartmentStaff, DigestRun, Grid, Officer, Person, Rating, SchedulerLease,
+    Street,
+)
+
+log = logging.getLogger(__name__)
+
+LEASE = "scheduler"
+OPEN_WORK = ("assigned", "accepted")                 # what an officer's morning list shows
+OPEN_OVERDUE = ("assigned", "accepted", "returned")  # what counts as overdue in a report
+
+
+def wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+# ---------------------------------------------------------------- digests as data
+@dataclass(frozen=True)
+class DigestLine:
+    case_id: int
+    ticket: str
+    status: str
+    category: str
+    urgent: bool
+    due: datetime | None
+    overdue: bool
+    due_today: bool
+
+
+@dataclass(frozen=True)
+class OfficerDigest:
+    day: date
+    lines: tuple[DigestLine, ...]  # overdue first, then due today, then the rest
+
+    @property
+    def overdue(self) -> int:
+        return sum(line.overdue for line in self.lines)
+
+    @property
+    def due_today(self) -> int:
+        return sum(line.due_today for line in self.lines)
+
+
+@dataclass(frozen=True)
+class SupervisorReport:
+    day: date
+    scope: str
+    new: int
+    resolved: int
+    same_day: int
+    on_time: int
+    closed: int
+    overdue_by_grid: tuple[tuple[str, int], ...]  # (grid name, open cases past their limit)
+    avg_accept: timedelta | None
+    avg_resolve: timedelta | None
+    rated: int
+    satisfied: int  # 满意 or 基本满意
+
+    @property
+    def overdue(self) -> int:
+        return sum(n for _, n in self.overdue_by_grid)
+
+
+class DigestSender(Protocol):
+    """Queues digest messages in the caller's transaction (handlers/supervision.py renders them)."""
+
+    def officer_morning(self, session: AsyncSession, person: Person, digest: OfficerDigest) -> None: ...
+
+    def supervisor_daily(self, session: AsyncSession, person: Person, report: SupervisorReport) -> None: ...
+
+
+@dataclass
+class TickReport:
+    leader: bool = True
+    cases: int = 0       # cases looked at
+    performed: int = 0   # reminders, escalations, rating requests and closes done
+    skipped: int = 0     # steps overtaken by later ones
+    held: int = 0        # cases whose due pings wait for the quiet hours to end
+    failed: int = 0
+    digests: list[str] = field(default_factory=list)
+
+    def add(self, other: "TickReport") -> None:
+        for name in ("cases", "performed", "skipped", "held", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Batch:
+    cases: dict[int, Case] = field(default_factory=dict)
+    done: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    people: list[Person] = field(default_factory=list)  # held here: the identity map keeps weak references
+
+
+# ---------------------------------------------------------------- the lease
+class Lease:
+    """One row per lease name; its holder acts until `expires_at` (wall clock) unless it renews."""
+
+    def __init__(self, holder: str, seconds: float, name: str = LEASE) -> None:
+        self.holder, self.seconds, self.name = holder, seconds, name
+
+    async def hold(self, session: AsyncSession, now: datetime) -> bool:
+        """Take or renew the lease inside the caller's transaction; False if another process holds it."""
+        row = await session.get(SchedulerLease, self.name, with_for_update=True, populate_existing=True)
+        expires = now + timedelta(seconds=self.seconds)
+        if row is None:
+            try:
+                async with session.begin_nested():
+                    session.add(SchedulerLease(name=self.name, holder=self.holder, acquired_at=now, expires_at=expires))
+            except IntegrityError:  # another process inserted it first
+                return False
+            log.info("scheduler lease taken by %s", self.holder)
+            return True
+        if row.holder != self.holder and row.expires_at > now:
+            return False
+        if row.holder != self.holder:
+            log.info("scheduler lease taken over by %s from %s", self.holder, row.holder)
+            row.holder, row.acquired_at = self.holder, now
+        row.expires_at = expires
+        return True
+
+    async def release(self, session: AsyncSession, now: datetime) -> None:
+        row = await session.get(SchedulerLease, self.name, with_for_update=True)
+        if row is not None and row.holder == self.holder:
+            row.expires_at = now
+
+
+# ---------------------------------------------------------------- the supervisor
+class Supervisor:
+    def __init__(self, db: Database, clock: Clock, config: Config, notifier: Callable[[AsyncSession], Notifier],
+                 digests: DigestSender, *, holder: str | None = None, wall: Callable[[], datetime] = wall_clock,
+                 on_queued: Callable[[], None] | None = None) -> None:
+        self.db, self.clock, self.config = db, clock, config
+        self.notifier, self.digests, self.wall = notifier, digests, wall
+        self.on_queued = on_queued or (lambda: None)
+        self.lease = Lease(holder or process_name(), config.scheduler.lease_seconds)
+        self.policy: Policy = policy_for(config)
+        self._lock = asyncio.Lock()
+        self._closing = False
+        self._single_writer = db.engine.dialect.name == "sqlite"
+
+    @property
+    def holder(self) -> str:
+        return self.lease.holder
+
+    async def tick(self) -> TickReport:
+        """Everything due at the domain clock's now: the sweep, then the digests. One at a time."""
+        report = TickReport()
+        async with self._lock:
+            if self._closing:
+                report.leader = False
+                return report
+            now = self.clock.now()
+            await self.sweep(now, report)
+            if report.leader and not self._closing:
+                report.digests = await self.due_digests(now)
+        if report.performed or report.digests:
+            log.info("tick: %s", report)
+        return report
+
+    async def close(self) -> None:
+        """Finish the batch in progress, then hand the lease back so another process can act at once."""
+        self._closing = True
+        async with self._lock:
+            try:
+                async with self.db.session() as session:
+                    await self.lease.release(session, self.wall())
+            except Exception:  # the database may already be gone; the lease then simply expires
+                log.warning("could not release the scheduler lease", exc_info=True)
+
+    # ------------------------------------------------------------ the sweep
+    async def sweep(self, now: datetime, report: TickReport | None = None) -> TickReport:
+        report = report or TickReport()
+        batch = self.config.scheduler.batch
+        failed: set[int] = set()
+        while not self._closing:
+            async with self.db.session() as session:
+                if not await self.lease.hold(session, self.wall()):
+                    report.leader = False
+                    return report
+                query = (select(Case.id).where(Case.next_check_at <= now)
+                         .order_by(Case.next_check_at, Case.id).limit(batch))
+                if failed:
+                    query = query.where(Case.id.not_in(failed))
+                ids = list((await session.execute(query)).scalars())
+                cases = CaseService(session, self.clock, self.config, self.notifier(session))
+                if not await self._whole_batch(session, cases, ids, now, report):
+                    # something in the batch failed: redo it case by case, so only that case waits
+                    batch_rows = await self._load(session, ids)
+                    for case_id in ids:
+                        try:
+                            async with session.begin_nested():
+                                await self._case(session, cases, batch_rows.cases.get(case_id),
+                                                 batch_rows.done[case_id], now, report)
+                        except Exception:
+                            log.exception("deadline sweep: case %s failed; it is retried at the next sweep", case_id)
+                            failed.add(case_id)
+                            report.failed += 1
+            if ids:
+                self.on_queued()
+            if len(ids) < batch:
+                return report
+            if self._single_writer:
+                # let other writers in: the outbox needs SQLite's only write lock to mark messages
+                # sent, and SQLite's busy handler would otherwise lose the race to our next batch
+                await asyncio.sleep(self.config.scheduler.batch_pause_seconds)
+        return report
+
+    async def _whole_batch(self, session: AsyncSession, cases: CaseService, ids: list[int], now: datetime,
+                           report: TickReport) -> bool:
+        """The batch in one savepoint (one round trip per batch rather than two per case); False if it failed."""
+        trial = TickReport()
+        try:
+            async with session.begin_nested():
+                rows = await self._load(session, ids)
+                for case_id in ids:
+                    await self._case(session, cases, rows.cases.get(case_id), rows.done[case_id], now, trial)
+        except Exception:
+            log.warning("deadline sweep: a batch failed; retrying its cases one by one", exc_info=True)
+            return False
+        report.add(trial)
+        return True
+
+    async def _load(self, session: AsyncSession, ids: list[int]) -> "_Batch":
+        """The batch's case rows, locked; the steps each has done in its current round; and the
+        assignees' people, loaded at once rather than one lookup per case."""
+        batch = _Batch()
+        if not ids:
+            return batch
+        rows = (await session.execute(select(Case).where(Case.id.in_(ids)).with_for_update(of=Case)
+                                      .execution_options(populate_existing=True))).scalars()
+        batch.cases = {case.id: case for case in rows}
+        officers = {c.assignee_officer_id for c in batch.cases.values() if c.assignee_officer_id}
+        if officers:
+            batch.people = list((await session.execute(select(Person).join(
+                Officer, Officer.person_id == Person.id).where(Officer.id.in_(officers)))).scalars())
+        for case_id, round_, step in (await session.execute(select(
+                DeadlineStep.case_id, DeadlineStep.round, DeadlineStep.step).where(DeadlineStep.case_id.in_(ids)))).all():
+            if round_ == batch.cases[case_id].deadline_round:
+                batch.done[case_id].add(step)
+        return batch
+
+    async def _case(self, session: AsyncSession, cases: CaseService, case: Case | None, done: set[str],
+                    now: datetime, report: TickReport) -> None:
+        if case is None or case.next_check_at is None or case.next_check_at > now:
+            return  # changed since it was picked
+        report.cases += 1
+        decision = self.policy.decide(case, done, now)
+        for point in decision.skip:
+            self._step(session, case, point, now, "skipped")
+            done.add(point.step)
+            report.skipped += 1
+        # set before acting, so it goes out in the same UPDATE as the action's (a close clears it again)
+        case.next_check_at = self.policy.next_check(case, done | {p.step for p in decision.perform}, now)
+        for point in decision.perform:
+            if point.step not in {p.step for p in self.policy.plan(case)}:
+                continue  # an earlier step of this pass changed the case (e.g. closed it)
+            row = self._step(session, case, point, now, "done")  # its unique key fails the flush if done already
+            if await self._perform(session, cases, case, point):
+                report.performed += 1
+            else:
+                row.outcome = "skipped"
+                report.skipped += 1
+            done.add(point.step)
+        if decision.held_until is not None:
+            report.held += 1
+
+    def _step(self, session: AsyncSession, case: Case, point: Point, now: datetime, outcome: str) -> DeadlineStep:
+        row = DeadlineStep(case_id=case.id, round=case.deadline_round, step=point.step, due_at=point.at,
+                           done_at=now, outcome=outcome)
+        session.add(row)
+        return row
+
+    async def _perform(self, session: AsyncSession, cases: CaseService, case: Case, point: Point) -> bool:
+        if point.kind == "remind":
+            await cases.remind(case, point)
+        elif point.kind == "escalate":
+            await cases.escalate(case, point, await self.rung(session, case, point.role))
+        elif point.kind == "ask":
+            if await cases.rated_since_resolved(case):
+                return False
+            await cases.ask_rating(case)
+        elif point.kind == "close":
+            if await cases.rated_since_resolved(case):
+                return False  # rated 不满意 and waiting for a supervisor: not silence
+            await cases.auto_close(case)
+        return True
+
+    async def rung(self, session: AsyncSession, case: Case, role: str | None) -> list[Officer]:
+        """The joined posts of `role` responsible for the case's grid (substitutes for absentees);
+        if nobody in that role has joined (or only the case's own assignee), the nearest role above."""
+        if case.grid_id:
+            chain = (await place_in_grid(session, case.grid_id, self.clock.now())).chain
+        else:
+            chain = await supervisors_of(session, None)
+        roles = CHAIN[CHAIN.index(role):] if role in CHAIN else CHAIN[1:]
+        for wanted in roles:
+            joined = [o for o in chain if o.role == wanted and o.person_id is not None
+                      and o.id != case.assignee_officer_id]
+            if joined:
+                return joined
+        return []
+
+    # ------------------------------------------------------------ digests
+    async def due_digests(self, now: datetime) -> list[str]:
+        """Send each digest whose time has come today (and is at most `catch_up` late), once a day."""
+        sent = []
+        tz = self.config.tz
+        local = now.astimezone(tz)
+        days, rest = parse_amount(self.config.digests.catch_up)
+        grace = timedelta(days=days) + rest
+        for kind, at in (("officer_morning", self.config.digests.officer_morning),
+                         ("supervisor_daily", self.config.digests.supervisor_daily)):
+            if not at:
+                continue
+            scheduled = datetime.combine(local.date(), parse_clock(at), tz)
+            if not scheduled <= local <= scheduled + grace:
+                continue
+            day = local.date()
+            async with self.db.session() as session:
+                if not await self.lease.hold(session, self.wall()):
+                    return sent
+                if await session.get(DigestRun, (kind, day.isoformat())) is not None:
+                    continue
+                run = DigestRun(kind=kind, day=day.isoformat(), at=now, messages=0)
+                session.add(run)
+                await session.flush()
+                if kind == "officer_morning":
+                    run.messages = await self._officer_morning(session, now, day)
+                else:
+                    run.messages = await self._supervisor_daily(session, now, day)
+            sent.append(kind)
+            self.on_queued()
+        return sent
+
+    async def officer_digests(self, session: AsyncSession, now: datetime, day: date) -> dict[int, OfficerDigest]:
+        """person id → their morning list: open cases they (or their department) hold."""
+        rows = (await session.execute(
+            select(Case.id, Case.ticket, Case.status, Case.category, Case.urgent, Case.accept_due_at,
+                   Case.resolve_due_at, Case.assignee_officer_id, Case.assignee_department_id)
+            .where(Case.status.in_(OPEN_WORK)).order_by(Case.id))).all()
+        officers = dict((await session.execute(
+            select(Officer.id, Officer.person_id).where(Officer.person_id.is_not(None)))).all())
+        staff: dict[str, list[int]] = defaultdict(list)
+        for person_id, department_id in (await session.execute(
+                select(DepartmentStaff.person_id, DepartmentStaff.department_id))).all():
+            staff[department_id].append(person_id)
+        lines: dict[int, list[DigestLine]] = defaultdict(list)
+        tz = self.config.tz
+        for row in rows:
+            due = row.accept_due_at if row.status == "assigned" and row.accept_due_at else row.resolve_due_at
+            overdue = due is not None and due < now
+            line = DigestLine(row.id, row.ticket, row.status, row.category, row.urgent, due, overdue,
+                              not overdue and due is not None and due.astimezone(tz).date() == day)
+            people = [officers[row.assignee_officer_id]] if row.assignee_officer_id in officers else []
+            people += staff.get(row.assignee_department_id, []) if row.assignee_department_id else []
+            for person_id in people:
+                lines[person_id].append(line)
+        far = datetime.max.replace(tzinfo=timezone.utc)
+        return {person_id: OfficerDigest(day, tuple(sorted(
+            items, key=lambda l: (not l.overdue, not l.due_today, not l.urgent, l.due or far, l.case_id))))
+            for person_id, items in lines.items()}
+
+    async def _officer_morning(self, session: AsyncSession, now: datetime, day: date) -> int:
+        digests = await self.officer_digests(session, now, day)
+        people = {p.id: p for p in (await session.execute(
+            select(Person).where(Person.id.in_(list(digests))))).scalars()} if digests else {}
+        for person_id, digest in sorted(digests.items()):
+            self.digests.officer_morning(session, people[person_id], digest)
+        return len(digests)
+
+    async def supervisor_reports(self, session: AsyncSession, now: datetime, day: date) -> dict[int, SupervisorReport]:
+        """person id → the day's report for the supervisor's scope."""
+        tz = self.config.tz
+        start = datetime.combine(day, datetime.min.time(), tz).astimezone(timezone.utc)
+        end = start + timedelta(days=1)
+        supervisors = list((await session.execute(
+            select(Officer).where(Officer.role.in_(SUPERVISOR_ROLES), Officer.person_id.is_not(None),
+                                  Officer.active).order_by(Officer.id))).scalars())
+        if not supervisors:
+            return {}
+        grids = {g.id: g for g in (await session.execute(select(Grid))).scalars()}
+        names = {**dict((await session.execute(select(Community.id, Community.name))).all()),
+                 **dict((await session.execute(select(Street.id, Street.name))).all())}
+        district = await session.scalar(select(Street.district_name).limit(1)) or ""
+        in_day = lambda col: (col >= start) & (col < end)  # noqa: E731
+        cases = list((await session.execute(select(
+            Case.id, Case.grid_id, Case.status, Case.created_at, Case.due_from, Case.accepted_at,
+            Case.resolved_at, Case.closed_at, Case.accept_due_at, Case.resolve_due_at).where(or_(
+                in_day(Case.created_at), in_day(Case.accepted_at), in_day(Case.resolved_at),
+                in_day(Case.closed_at), Case.status.in_(OPEN_OVERDUE))))).all())
+        ratings = list((await session.execute(select(Case.grid_id, Rating.score).join(
+            Case, Case.id == Rating.case_id).where(in_day(Rating.at)))).all())
+
+        def area(grid_id: str | None) -> set[str]:
+            grid = grids.get(grid_id or "")
+            return {grid.id, grid.community_id, grid.community.street_id} if grid else set()
+
+        def within(a: datetime | None) -> bool:
+            return a is not None and start <= a < end
+
+        reports = {}
+        for officer in supervisors:
+            scopes = {s.scope_id for s in officer.scopes}
+            everywhere = officer.role == "district_supervisor"
+            mine = [c for c in cases if everywhere or area(c.grid_id) & scopes]
+            resolved = [c for c in mine if within(c.resolved_at)]
+            accepted = [c for c in mine if within(c.accepted_at)]
+            overdue: dict[str, int] = defaultdict(int)
+            for c in mine:
+                due = c.accept_due_at if c.status == "assigned" and c.accept_due_at else c.resolve_due_at
+                if c.status in OPEN_OVERDUE and due is not None and due < now:
+                    overdue[grids[c.grid_id].name if c.grid_id in grids else "—"] += 1
+            rated = [score for grid_id, score in ratings if everywhere or area(grid_id) & scopes]
+            scope = district if everywhere else "、".join(names.get(s, s) for s in sorted(scopes))
+            reports[officer.person_id] = SupervisorReport(
+                day=day, scope=scope, new=sum(within(c.created_at) for c in mine), resolved=len(resolved),
+                same_day=sum(within(c.created_at) for c in resolved),
+                on_time=sum(c.resolve_due_at is not None and c.resolved_at <= c.resolve_due_at for c in resolved),
+                closed=sum(c.status == "closed" and within(c.closed_at) for c in mine),
+                overdue_by_grid=tuple(sorted(overdue.items(), key=lambda kv: (-kv[1], kv[0]))),
+                avg_accept=_mean([c.accepted_at - (c.due_from or c.created_at) for c in accepted
+                                  if c.accepted_at >= (c.due_from or c.created_at)]),
+                avg_resolve=_mean([c.resolved_at - c.created_at for c in resolved]),
+                rated=len(rated), satisfied=sum(s in ("satisfied", "basic") for s in rated))
+        return reports
+
+    async def _supervisor_daily(self, session: AsyncSession, now: datetime, day: date) -> int:
+        reports = await self.supervisor_reports(session, now, day)
+        for person_id, report in sorted(reports.items()):
+            self.digests.supervisor_daily(session, await session.get(Person, person_id), report)
+        return len(reports)
+
+
+def _mean(spans: list[timedelta]) -> timedelta | None:
+    return sum(spans, timedelta()) / len(spans) if spans else None
