@@ -189,8 +189,9 @@ class OutboxWorker:
                 select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
                 .order_by(OutboxMessage.id).limit(50))).scalars().all()
         for row in rows:
-            wait = (row.next_attempt_at - self.now()).total_seconds()
-            if wait > 0:
+            wait = max((row.next_attempt_at - self.now()).total_seconds(),
+                       self._chat_bucket(chat_id).wait_time(time.monotonic()))
+            if wait > 0:  # give the slot to another chat rather than sleep on this one's limit
                 return wait
             if not await self._send_one(row):
                 return 0.01  # rescheduled: the next pass finds its new due time
@@ -198,19 +199,20 @@ class OutboxWorker:
                 return 30.0
         return 0.0 if len(rows) == 50 else 30.0
 
-    async def _pace(self, chat_id: int) -> None:
+    def _chat_bucket(self, chat_id: int) -> _Bucket:
         bucket = self._chats.get(chat_id)
         if bucket is None:
             bucket = self._chats[chat_id] = _Bucket(
                 self.config.per_chat_per_second, self.config.per_chat_burst, time.monotonic())
-        while True:
-            now = time.monotonic()
-            wait = max(self._global.wait_time(now), bucket.wait_time(now))
-            if wait <= 0:
-                self._global.take()
-                bucket.take()
-                return
+        return bucket
+
+    async def _pace(self, chat_id: int) -> None:
+        """Wait for the overall limit (shared by every chat, so waiting in a slot costs nobody);
+        the chat's own limit was checked by _send_chat, which leaves the chat instead of waiting."""
+        while (wait := self._global.wait_time(time.monotonic())) > 0:
             await asyncio.sleep(wait)
+        self._global.take()
+        self._chat_bucket(chat_id).take()
 
     async def _send_one(self, row: OutboxMessage) -> bool:
         """True when the row is settled (sent, or failed for good); False when it must be retried."""
