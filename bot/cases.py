@@ -45,6 +45,8 @@ NOTIFY: dict[Action, tuple[Audience, ...]] = {
 }
 # Actions only the deadline sweep takes; it sets the case's next check itself.
 SWEEP_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.ASK_RATING})
+# Dispatches (派单, 转办, 重新办理): each starts new time limits, counted from its timeline row.
+DISPATCH_ACTIONS = (Action.ASSIGN, Action.TRANSFER, Action.REOPEN)
 RATING_SCORES = ("satisfied", "basic", "unsatisfied")
 
 
@@ -323,19 +325,45 @@ class CaseService:
         if case.status in FINAL:
             case.next_check_at = None
             return
-        policy = policy_for(self.config)
+        if action in DISPATCH_ACTIONS:
+            self._dispatched(case, now, now)
+            return
         new_round = True
-        if action in (Action.ASSIGN, Action.TRANSFER, Action.REOPEN):
-            case.due_from = now
-            case.accept_due_at, case.resolve_due_at = policy.start(case, now)
-        elif action is Action.EXTEND:
+        if action is Action.EXTEND:
             case.resolve_due_at = datetime.fromisoformat(data["until"])
         elif action is not Action.RESOLVE:
             new_round = False
         if new_round:
             case.deadline_round = (case.deadline_round or 0) + 1
             case.deadline_round_at = now
-        case.next_check_at = policy.next_check(case, set() if new_round else await self.done_steps(case), now)
+        case.next_check_at = policy_for(self.config).next_check(
+            case, set() if new_round else await self.done_steps(case), now)
+
+    def _dispatched(self, case: Case, at: datetime, now: datetime) -> None:
+        """A dispatch at `at`: the limits count from it and a new round begins with it, so the
+        points owed are those from `at` on; the sweep next looks at the case when the first is due."""
+        policy = policy_for(self.config)
+        case.due_from = at
+        case.accept_due_at, case.resolve_due_at = policy.start(case, at)
+        case.deadline_round = (case.deadline_round or 0) + 1
+        case.deadline_round_at = at
+        case.next_check_at = policy.next_check(case, set(), now)
+
+    async def last_dispatches(self, case_ids: list[int]) -> dict[int, datetime]:
+        """case id → when it was last dispatched (its latest 派单, 转办 or 重新办理 timeline row)."""
+        if not case_ids:
+            return {}
+        return dict((await self.session.execute(
+            select(CaseEvent.case_id, func.max(CaseEvent.at))
+            .where(CaseEvent.case_id.in_(case_ids), CaseEvent.action.in_([str(a) for a in DISPATCH_ACTIONS]))
+            .group_by(CaseEvent.case_id))).all())
+
+    def start_missing_limits(self, case: Case, dispatched_at: datetime | None) -> None:
+        """Limits for a dispatched case that has none (filed before deadlines existed, migration
+        0003): counted from its last dispatch, as if it had had them all along, so what fell due
+        since is owed now, as after downtime. No timeline row and no message of its own: the
+        sweep's reminders and escalations are what people hear."""
+        self._dispatched(case, dispatched_at or case.created_at, self.clock.now())
 
     async def _apply(self, case: Case, action: Action, actor: Actor, *, note: str | None = None,
                      assign_to: Officer | None = None, assign_department: Department | None = None,

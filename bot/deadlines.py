@@ -37,6 +37,8 @@ ACCEPT_STATUSES = frozenset({"assigned"})
 RESOLVE_REMIND_STATUSES = frozenset({"accepted"})
 RESOLVE_ESCALATE_STATUSES = frozenset({"assigned", "accepted", "returned"})
 RATING_STATUSES = frozenset({"resolved"})
+# Statuses in which a time limit (接单 or 办结) runs.
+LIMIT_STATUSES = ACCEPT_STATUSES | RESOLVE_ESCALATE_STATUSES
 _MAX_DAYS = 3660  # a calendar with no working time at all must not loop for ever
 
 
@@ -252,6 +254,25 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Due:
+    """Where a case stands against the limit it is working to, as lists (/tasks, digests) show it."""
+
+    phase: str                  # accept | resolve
+    at: datetime                # the deadline
+    days: int                   # local calendar days from now to it: 0 today, 1 tomorrow, -1 yesterday
+    late: timedelta | None      # how long ago it passed; None while the limit runs
+
+    @property
+    def overdue(self) -> bool:
+        return self.late is not None
+
+
+def local_days(instant: datetime, now: datetime, tz: ZoneInfo) -> int:
+    """Local calendar days from `now` to `instant`: 0 the same day, 1 the next, -1 the day before."""
+    return (instant.astimezone(tz).date() - now.astimezone(tz).date()).days
+
+
+@dataclass(frozen=True)
 class Decision:
     perform: tuple[Point, ...]   # do these now, in order
     skip: tuple[Point, ...]      # overtaken by a later point (e.g. a reminder after an escalation is due)
@@ -389,13 +410,27 @@ class Policy:
             times.append(at)
         return min(times) if times else None
 
+    def running_limit(self, case: Schedulable) -> tuple[str, datetime] | None:
+        """The limit the case is working against now, as (phase, deadline): 接单 while waiting for
+        it, else 办结; None in a status without a limit or when the case has none."""
+        if str(case.status) in ACCEPT_STATUSES and case.accept_due_at:
+            return "accept", case.accept_due_at
+        if str(case.status) in RESOLVE_ESCALATE_STATUSES and case.resolve_due_at:
+            return "resolve", case.resolve_due_at
+        return None
+
     def current_due(self, case: Schedulable) -> datetime | None:
         """The deadline the case is working against now: 接单 while waiting for it, else 办结."""
-        if str(case.status) in ACCEPT_STATUSES and case.accept_due_at:
-            return case.accept_due_at
-        if str(case.status) in RESOLVE_ESCALATE_STATUSES:
-            return case.resolve_due_at
-        return None
+        limit = self.running_limit(case)
+        return limit[1] if limit else None
+
+    def due(self, case: Schedulable, now: datetime) -> Due | None:
+        """The running limit as of `now`, in local days, and how late the case is (None: no limit)."""
+        limit = self.running_limit(case)
+        if limit is None:
+            return None
+        phase, at = limit
+        return Due(phase, at, local_days(at, now, self.tz), now - at if at < now else None)
 
 
 # ---------------------------------------------------------------- the policy from config

@@ -9,6 +9,9 @@ queued through the Notifier and DigestSender the composition root passes in.
   records each step in `deadline_steps` (unique per case, round and step: nothing is done twice,
   even by two processes) and performs it through CaseService, whose timeline row and outbox rows
   are written in the same transaction. Then it sets the case's next check.
+- **Cases older than deadlines**: before the sweep, open dispatched cases with no limits at all
+  (filed before migration 0003) get their first round, counted from their last dispatch, in
+  batches under the same lease; from then on the sweep owes them what any case is owed.
 - **Digests** are due once a local day at their configured time; `digest_runs` has one row per
   kind and day, written in the transaction that queues the messages. One missed while no process
   ran is sent late by at most `digests.catch_up`, else skipped.
@@ -27,16 +30,16 @@ import socket
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Protocol
+from typing import Any, Awaitable, Callable, Iterable, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import CaseService
 from bot.clock import Clock
 from bot.config import Config
-from bot.deadlines import Point, Policy, parse_amount, parse_clock, policy_for
+from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, parse_amount, parse_clock, policy_for
 from bot.people import SUPERVISOR_ROLES
 from bot.ports import Notifier
 from bot.routing import CHAIN, place_in_grid, supervisors_of
@@ -51,6 +54,9 @@ log = logging.getLogger(__name__)
 LEASE = "scheduler"
 OPEN_WORK = ("assigned", "accepted")                 # what an officer's morning list shows
 OPEN_OVERDUE = ("assigned", "accepted", "returned")  # what counts as overdue in a report
+# The columns a case dispatched before deadlines existed (migration 0003) has empty.
+NO_LIMITS = (Case.due_from, Case.accept_due_at, Case.resolve_due_at, Case.next_check_at)
+FAR = datetime.max.replace(tzinfo=timezone.utc)
 
 
 def wall_clock() -> datetime:
@@ -64,14 +70,38 @@ def process_name() -> str:
 # ---------------------------------------------------------------- digests as data
 @dataclass(frozen=True)
 class DigestLine:
+    """One open case in an officer's list: the morning digest and /tasks."""
+
     case_id: int
     ticket: str
     status: str
     category: str
     urgent: bool
-    due: datetime | None
-    overdue: bool
-    due_today: bool
+    due: Due | None  # the limit it is working against; None when none runs
+
+    @classmethod
+    def of(cls, case: Any, policy: Policy, now: datetime) -> "DigestLine":
+        """`case`: a Case, or a row with its id, ticket, status, category, urgent and deadlines."""
+        return cls(case.id, case.ticket, str(case.status), case.category, bool(case.urgent), policy.due(case, now))
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due.overdue
+
+    @property
+    def due_today(self) -> bool:
+        return self.due is not None and not self.due.overdue and self.due.days == 0
+
+    @property
+    def due_at(self) -> datetime:
+        return self.due.at if self.due is not None else FAR
+
+
+def task_list(cases: Iterable[Any], policy: Policy, now: datetime) -> list[DigestLine]:
+    """An officer's open cases as /tasks lists them, most urgent first: urgent ones, then those past
+    their limit, then the soonest due, then those without a running limit."""
+    lines = [DigestLine.of(case, policy, now) for case in cases]
+    return sorted(lines, key=lambda l: (not l.urgent, not l.overdue, l.due is None, l.due_at, l.case_id))
 
 
 @dataclass(frozen=True)
@@ -124,10 +154,11 @@ class TickReport:
     skipped: int = 0     # steps overtaken by later ones
     held: int = 0        # cases whose due pings wait for the quiet hours to end
     failed: int = 0
+    started: int = 0     # dispatched cases without limits (older than deadlines) given their first round
     digests: list[str] = field(default_factory=list)
 
     def add(self, other: "TickReport") -> None:
-        for name in ("cases", "performed", "skipped", "held", "failed"):
+        for name in ("cases", "performed", "skipped", "held", "failed", "started"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -136,6 +167,12 @@ class _Batch:
     cases: dict[int, Case] = field(default_factory=dict)
     done: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     people: list[Person] = field(default_factory=list)  # held here: the identity map keeps weak references
+    dispatched: dict[int, datetime] = field(default_factory=dict)  # case id → its last dispatch
+
+
+# How one kind of batched work reads its batch and does one case of it (Supervisor._batches).
+Load = Callable[[AsyncSession, CaseService, list[int]], Awaitable[_Batch]]
+One = Callable[[AsyncSession, CaseService, _Batch, int, "TickReport"], Awaitable[None]]
 
 
 # ---------------------------------------------------------------- the lease
@@ -190,17 +227,20 @@ class Supervisor:
         return self.lease.holder
 
     async def tick(self) -> TickReport:
-        """Everything due at the domain clock's now: the sweep, then the digests. One at a time."""
+        """Everything due at the domain clock's now: limits for dispatched cases that have none, the
+        sweep, then the digests. One at a time."""
         report = TickReport()
         async with self._lock:
             if self._closing:
                 report.leader = False
                 return report
             now = self.clock.now()
-            await self.sweep(now, report)
+            await self.start_missing(now, report)
+            if report.leader and not self._closing:
+                await self.sweep(now, report)
             if report.leader and not self._closing:
                 report.digests = await self.due_digests(now)
-        if report.performed or report.digests:
+        if report.performed or report.digests or report.started:
             log.info("tick: %s", report)
         return report
 
@@ -214,9 +254,12 @@ class Supervisor:
             except Exception:  # the database may already be gone; the lease then simply expires
                 log.warning("could not release the scheduler lease", exc_info=True)
 
-    # ------------------------------------------------------------ the sweep
-    async def sweep(self, now: datetime, report: TickReport | None = None) -> TickReport:
-        report = report or TickReport()
+    # ------------------------------------------------------------ batches under the lease
+    async def _batches(self, what: str, pick: Select, load: Load, one: One, report: TickReport) -> TickReport:
+        """Work through the case ids `pick` selects, `scheduler.batch` at a time, each batch in its own
+        transaction that first renews the lease: `load` reads the batch (its rows locked), `one` does
+        one case of it, which must leave the case no longer picked. A batch that fails is redone case
+        by case, so only the failing case waits for the next tick."""
         batch = self.config.scheduler.batch
         failed: set[int] = set()
         while not self._closing:
@@ -224,22 +267,19 @@ class Supervisor:
                 if not await self.lease.hold(session, self.wall()):
                     report.leader = False
                     return report
-                query = (select(Case.id).where(Case.next_check_at <= now)
-                         .order_by(Case.next_check_at, Case.id).limit(batch))
+                query = pick.limit(batch)
                 if failed:
                     query = query.where(Case.id.not_in(failed))
                 ids = list((await session.execute(query)).scalars())
                 cases = CaseService(session, self.clock, self.config, self.notifier(session))
-                if not await self._whole_batch(session, cases, ids, now, report):
-                    # something in the batch failed: redo it case by case, so only that case waits
-                    batch_rows = await self._load(session, ids)
+                if not await self._whole_batch(what, session, cases, ids, load, one, report):
+                    rows = await load(session, cases, ids)
                     for case_id in ids:
                         try:
                             async with session.begin_nested():
-                                await self._case(session, cases, batch_rows.cases.get(case_id),
-                                                 batch_rows.done[case_id], now, report)
+                                await one(session, cases, rows, case_id, report)
                         except Exception:
-                            log.exception("deadline sweep: case %s failed; it is retried at the next sweep", case_id)
+                            log.exception("%s: case %s failed; it is retried at the next tick", what, case_id)
                             failed.add(case_id)
                             report.failed += 1
             if ids:
@@ -252,30 +292,70 @@ class Supervisor:
                 await asyncio.sleep(self.config.scheduler.batch_pause_seconds)
         return report
 
-    async def _whole_batch(self, session: AsyncSession, cases: CaseService, ids: list[int], now: datetime,
-                           report: TickReport) -> bool:
+    async def _whole_batch(self, what: str, session: AsyncSession, cases: CaseService, ids: list[int], load: Load,
+                           one: One, report: TickReport) -> bool:
         """The batch in one savepoint (one round trip per batch rather than two per case); False if it failed."""
         trial = TickReport()
         try:
             async with session.begin_nested():
-                rows = await self._load(session, ids)
+                rows = await load(session, cases, ids)
                 for case_id in ids:
-                    await self._case(session, cases, rows.cases.get(case_id), rows.done[case_id], now, trial)
+                    await one(session, cases, rows, case_id, trial)
         except Exception:
-            log.warning("deadline sweep: a batch failed; retrying its cases one by one", exc_info=True)
+            log.warning("%s: a batch failed; retrying its cases one by one", what, exc_info=True)
             return False
         report.add(trial)
         return True
 
-    async def _load(self, session: AsyncSession, ids: list[int]) -> "_Batch":
+    async def _locked(self, session: AsyncSession, ids: list[int]) -> _Batch:
+        """The batch's case rows, locked."""
+        batch = _Batch()
+        if ids:
+            batch.cases = {case.id: case for case in (await session.execute(
+                select(Case).where(Case.id.in_(ids)).with_for_update(of=Case)
+                .execution_options(populate_existing=True))).scalars()}
+        return batch
+
+    # ------------------------------------------------------------ cases older than deadlines
+    async def start_missing(self, now: datetime, report: TickReport | None = None) -> TickReport:
+        """Open, dispatched cases that have no limits at all (filed before migration 0003 added them)
+        get their round, counted from their last dispatch (CaseService.start_missing_limits); what
+        fell due since is the sweep's to do. Cases in a status without a limit are left alone."""
+        report = report or TickReport()
+        pick = (select(Case.id).where(Case.status.in_(sorted(LIMIT_STATUSES)), Case.deadline_round == 0,
+                                      *(column.is_(None) for column in NO_LIMITS)).order_by(Case.id))
+        return await self._batches("deadline backfill", pick, self._load_missing, self._start_one, report)
+
+    async def _load_missing(self, session: AsyncSession, cases: CaseService, ids: list[int]) -> _Batch:
+        batch = await self._locked(session, ids)
+        batch.dispatched = await cases.last_dispatches(ids)
+        return batch
+
+    async def _start_one(self, session: AsyncSession, cases: CaseService, batch: _Batch, case_id: int,
+                         report: TickReport) -> None:
+        case = batch.cases.get(case_id)
+        if case is None or not lacks_limits(case):
+            return  # changed since it was picked
+        cases.start_missing_limits(case, batch.dispatched.get(case_id))
+        report.started += 1
+
+    # ------------------------------------------------------------ the sweep
+    async def sweep(self, now: datetime, report: TickReport | None = None) -> TickReport:
+        report = report or TickReport()
+        pick = select(Case.id).where(Case.next_check_at <= now).order_by(Case.next_check_at, Case.id)
+
+        async def one(session: AsyncSession, cases: CaseService, batch: _Batch, case_id: int,
+                      report: TickReport) -> None:
+            await self._case(session, cases, batch.cases.get(case_id), batch.done[case_id], now, report)
+
+        return await self._batches("deadline sweep", pick, self._load, one, report)
+
+    async def _load(self, session: AsyncSession, cases: CaseService, ids: list[int]) -> _Batch:
         """The batch's case rows, locked; the steps each has done in its current round; and the
         assignees' people, loaded at once rather than one lookup per case."""
-        batch = _Batch()
+        batch = await self._locked(session, ids)
         if not ids:
             return batch
-        rows = (await session.execute(select(Case).where(Case.id.in_(ids)).with_for_update(of=Case)
-                                      .execution_options(populate_existing=True))).scalars()
-        batch.cases = {case.id: case for case in rows}
         officers = {c.assignee_officer_id for c in batch.cases.values() if c.assignee_officer_id}
         if officers:
             batch.people = list((await session.execute(select(Person).join(
@@ -392,19 +472,14 @@ class Supervisor:
                 select(DepartmentStaff.person_id, DepartmentStaff.department_id))).all():
             staff[department_id].append(person_id)
         lines: dict[int, list[DigestLine]] = defaultdict(list)
-        tz = self.config.tz
         for row in rows:
-            due = row.accept_due_at if row.status == "assigned" and row.accept_due_at else row.resolve_due_at
-            overdue = due is not None and due < now
-            line = DigestLine(row.id, row.ticket, row.status, row.category, row.urgent, due, overdue,
-                              not overdue and due is not None and due.astimezone(tz).date() == day)
+            line = DigestLine.of(row, self.policy, now)
             people = [officers[row.assignee_officer_id]] if row.assignee_officer_id in officers else []
             people += staff.get(row.assignee_department_id, []) if row.assignee_department_id else []
             for person_id in people:
                 lines[person_id].append(line)
-        far = datetime.max.replace(tzinfo=timezone.utc)
         return {person_id: OfficerDigest(day, tuple(sorted(
-            items, key=lambda l: (not l.overdue, not l.due_today, not l.urgent, l.due or far, l.case_id))))
+            items, key=lambda l: (not l.overdue, not l.due_today, not l.urgent, l.due_at, l.case_id))))
             for person_id, items in lines.items()}
 
     async def _officer_morning(self, session: AsyncSession, now: datetime, day: date) -> int:
@@ -454,8 +529,8 @@ class Supervisor:
             accepted = [c for c in mine if within(c.accepted_at)]
             overdue: dict[str, int] = defaultdict(int)
             for c in mine:
-                due = c.accept_due_at if c.status == "assigned" and c.accept_due_at else c.resolve_due_at
-                if c.status in OPEN_OVERDUE and due is not None and due < now:
+                due = self.policy.current_due(c)  # None outside OPEN_OVERDUE
+                if due is not None and due < now:
                     overdue[grids[c.grid_id].name if c.grid_id in grids else "—"] += 1
             rated = [score for grid_id, score in ratings if everywhere or area(grid_id) & scopes]
             scope = district if everywhere else "、".join(names.get(s, s) for s in sorted(scopes))
@@ -476,6 +551,12 @@ class Supervisor:
         for person_id, report in sorted(reports.items()):
             self.digests.supervisor_daily(session, await session.get(Person, person_id), report)
         return len(reports)
+
+
+def lacks_limits(case: Case) -> bool:
+    """A case in a status with a time limit that has never had one (see Supervisor.start_missing)."""
+    return (str(case.status) in LIMIT_STATUSES and not case.deadline_round
+            and all(getattr(case, column.key) is None for column in NO_LIMITS))
 
 
 def _mean(spans: list[timedelta]) -> timedelta | None:

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.deadlines import policy_for
 from bot.lifecycle import Action, Role, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.routing import department_for_label, departments_for, supervisors_of
+from bot.supervision import task_list
 from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
-    REPORTER_BUTTONS, STAFF_BUTTONS, assignee_text, card_text, case_buttons, local, timeline_text,
+    REPORTER_BUTTONS, STAFF_BUTTONS, assignee_text, card_text, case_buttons, limit_text, local, timeline_text,
     transfer_buttons, urgent_mark,
 )
 from handlers.texts import BUTTONS, ROLES, STATUS, t
@@ -75,10 +77,13 @@ async def tasks(turn: Turn) -> None:
     if not cases:
         turn.say("tasks_none")
         return
-    lines = [t("tasks_header", n=len(cases))] + [
-        t("tasks_line", urgent="🚨" if c.urgent else "", ticket=c.ticket, status=STATUS[c.status],
-          category=turn.config.category_name(c.category)) for c in cases]
-    turn.send_text("\n".join(lines), _view_rows(cases[:10]))
+    tasks = task_list(cases, policy_for(turn.config), turn.now)  # most urgent first
+    lines = [t("tasks_header", n=len(tasks))] + [
+        t("tasks_line", urgent="🚨" if line.urgent else "", ticket=line.ticket, status=STATUS[line.status],
+          category=turn.config.category_name(line.category), due=limit_text(turn.config, line.due)).rstrip("　")
+        for line in tasks]
+    by_id = {c.id: c for c in cases}
+    turn.send_text("\n".join(lines), _view_rows([by_id[line.case_id] for line in tasks[:10]]))
 
 
 # ---------------------------------------------------------------- resident intents without a ticket

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.deadlines import Due
 from bot.lifecycle import Status
 from bot.outbox import Button, Outgoing, enqueue
 from bot.people import masked_name, masked_phone
@@ -99,6 +100,28 @@ def escalated_to(data: dict) -> str:
     """'网格长 梁峰、社区书记 林超超' from an escalation event's data."""
     names, roles = data.get("names") or [], data.get("roles") or []
     return "、".join(f"{ROLES.get(r, '')} {n}".strip() for n, r in zip(names, roles)) or t("nobody_joined")
+
+
+# Deadlines in lists (/tasks, the morning digest) are told by local day: 今天 15:30, 明天 09:00.
+DAY_WORDS = {-1: "day_yesterday", 0: "day_today", 1: "day_tomorrow"}
+
+
+def due_short(config: Config, due: Due) -> str:
+    """A deadline as lists show it: 今天 15:30, 明天 09:00, 昨天 17:30, else 11月26日 09:00."""
+    at = due.at.astimezone(config.tz)
+    clock = at.strftime("%H:%M")
+    key = DAY_WORDS.get(due.days)
+    return t(key, time=clock) if key else t("day_date", month=at.month, day=at.day, time=clock)
+
+
+def limit_text(config: Config, due: Due | None) -> str:
+    """A list line's running limit: 接单时限 今天 14:30, or ⏰已超时2小时（办结时限 昨天 17:30）; empty without one."""
+    if due is None:
+        return ""
+    phase, when = t(f"phase_{due.phase}"), due_short(config, due)
+    if due.overdue:
+        return t("due_overdue", late=span_text(due.late), phase=phase, due=when)
+    return t("due_running", phase=phase, due=when)
 
 
 def span_text(span) -> str:

@@ -16,7 +16,7 @@ from bot.outbox import Button, Outgoing, enqueue
 from bot.routing import departments_for
 from bot.supervision import OfficerDigest, SupervisorReport
 from handlers.common import Turn
-from handlers.render import assignee_text, local, span_text, transfer_buttons
+from handlers.render import assignee_text, due_short, local, span_text, transfer_buttons
 from handlers.texts import BUTTONS, STATUS, t
 from storage.models import Case, Grid, Officer, OfficerScope, Person
 
@@ -121,7 +121,7 @@ class OutboxDigests:
             mark = "🔴" if line.overdue else "🟡" if line.due_today else ("🚨" if line.urgent else "")
             lines.append(t("digest_officer_line", mark=mark, ticket=line.ticket, status=STATUS[line.status],
                            category=config.category_name(line.category),
-                           due=local(config, line.due) if line.due else t("digest_none")))
+                           due=due_short(config, line.due) if line.due else t("digest_none")))
         if len(digest.lines) > MAX_DIGEST_LINES:
             lines.append(t("digest_more", n=len(digest.lines) - MAX_DIGEST_LINES))
         pressing = [line for line in digest.lines if line.overdue or line.due_today][:5]

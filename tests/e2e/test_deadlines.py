@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import load_config
@@ -469,3 +469,112 @@ async def test_a_rung_never_escalates_to_the_assignee_itself(dsim):
     out = await advance(sim, "30m")
     assert [r["to"] for r in out if "超时上报" in r["text"]] == ["lin"]
     assert any("已上报 社区书记 林超超" in t for t in texts(out, "liang"))
+
+
+# ---------------------------------------------------------------- /tasks shows the limits
+CAROL = {"name": "carol", "role": "resident"}
+DAVE = {"name": "dave", "role": "resident"}
+
+
+async def test_tasks_show_each_limit_and_put_the_most_urgent_first(dsim):
+    sim = await dsim([ALICE, BOB, CAROL, DAVE, WANG])
+    late = await file_case(sim)                                   # 14:00, garbage: 接单 by 14:30
+    done = await file_case(sim, "bob", "小区门口垃圾桶满了没人清理")
+    await press_on(sim, "wang", "接单", done)
+    await resolve(sim, done)                                      # 已办结待评价: no running limit
+    await advance(sim, "40m")                                     # 14:40: the first is 10 minutes late
+    later = await file_case(sim, "carol", "工地施工噪音太大了")     # noise, calendar hours
+    await press_on(sim, "wang", "接单", later)                     # 办结 12 h after 14:40
+    urgent = await file_case(sim, "dave", "闻到很浓的煤气味，好像燃气泄漏了")  # 接单 within 15 minutes
+    out = await sim.play({"user": "wang", "command": "tasks"})
+    lines = out[0]["text"].splitlines()
+    assert lines == [
+        "待办工单 4 件：",
+        f"🚨{urgent}　待接单　燃气泄漏　接单时限 今天 14:55",
+        f"{late}　待接单　垃圾/环境卫生　⏰已超时10分钟（接单时限 今天 14:30）",
+        f"{later}　处理中　噪音　办结时限 明天 02:40",
+        f"{done}　已办结待评价　垃圾/环境卫生",
+    ], lines
+    assert out[0]["buttons"] == [f"查看 {t}" for t in (urgent, late, later, done)]
+    # two days later everything still open is late; the morning list tells the limits the same way
+    out = await until(sim, "2026-11-26 08:00")
+    morning = [r["text"] for r in to(out, "wang") if "今日待办" in r["text"]]
+    assert len(morning) == 1 and f"🔴{later}　处理中　噪音　时限 昨天 02:40" in morning[0]
+    out = await sim.play({"user": "wang", "command": "tasks"})
+    assert out[0]["text"].splitlines()[1:] == [
+        f"🚨{urgent}　待接单　燃气泄漏　⏰已超时1天17小时（接单时限 11月24日 14:55）",
+        f"{late}　待接单　垃圾/环境卫生　⏰已超时1天17小时（接单时限 11月24日 14:30）",
+        f"{later}　处理中　噪音　⏰已超时1天5小时（办结时限 昨天 02:40）",
+        f"{done}　已办结待评价　垃圾/环境卫生",
+    ]
+
+
+# ---------------------------------------------------------------- cases older than deadlines
+async def null_limits(sim: Simulation, *tickets: str) -> None:
+    """Make cases look as if filed before migration 0003 added deadlines."""
+    async with sim.runtime.services.db.session() as s:
+        await s.execute(update(Case).where(Case.ticket.in_(tickets)).values(
+            due_from=None, accept_due_at=None, resolve_due_at=None, deadline_round=0, deadline_round_at=None,
+            next_check_at=None))
+
+
+async def test_a_dispatched_case_without_limits_gets_a_round_counted_from_its_dispatch(dsim):
+    sim = await dsim([ALICE, BOB, WANG])
+    ticket = await file_case(sim)                                 # dispatched at 14:00
+    closed = await file_case(sim, "bob", "小区门口垃圾桶满了没人清理")
+    await press_on(sim, "wang", "接单", closed)
+    await resolve(sim, closed)
+    await sim.play({"user": "bob", "press": "满意"})
+    assert (await case_of(sim, closed)).status == "closed"
+    await null_limits(sim, ticket, closed)
+    sim.clock.advance(timedelta(minutes=5))
+    report = await sim.tick()
+    assert (report.started, report.performed) == (1, 0)
+    case = await case_of(sim, ticket)
+    at = datetime.fromisoformat
+    assert (case.due_from, case.accept_due_at, case.resolve_due_at) == (
+        at("2026-11-24T14:00:00+08:00"), at("2026-11-24T14:30:00+08:00"), at("2026-11-25T09:00:00+08:00"))
+    assert (case.deadline_round, case.deadline_round_at, case.next_check_at) == (
+        1, at("2026-11-24T14:00:00+08:00"), at("2026-11-24T14:15:00+08:00"))
+    untouched = await case_of(sim, closed)
+    assert (untouched.due_from, untouched.accept_due_at, untouched.resolve_due_at, untouched.deadline_round,
+            untouched.deadline_round_at, untouched.next_check_at) == (None, None, None, 0, None, None)
+    assert (await sim.tick()).started == 0                        # nothing more to start
+    await sim.settle([])
+    assert await sim.flush(0) == []                               # starting a round says nothing itself
+    out = await advance(sim, "10m")                               # 14:15, half of the 30 minutes to accept
+    assert [r["to"] for r in out] == ["wang"] and "还剩15分钟" in out[0]["text"] and out[0]["case"] == ticket
+    assert await steps(sim) == [("accept.remind.0", "done")]
+    assert (await case_of(sim, closed)).deadline_round == 0
+
+
+async def test_a_case_without_limits_that_is_already_late_is_chased_at_once(dsim):
+    sim = await dsim([ALICE, WANG, LIANG])
+    ticket = await file_case(sim)
+    await null_limits(sim, ticket)
+    sim.clock.advance(timedelta(minutes=40))                      # past the 接单 limit, counted from 14:00
+    report = await sim.tick()
+    assert report.started == 1 and report.performed == 1          # the escalation; the reminders are overtaken
+    await sim.settle([])
+    out = await sim.flush(0)
+    assert [r["to"] for r in out if "超时上报" in r["text"]] == ["liang"]
+    assert "已超10分钟" in to(out, "liang")[0]["text"]
+    assert (await sim.tick()).started == 0
+
+
+async def test_rounds_for_cases_without_limits_start_in_batches_under_the_lease(dsim):
+    sim = await dsim([ALICE, BOB, CAROL, WANG], scheduler={"batch": 1})
+    tickets = [await file_case(sim, user) for user in ("alice", "bob", "carol")]
+    await null_limits(sim, *tickets)
+    services = sim.runtime.services
+    config, clock = services.config, services.clock
+    other = Supervisor(services.db, clock, config, lambda s: OutboxNotifier(s, clock, config), OutboxDigests(config),
+                       holder="another-process")
+    report = await other.tick()                                   # the running bot holds the lease
+    assert not report.leader and report.started == 0
+    assert {(await case_of(sim, t)).deadline_round for t in tickets} == {0}
+    report = await sim.tick()                                     # one case a batch, all in one tick
+    assert report.started == 3 and report.leader
+    assert {(await case_of(sim, t)).deadline_round for t in tickets} == {1}
+    assert (await sim.tick()).started == 0
+    await other.close()
