@@ -1,4 +1,7 @@
-"""Engine, sessions and schema upgrades. One AsyncSession per update or job, never shared."""
+"""Engine, sessions and schema upgrades. One AsyncSession per update or job, never shared.
+
+Also the two things APScheduler's job store (bot/scheduler.py) needs of storage: a synchronous
+URL of the same database (`sync_url`) and its table (`APSCHEDULER_JOBS`)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,11 +11,25 @@ from typing import AsyncIterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import Column, Float, LargeBinary, Table, Unicode, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.models import Base
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# APScheduler 3's job table (apscheduler.jobstores.sqlalchemy.SQLAlchemyJobStore), exactly as it
+# would create it, for the digest jobs (bot/scheduler.py). Migration 0004 creates it, so the job
+# store finds it and issues no DDL of its own; it is declared on the models' metadata so that the
+# migrations-versus-models check and autogenerate know it. No ORM class maps it: only the job store
+# (through its own Table object) reads and writes it.
+APSCHEDULER_JOBS = Table(
+    "apscheduler_jobs", Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -43,6 +60,22 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def sync_url(url: str) -> str:
+    """The same database for a synchronous engine (APScheduler's job store is not async):
+    sqlite+aiosqlite → sqlite (the standard library's driver), postgresql+asyncpg → postgresql+psycopg."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    if backend == "postgresql":
+        query = dict(parsed.query)
+        if "ssl" in query:  # asyncpg's name for libpq's sslmode
+            query.setdefault("sslmode", query.pop("ssl"))
+        query.pop("prepared_statement_cache_size", None)  # asyncpg only
+        return parsed.set(drivername="postgresql+psycopg", query=query).render_as_string(hide_password=False)
+    raise ValueError(f"no synchronous driver known for {parsed.drivername}")
 
 
 class Database:
