@@ -93,6 +93,7 @@ class OutboxConfig:
     global_per_second: float = 30.0
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
+    margin_seconds: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,10 @@ def _check(cfg: Config, problems: list[str]) -> None:
     for key, value in positives.items():
         if value <= 0:
             problems.append(f"{key}: must be greater than 0, got {value}")
+    if cfg.outbox.margin_seconds < 0 or cfg.outbox.margin_seconds * cfg.outbox.per_chat_per_second >= \
+            cfg.outbox.per_chat_burst - 1:
+        problems.append(f"outbox.margin_seconds: from 0 to less than (per_chat_burst - 1) / per_chat_per_second, "
+                        f"got {cfg.outbox.margin_seconds}")
     if cfg.intake.max_photos > 10:
         problems.append("intake.max_photos: Telegram albums hold at most 10 photos")
     if cfg.intake.max_text_chars > 4000:

@@ -94,18 +94,51 @@ class Sender(Protocol):
 
 
 class _Bucket:
-    """Token bucket: `rate` tokens a second, at most `burst` saved up."""
+    """Token bucket: `rate` tokens a second, at most `burst` saved up; a message goes out only while
+    `reserve` more tokens than it needs are left, so jitter on the way to Telegram cannot overdraw
+    Telegram's own bucket."""
 
-    def __init__(self, rate: float, burst: float, now: float) -> None:
+    def __init__(self, rate: float, burst: float, now: float, reserve: float = 0.0) -> None:
         self.rate, self.burst, self.tokens, self.stamp = rate, burst, burst, now
+        self.need = 1 + reserve
 
     def wait_time(self, now: float) -> float:
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= self.need else (self.need - self.tokens) / self.rate
 
     def take(self) -> None:
         self.tokens -= 1
+
+
+class Pacing:
+    """Telegram's flood limits as the outbox keeps them: overall and per chat, each with a margin.
+    Times are the caller's monotonic seconds, so a test can drive it with a clock of its own."""
+
+    def __init__(self, config: OutboxConfig, now: float) -> None:
+        self.config = config
+        self.overall = self._bucket(config.global_per_second, config.global_per_second, now)
+        self.chats: dict[int, _Bucket] = {}
+
+    def _bucket(self, rate: float, burst: float, now: float) -> _Bucket:
+        return _Bucket(rate, burst, now, reserve=rate * self.config.margin_seconds)
+
+    def chat_wait(self, chat_id: int, now: float) -> float:
+        """Seconds until this chat may get its next message."""
+        bucket = self.chats.get(chat_id)
+        if bucket is None:
+            bucket = self.chats[chat_id] = self._bucket(self.config.per_chat_per_second,
+                                                        self.config.per_chat_burst, now)
+        return bucket.wait_time(now)
+
+    def overall_wait(self, now: float) -> float:
+        """Seconds until any chat may get a message."""
+        return self.overall.wait_time(now)
+
+    def take(self, chat_id: int) -> None:
+        """Count one message; call right after both waits came back 0, with no await between."""
+        self.overall.take()
+        self.chats[chat_id].take()
 
 
 class OutboxWorker:
@@ -115,8 +148,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
-        self._global = _Bucket(config.global_per_second, config.global_per_second, time.monotonic())
-        self._chats: dict[int, _Bucket] = {}
+        self.pacing = Pacing(config, time.monotonic())
         self.sent_count = 0
 
     def wake(self) -> None:
@@ -190,7 +222,7 @@ class OutboxWorker:
                 .order_by(OutboxMessage.id).limit(50))).scalars().all()
         for row in rows:
             wait = max((row.next_attempt_at - self.now()).total_seconds(),
-                       self._chat_bucket(chat_id).wait_time(time.monotonic()))
+                       self.pacing.chat_wait(chat_id, time.monotonic()))
             if wait > 0:  # give the slot to another chat rather than sleep on this one's limit
                 return wait
             if not await self._send_one(row):
@@ -199,20 +231,12 @@ class OutboxWorker:
                 return 30.0
         return 0.0 if len(rows) == 50 else 30.0
 
-    def _chat_bucket(self, chat_id: int) -> _Bucket:
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
-            bucket = self._chats[chat_id] = _Bucket(
-                self.config.per_chat_per_second, self.config.per_chat_burst, time.monotonic())
-        return bucket
-
     async def _pace(self, chat_id: int) -> None:
         """Wait for the overall limit (shared by every chat, so waiting in a slot costs nobody);
         the chat's own limit was checked by _send_chat, which leaves the chat instead of waiting."""
-        while (wait := self._global.wait_time(time.monotonic())) > 0:
+        while (wait := self.pacing.overall_wait(time.monotonic())) > 0:
             await asyncio.sleep(wait)
-        self._global.take()
-        self._chat_bucket(chat_id).take()
+        self.pacing.take(chat_id)
 
     async def _send_one(self, row: OutboxMessage) -> bool:
         """True when the row is settled (sent, or failed for good); False when it must be retried."""
