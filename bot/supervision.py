@@ -220,6 +220,7 @@ class Supervisor:
         self.policy: Policy = policy_for(config)
         self._lock = asyncio.Lock()
         self._closing = False
+        self._backfilled = False  # start_missing has run to the end once in this process
         self._single_writer = db.engine.dialect.name == "sqlite"
 
     @property
@@ -227,15 +228,18 @@ class Supervisor:
         return self.lease.holder
 
     async def tick(self) -> TickReport:
-        """Everything due at the domain clock's now: limits for dispatched cases that have none, the
-        sweep, then the digests. One at a time."""
+        """Everything due at the domain clock's now: limits for dispatched cases that have none (once
+        per process: every case dispatched since gets its limits at dispatch, and the query cannot
+        use an index), the sweep, then the digests. One at a time."""
         report = TickReport()
         async with self._lock:
             if self._closing:
                 report.leader = False
                 return report
             now = self.clock.now()
-            await self.start_missing(now, report)
+            if not self._backfilled:
+                await self.start_missing(now, report)
+                self._backfilled = report.leader and not self._closing
             if report.leader and not self._closing:
                 await self.sweep(now, report)
             if report.leader and not self._closing:

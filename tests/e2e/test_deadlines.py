@@ -511,11 +511,13 @@ async def test_tasks_show_each_limit_and_put_the_most_urgent_first(dsim):
 
 # ---------------------------------------------------------------- cases older than deadlines
 async def null_limits(sim: Simulation, *tickets: str) -> None:
-    """Make cases look as if filed before migration 0003 added deadlines."""
+    """Make cases look as if filed before migration 0003 added deadlines, then start the upgraded bot
+    (it looks for such cases once, at its first tick as the lease holder)."""
     async with sim.runtime.services.db.session() as s:
         await s.execute(update(Case).where(Case.ticket.in_(tickets)).values(
             due_from=None, accept_due_at=None, resolve_due_at=None, deadline_round=0, deadline_round_at=None,
             next_check_at=None))
+    await sim.restart()
 
 
 async def test_a_dispatched_case_without_limits_gets_a_round_counted_from_its_dispatch(dsim):
@@ -570,11 +572,11 @@ async def test_rounds_for_cases_without_limits_start_in_batches_under_the_lease(
     config, clock = services.config, services.clock
     other = Supervisor(services.db, clock, config, lambda s: OutboxNotifier(s, clock, config), OutboxDigests(config),
                        holder="another-process")
-    report = await other.tick()                                   # the running bot holds the lease
-    assert not report.leader and report.started == 0
-    assert {(await case_of(sim, t)).deadline_round for t in tickets} == {0}
-    report = await sim.tick()                                     # one case a batch, all in one tick
-    assert report.started == 3 and report.leader
+    report = await other.tick()                                   # the other process takes the lease
+    assert report.started == 3 and report.leader                  # one case a batch, all in one tick
     assert {(await case_of(sim, t)).deadline_round for t in tickets} == {1}
-    assert (await sim.tick()).started == 0
+    report = await sim.tick()                                     # without the lease: does nothing
+    assert not report.leader and report.started == 0
     await other.close()
+    report = await sim.tick()                                     # now the holder: nothing left to start
+    assert report.leader and report.started == 0
