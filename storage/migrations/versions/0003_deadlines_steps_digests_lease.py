@@ -1,7 +1,9 @@
 """deadlines, escalation steps, digests, scheduler lease
 
-Cases filed before this revision get no deadlines (next_check_at stays NULL, so the sweep never
-looks at them); every dispatch from now on sets them.
+Cases filed before this revision get no deadlines here (they depend on config.yaml, which a
+migration does not read): the first tick of an upgraded bot gives the open, dispatched ones their
+round, counted from their last dispatch (Supervisor.start_missing); every dispatch from now on sets
+them itself.
 
 Revision ID: 0003
 Revises: 0002
