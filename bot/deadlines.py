@@ -141,6 +141,11 @@ class WorkCalendar:
     def day(self) -> timedelta:
         return sum((_span(s, e) for s, e in self.hours), timedelta())
 
+    @property
+    def day_end(self) -> time:
+        """When the working day ends: a deadline given as a bare date means then."""
+        return self.hours[-1][1]
+
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_days:
             return True
@@ -486,43 +491,6 @@ def policy_for(config) -> Policy:
         cached = (config, build_policy(config))
         _POLICIES[id(config)] = cached
     return cached[1]
-
-
-# ---------------------------------------------------------------- what a supervisor types for 延期
-_UNTIL = re.compile(
-    r"^\s*(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?\s*(\d{1,2})(?:[:：点](\d{2})?分?)?\s*(.*)$", re.S)
-_BY = re.compile(r"^\s*(?:延长|延期|\+)?\s*((?:\d+(?:\.\d+)?\s*(?:d|h|m|天|小时|时|分钟|分)\s*)+)(.*)$", re.S | re.I)
-
-
-@dataclass(frozen=True)
-class Extension:
-    until: datetime | None = None                    # a new deadline…
-    by: tuple[float, timedelta] | None = None        # …or an amount to add
-    reason: str = ""
-
-
-def parse_extension(text: str, now: datetime, tz: ZoneInfo) -> Extension | None:
-    """'2d 等配件', '4小时 协调物业', '11-27 17:00 等配件', '2026-11-27 17:00 …' → an Extension; None otherwise."""
-    match = _UNTIL.match(text)
-    if match:
-        year, month, day, hour, minute, reason = match.groups()
-        local_now = now.astimezone(tz)
-        try:
-            until = datetime(int(year or local_now.year), int(month), int(day), int(hour), int(minute or 0),
-                             tzinfo=tz)
-        except ValueError:
-            return None
-        if year is None and until < local_now - timedelta(days=180):
-            until = until.replace(year=until.year + 1)  # "01-05" typed in December means next January
-        return Extension(until=until.astimezone(timezone.utc), reason=reason.strip(" ，,。;；:："))
-    match = _BY.match(text)
-    if match:
-        try:
-            amount = parse_amount(re.sub(r"\s+", "", match[1]))
-        except ValueError:
-            return None
-        return Extension(by=amount, reason=match[2].strip(" ，,。;；:："))
-    return None
 
 
 def span_parts(span: timedelta) -> tuple[int, int, int]:

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from bot.deadlines import parse_extension, policy_for
+from bot.deadlines import policy_for
 from bot.lifecycle import Action, TransitionRefused
 from bot.outbox import Button, Outgoing, enqueue
 from bot.routing import departments_for
 from bot.supervision import OfficerDigest, SupervisorReport
+from bot.timetext import parse_extension
 from handlers.common import Turn
 from handlers.render import assignee_text, due_short, local, span_text, transfer_buttons
 from handlers.texts import BUTTONS, STATUS, t
@@ -91,15 +92,16 @@ async def _p_supervise(update, turn: Turn, pending, case: Case, text: str):
 
 
 async def _p_extend(update, turn: Turn, pending, case: Case, text: str):
-    """'2天 需协调物业' or '11-27 17:00 等待配件'; anything else is asked again."""
-    extension = parse_extension(text, turn.now, turn.config.tz)
+    """'2天 需协调物业', '明天下午5点前 等施工队' (bot/timetext.py); anything else is asked again."""
+    policy = policy_for(turn.config)
+    extension = parse_extension(text, turn.now, turn.config.tz, day_end=policy.calendar.day_end)
     if extension is None:
         turn.say("extend_bad", case_id=case.id)
         return
     if not extension.reason:
         turn.say("extend_need_reason", case_id=case.id)
         return
-    until = extension.until or policy_for(turn.config).extended(case, turn.now, extension.by)
+    until = extension.until or policy.extended(case, turn.now, extension.by)
     await turn.cases.extend(case, turn.actor, until, extension.reason)
     await turn.done_expecting()
     turn.say("extended_ack", ticket=case.ticket, due=local(turn.config, until), case_id=case.id)

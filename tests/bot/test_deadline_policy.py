@@ -1,5 +1,5 @@
 """Deadline arithmetic on its own: working hours, holidays and make-up days, quiet hours, reminder
-points, the escalation ladder, catch-up after downtime, extension parsing, and the config checks."""
+points, the escalation ladder, catch-up after downtime and the config checks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.config import ConfigError, load_config
-from bot.deadlines import QuietHours, build_policy, parse_amount, parse_extension
+from bot.deadlines import QuietHours, build_policy, parse_amount
 
 TZ = ZoneInfo("Asia/Shanghai")
 POLICY_YAML = """
@@ -207,27 +207,6 @@ def test_rating_request_and_auto_close(policy):
     assert policy.decide(case, set(), at("2026-11-25 00:00")).held_until == at("2026-11-25 07:30")
     late = policy.decide(case, set(), at("2026-11-28 08:00"))
     assert [p.step for p in late.perform] == ["rating.close"] and [p.step for p in late.skip] == ["rating.ask"]
-
-
-# ---------------------------------------------------------------- what a supervisor types for 延期
-@pytest.mark.parametrize("text, by, until, reason", [
-    ("2天 需协调物业", (2.0, timedelta()), None, "需协调物业"),
-    ("4小时协调物业", (0.0, timedelta(hours=4)), None, "协调物业"),
-    ("+1h30m 等车", (0.0, timedelta(hours=1, minutes=30)), None, "等车"),
-    ("11-27 17:00 等待配件到货", None, "2026-11-27 17:00", "等待配件到货"),
-    ("2026-12-01 9:30，材料不全", None, "2026-12-01 09:30", "材料不全"),
-    ("11月28日 18点 周末施工", None, "2026-11-28 18:00", "周末施工"),
-    ("2d", (2.0, timedelta()), None, ""),
-])
-def test_extension_texts(text, by, until, reason):
-    ext = parse_extension(text, at("2026-11-24 10:00"), TZ)
-    assert ext is not None and ext.by == by and ext.reason == reason
-    assert ext.until == (at(until) if until else None)
-
-
-@pytest.mark.parametrize("text", ["明天吧", "", "13-45 10:00 原因", "过两天"])
-def test_extension_texts_not_understood(text):
-    assert parse_extension(text, at("2026-11-24 10:00"), TZ) is None
 
 
 # ---------------------------------------------------------------- the config checks

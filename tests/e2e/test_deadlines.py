@@ -222,11 +222,13 @@ async def test_a_supervisor_extends_the_deadline_with_a_reason(dsim):
     await sim.play({"user": "wang", "press": "接单"})
     out = await sim.play({"user": "liang", "press": "延期"})
     assert "当前办结时限：11-25 09:00" in out[0]["text"]
-    out = await sim.play({"user": "liang", "text": "明天吧"})
+    out = await sim.play({"user": "liang", "text": "过几天吧"})
     assert "没看懂" in out[0]["text"]
-    out = await sim.play({"user": "liang", "text": "2天"})
+    out = await sim.play({"user": "liang", "text": "今天上午9点 已协调"})
+    assert "必须晚于现在" in out[0]["text"]
+    out = await sim.play({"user": "liang", "text": "明天吧"})
     assert "写明延期理由" in out[0]["text"]
-    out = await sim.play({"user": "liang", "text": "2天 需协调环卫车辆"})
+    out = await sim.play({"user": "liang", "text": "延期两天，需协调环卫车辆"})
     # two working days (14 working hours) after Wednesday 09:00 is Friday 09:00
     assert any("办结时限改为 11-27 09:00" in t for t in texts(out, "liang"))
     assert any("延至 11-27 09:00" in t and "需协调环卫车辆" in t and "网格长 梁峰" in t for t in texts(out, "wang"))
