@@ -1,7 +1,7 @@
 """Engine, sessions and schema upgrades. One AsyncSession per update or job, never shared.
 
-Also the two things APScheduler's job store (bot/scheduler.py) needs of storage: a synchronous
-URL of the same database (`sync_url`) and its table (`APSCHEDULER_JOBS`)."""
+Also what APScheduler's job store (bot/scheduler.py) needs of a URL: a synchronous driver for the
+same database (`sync_url`); its table is in storage/models.py (`APSCHEDULER_JOBS`)."""
 from __future__ import annotations
 
 import asyncio
@@ -11,25 +11,11 @@ from typing import AsyncIterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Column, Float, LargeBinary, Table, Unicode, event
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.models import Base
-
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-# APScheduler 3's job table (apscheduler.jobstores.sqlalchemy.SQLAlchemyJobStore), exactly as it
-# would create it, for the digest jobs (bot/scheduler.py). Migration 0004 creates it, so the job
-# store finds it and issues no DDL of its own; it is declared on the models' metadata so that the
-# migrations-versus-models check and autogenerate know it. No ORM class maps it: only the job store
-# (through its own Table object) reads and writes it.
-APSCHEDULER_JOBS = Table(
-    "apscheduler_jobs", Base.metadata,
-    Column("id", Unicode(191), primary_key=True),
-    Column("next_run_time", Float(25), index=True),
-    Column("job_state", LargeBinary, nullable=False),
-)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

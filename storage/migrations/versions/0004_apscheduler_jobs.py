@@ -2,7 +2,7 @@
 
 The exact schema APScheduler 3's SQLAlchemyJobStore expects (and, finding it, does not create
 itself): id varchar(191) primary key, next_run_time an 8-byte float (a UTC timestamp) indexed,
-job_state the pickled job. Declared beside the models in storage/db.py (APSCHEDULER_JOBS).
+job_state the pickled job. Declared with the models in storage/models.py (APSCHEDULER_JOBS).
 
 Revision ID: 0004
 Revises: 0003
