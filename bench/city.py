@@ -16,7 +16,7 @@
 2. Times `gridsec district import DIR` into a fresh SQLite database (and PostgreSQL with
    --postgres) and a second import with no changes, as subprocesses (wall time, peak RSS), beside
    a row-by-row ORM insert (add + flush per row) of a slice of the addresses, extrapolated.
-3. In a fresh process holding what the running bot holds (`bot.app.build_services` on the
+3. In a fresh process holding what the running bot holds (`gridsec.app.build_services` on the
    imported SQLite database: grid index, place matcher, NLU): RSS before and after, the peak,
    build time; then point lookup p50/p99 (`GridIndex.locate`) and text lookup p50/p99
    (`PlaceMatcher.match`).
@@ -852,12 +852,12 @@ async def row_by_row_baseline(url: str, city: City, slice_n: int) -> dict:
 
 
 def timed_gridsec(out: str, argv: list[str]) -> int:
-    """`gridsec ARGV` (bot.cli.main) with timers around the phases of a district import; the
+    """`gridsec ARGV` (gridsec.cli.main) with timers around the phases of a district import; the
     figures go to the JSON file `out`."""
     import bot.district.files as files
     import bot.district.importer as importer
     import storage.db as storage_db
-    from bot.cli import main as gridsec_main
+    from gridsec.cli import main as gridsec_main
 
     phases: dict[str, float] = {}
 
@@ -911,7 +911,7 @@ def import_phases(city: City) -> dict[str, float]:
 async def measure_bot(db_url: str, queries_path: Path, out_path: Path) -> None:
     """Run in a fresh process: build what the running bot holds, then time its lookups."""
     rss_start = rss_mb()
-    import bot.app as app
+    import gridsec.app as app
     import bot.district.importer as importer
     from bot.config import load_config
 

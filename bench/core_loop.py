@@ -13,7 +13,7 @@ figure means. Measured, in this order:
    alike: ``--n`` texts one after another, each from a new user, timed from injecting the update
    to the first reply reaching the stand-in (p50, p99). echo is a bare python-telegram-bot
    Application (polling, the builder's defaults, one MessageHandler answering with
-   send_message); gridsec is the real bot as bot.simulate.Simulation runs it (PTB polling, the
+   send_message); gridsec is the real bot as gridsec.simulate.Simulation runs it (PTB polling, the
    outbox worker, the database, keyword NLU), on a fresh database, and its texts are reports
    ("楼下垃圾堆了三天了没人收" and variations) whose first reply asks for the location.
 2. burst, each system alone: ``--burst`` new users send one text each at once; replies per second.
@@ -64,8 +64,8 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 from bot.district import SAMPLE_DIR as SAMPLE_DISTRICT  # noqa: E402
 from bot.config import ConfigError, load_config  # noqa: E402
 from bot.district.files import load_district  # noqa: E402
-from bot.simulate import Simulation, simulation_config  # noqa: E402
-from bot.standin import StandIn  # noqa: E402
+from gridsec.simulate import Simulation, simulation_config  # noqa: E402
+from standin import StandIn  # noqa: E402
 from nlu.keywords import KeywordParser  # noqa: E402
 
 perf = time.perf_counter
@@ -328,7 +328,7 @@ class Databases:
             await conn.close()
 
     async def _migrate(self, url: str) -> None:
-        from bot.app import ensure_district
+        from gridsec.app import ensure_district
         from storage.db import Database
 
         db = Database(url)
@@ -772,7 +772,7 @@ _ACTIVITIES = [  # (what to look for on the stack: file ending, function or None
     (("handlers/sender.py", None), "outbox: Telegram send (PTB request)"),
     (("bot/outbox.py", "drain_once"), "outbox: select pending (drain_once)"),
     (("bot/outbox.py", None), "outbox: other"),
-    (("bot/standin/", None), "stand-in (the fake Bot API server)"),
+    (("standin/", None), "stand-in (the fake Bot API server)"),
     *((("bench/core_loop.py", name), "bench harness") for name in ("one", "nth", "until", "text_burst")),
     (("telegram/ext/_updater.py", None), "PTB polling (getUpdates loop)"),
     (("telegram/ext/_application.py", None), "PTB dispatch (Application)"),

@@ -60,12 +60,12 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 import asyncpg  # noqa: E402
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
-from bot.app import BotRuntime, build_services, build_supervisor, ensure_district  # noqa: E402
+from gridsec.app import BotRuntime, build_services, build_supervisor, ensure_district  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.deadlines import policy_for  # noqa: E402
 from bot.lifecycle import OPEN  # noqa: E402
-from bot.standin import StandIn  # noqa: E402
+from standin import StandIn  # noqa: E402
 from bot.supervision import Supervisor, TickReport  # noqa: E402
 from handlers.render import OutboxNotifier  # noqa: E402
 from handlers.supervision import OutboxDigests  # noqa: E402

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.deadlines import WEEKDAYS, build_policy, parse_amount, parse_clock, parse_dates, parse_range
-from nlu.interface import CATEGORIES
+from bot.understanding import CATEGORIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config.yaml"

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
-from nlu.interface import NluClient, Parse
+from bot.understanding import NluClient, Parse
 from storage.models import Address, Attachment, Draft, Person
 
 

@@ -7,7 +7,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.district.geo import GridIndex
 from bot.places.matcher import PlaceMatcher
-from nlu.interface import NluClient
+from bot.understanding import NluClient
 from storage.db import Database
 from storage.photos import PhotoStore
 

@@ -1,6 +1,6 @@
 """The scheduled work: the deadline sweep, the daily digests, and the lease that lets one process do them.
 
-Nothing here knows about APScheduler or Telegram: `bot/scheduler.py` calls `Supervisor.tick()`
+Nothing here knows about APScheduler or Telegram: `gridsec/scheduler.py` calls `Supervisor.tick()`
 on a timer, `gridsec simulate` calls it when a script moves the clock, and the messages are
 queued through the Notifier and DigestSender the composition root passes in.
 

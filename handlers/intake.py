@@ -12,7 +12,7 @@ from handlers.common import Turn
 from bot.lifecycle import TransitionRefused
 from handlers.render import category_buttons, draft_buttons, place_buttons, summary_text, urgent_mark
 from handlers.texts import t
-from nlu.interface import Parse
+from bot.understanding import Parse
 from storage.models import Address, Attachment, Grid
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.config import Config
-from nlu.interface import NluClient, Parse
+from bot.understanding import NluClient, Parse
 from nlu.keywords import KeywordParser
 
 log = logging.getLogger(__name__)
@@ -33,10 +32,11 @@ class FallbackNlu:
             await close()
 
 
-def build_nlu(config: Config) -> NluClient:
+def build_nlu(backend: str, url: str, timeout_seconds: float) -> NluClient:
+    """The keyword parser alone (`backend` "keyword"), or the Rasa server at `url` with it as fallback."""
     keywords = KeywordParser()
-    if config.nlu.backend == "keyword":
+    if backend == "keyword":
         return keywords
     from nlu.rasa_client import RasaClient
 
-    return FallbackNlu(RasaClient(config.nlu.url, timeout=config.nlu.timeout_seconds), keywords)
+    return FallbackNlu(RasaClient(url, timeout=timeout_seconds), keywords)

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from nlu.interface import CATEGORIES, INTENTS, Entity, Parse
+from bot.understanding import CATEGORIES, INTENTS, Entity, Parse
 
 DEFAULT_TABLES = Path(__file__).with_name("keywords.yaml")
 

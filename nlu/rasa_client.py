@@ -1,4 +1,4 @@
-"""Async client for the Rasa NLU server (POST /model/parse), implementing nlu.interface.NluClient.
+"""Async client for the Rasa NLU server (POST /model/parse), implementing bot.understanding.NluClient.
 
     client = RasaClient("http://127.0.0.1:5005", timeout=3.0)
     try:
@@ -26,7 +26,7 @@ from typing import Any
 
 import aiohttp
 
-from nlu.interface import CATEGORIES, INTENTS, Entity, Parse
+from bot.understanding import CATEGORIES, INTENTS, Entity, Parse
 
 ENTITY_TYPES = ("address", "ticket", "phone", "plate", "time")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.app import build_services  # noqa: E402
+from gridsec.app import build_services  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.district.files import load_addresses, load_district  # noqa: E402
 from bot.where import decide  # noqa: E402

@@ -1,6 +1,6 @@
 """Engine, sessions and schema upgrades. One AsyncSession per update or job, never shared.
 
-Also what APScheduler's job store (bot/scheduler.py) needs of a URL: a synchronous driver for the
+Also what APScheduler's job store (gridsec/scheduler.py) needs of a URL: a synchronous driver for the
 same database (`sync_url`); its table is in storage/models.py (`APSCHEDULER_JOBS`)."""
 from __future__ import annotations
 

@@ -370,7 +370,7 @@ class OutboxMessage(Base):
 
 
 # APScheduler 3's job table (apscheduler.jobstores.sqlalchemy.SQLAlchemyJobStore), exactly as it
-# would create it, for the digest jobs (bot/scheduler.py). Migration 0004 creates it, so the job
+# would create it, for the digest jobs (gridsec/scheduler.py). Migration 0004 creates it, so the job
 # store finds it and issues no DDL of its own; it is declared on the models' metadata so that the
 # migrations-versus-models check and autogenerate know it. No ORM class maps it: only the job store
 # (through its own Table object) reads and writes it.

@@ -46,7 +46,7 @@ def _in_thread(coro) -> object:
 
 
 def _migrate_template(url: str) -> None:
-    from bot.app import ensure_district
+    from gridsec.app import ensure_district
     from storage.db import Database
 
     async def go():

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import shapely
 from shapely.geometry import Polygon
 
-from nlu.interface import CATEGORIES
+from bot.understanding import CATEGORIES
 
 GRIDS_FILE = "grids.geojson"
 OFFICERS_FILE = "officers.csv"

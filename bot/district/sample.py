@@ -20,7 +20,7 @@ from bot.district.files import (
     ADDRESSES_FILE, DEPARTMENTS_FILE, GRIDS_FILE, OFFICERS_FILE, GridRecord, load_district,
 )
 from bot.district.geo import GridIndex
-from nlu.interface import CATEGORIES
+from bot.understanding import CATEGORIES
 
 SEED = 20261123
 LAT0, LON0 = 23.1291, 113.2644  # the local origin, in central Yuexiu

@@ -14,8 +14,8 @@ import pytest
 
 from bot.config import OutboxConfig
 from bot.outbox import Pacing
-from bot.standin.params import ApiError
-from bot.standin.traffic import FloodLimits
+from standin.params import ApiError
+from standin.traffic import FloodLimits
 
 
 def play(config: OutboxConfig, messages: int, chats: int, jitter: float, seed: int = 3) -> tuple[int, float]:

@@ -1,4 +1,4 @@
-"""The digest jobs' persistent job store (bot/scheduler.py), on SQLite and PostgreSQL: a restart keeps
+"""The digest jobs' persistent job store (gridsec/scheduler.py), on SQLite and PostgreSQL: a restart keeps
 one job per digest and its next run time, a digest missed while no process ran fires once at start
 within the grace time and is reported missed after it, a changed time replaces the job, an empty one
 removes it, and stop() leaves the store as it was.
@@ -21,10 +21,10 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MI
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import func, select, text
 
-from bot import scheduler as scheduling
+from gridsec import scheduler as scheduling
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.people import create_invite, ensure_person, redeem_invite
-from bot.scheduler import STORED, SWEEP, ApsScheduler, digest_job_id
+from gridsec.scheduler import STORED, SWEEP, ApsScheduler, digest_job_id
 from bot.supervision import Supervisor
 from handlers.render import OutboxNotifier
 from handlers.supervision import OutboxDigests
@@ -144,7 +144,7 @@ async def digests_sent(db: Database) -> tuple[int, list[str]]:
 
 # ---------------------------------------------------------------- restarts keep the schedule
 async def test_starting_again_keeps_one_job_per_digest_and_its_next_run_time(config, db, start, monkeypatch, caplog):
-    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    caplog.set_level(logging.INFO, logger="gridsec.scheduler")
     zone = midday_zone(datetime.now(timezone.utc))
     cfg = digest_config(config, zone, officer_morning="20:00", supervisor_daily="22:00")
     first = await start(cfg)
@@ -245,8 +245,8 @@ async def test_stop_leaves_the_store_intact(config, db, start):
             store.shutdown()
 
     assert await asyncio.to_thread(load) == {
-        MORNING: ("bot.scheduler:run_digest", ("gridsec", "officer_morning")),
-        DAILY: ("bot.scheduler:run_digest", ("gridsec", "supervisor_daily"))}
+        MORNING: ("gridsec.scheduler:run_digest", ("gridsec", "officer_morning")),
+        DAILY: ("gridsec.scheduler:run_digest", ("gridsec", "supervisor_daily"))}
 
 
 async def test_a_failed_scheduler_round_is_retried_instead_of_stopping_the_scheduler(config, db, start):

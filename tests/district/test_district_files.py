@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.district import DistrictError, DistrictFiles, DutyHours, load_addresses, load_district
-from nlu.interface import CATEGORIES
+from bot.understanding import CATEGORIES
 
 
 def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:

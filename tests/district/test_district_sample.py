@@ -10,7 +10,7 @@ import shapely
 
 from bot.district import ROLES, SAMPLE_DIR, GridIndex, load_district
 from bot.district.sample import LAT0, LON0, write_sample
-from nlu.interface import CATEGORIES
+from bot.understanding import CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
 

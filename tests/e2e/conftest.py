@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulate import Simulation, simulation_config
+from gridsec.simulate import Simulation, simulation_config
 
-ASSETS = Path(__file__).resolve().parents[2] / "bot" / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "gridsec" / "assets"
 START = "2026-11-24T14:00:00+08:00"  # the sample grid officer works 13:00-22:00
 # In the bundled sample district: (23.1291, 113.2644) lies in grid YX-BZ-01-03, whose officer is YX-O00021.
 INSIDE = (23.1291, 113.2644)

@@ -15,14 +15,14 @@ from sqlalchemy import func, select
 
 from bot.clock import SystemClock
 from bot.people import create_invite, ensure_person, redeem_invite
-from bot.standin import StandIn
+from standin import StandIn
 from storage.db import Database
 from storage.models import Case, InboundUpdate, OutboxMessage
 from tests.e2e.conftest import INSIDE, OFFICER
 
 REPO = Path(__file__).resolve().parents[2]
 ALICE, WANG = 200001, 200002
-PHOTO = (REPO / "bot" / "assets" / "sample.jpg").read_bytes()
+PHOTO = (REPO / "gridsec" / "assets" / "sample.jpg").read_bytes()
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ class BotProcess:
 
     def start(self) -> None:
         env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(self.config)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "gridsec", "run", "--config", str(self.config)],
                                      cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                      stderr=self.log.open("ab"))
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import load_config
-from bot.simulate import Simulation, simulation_config
+from gridsec.simulate import Simulation, simulation_config
 from bot.supervision import Supervisor
 from handlers.render import OutboxNotifier
 from handlers.supervision import OutboxDigests

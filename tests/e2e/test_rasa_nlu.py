@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from bot.simulate import Simulation, simulation_config
+from gridsec.simulate import Simulation, simulation_config
 from nlu import server
 from storage.models import Case, CaseEvent
 from tests.e2e.conftest import ASSETS, START, texts

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.interface import CATEGORIES, INTENTS, NluClient, Parse
+from bot.understanding import CATEGORIES, INTENTS, NluClient, Parse
 from nlu.keywords import KeywordParser, normalize_ticket
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nlu import server
-from nlu.interface import CATEGORIES, INTENTS, Parse
+from bot.understanding import CATEGORIES, INTENTS, Parse
 from nlu.rasa_client import RasaClient
 
 

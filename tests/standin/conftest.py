@@ -11,7 +11,7 @@ from PIL import Image
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder, BaseHandler
 
-from bot.standin import StandIn
+from standin import StandIn
 
 USER_ID = 1001
 WEBHOOK_SECRET = "s3cret-Token_1"

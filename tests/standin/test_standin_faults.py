@@ -9,8 +9,8 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.standin import ApiError, StandIn
-from bot.standin.traffic import FloodLimits
+from standin import ApiError, StandIn
+from standin.traffic import FloodLimits
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken
 
-from bot.standin.api import NOT_MODIFIED
+from standin.api import NOT_MODIFIED
 
 
 def keyboard(data: str) -> InlineKeyboardMarkup:

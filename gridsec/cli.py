@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.config import REPO_ROOT, ConfigError, load_config
 
-DEMO_SCRIPT = REPO_ROOT / "bot" / "assets" / "demo.yaml"
+DEMO_SCRIPT = REPO_ROOT / "gridsec" / "assets" / "demo.yaml"
 
 
 def _config(args):
@@ -64,7 +64,7 @@ async def _run(args) -> int:
 
 
 async def _serve(config) -> int:
-    from bot.app import BotRuntime
+    from gridsec.app import BotRuntime
 
     runtime = BotRuntime(config)
     await runtime.start()
@@ -79,7 +79,7 @@ async def _serve(config) -> int:
 
 
 async def _simulate(args) -> int:
-    from bot.simulate import ScriptError, run_simulation
+    from gridsec.simulate import ScriptError, run_simulation
 
     try:
         await run_simulation(_config(args), Path(args.script), database=args.database, district=args.district,
@@ -91,7 +91,7 @@ async def _simulate(args) -> int:
 
 
 async def _demo(args) -> int:
-    from bot.simulate import run_simulation
+    from gridsec.simulate import run_simulation
 
     print("网格秘书 demo: a resident reports, the grid officer handles it, the resident rates it.\n"
           "Everything runs offline: SQLite, the local Telegram stand-in, the bundled sample district.\n",
@@ -152,7 +152,7 @@ async def _invite(args) -> int:
 async def _route(args) -> int:
     import csv
 
-    from bot.app import build_services
+    from gridsec.app import build_services
     from bot.where import decide
 
     if not (args.text or args.input or (args.lat is not None and args.lon is not None)):

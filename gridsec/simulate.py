@@ -17,11 +17,11 @@ from typing import Any, Callable, TextIO
 import yaml
 from sqlalchemy import func, select
 
-from bot.app import BotRuntime, build_services
+from gridsec.app import BotRuntime, build_services
 from bot.clock import ManualClock, SystemClock, parse_duration
 from bot.config import Config, DatabaseConfig, DistrictConfig, OutboxConfig, TelegramConfig
 from bot.people import create_invite, ensure_person, redeem_invite
-from bot.standin import StandIn
+from standin import StandIn
 from storage.models import Case, InboundUpdate, OutboxMessage
 
 SAMPLE_PHOTO = Path(__file__).resolve().parent / "assets" / "sample.jpg"

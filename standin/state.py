@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, UnidentifiedImageError
 
-from bot.standin.params import ApiError, bad_request
+from standin.params import ApiError, bad_request
 
 FILE_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files, as Telegram does
 _THUMBNAIL_SIDE = 90

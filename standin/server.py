@@ -24,10 +24,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.standin.api import MESSAGE_METHODS, BotApi, canonical_name
-from bot.standin.params import ApiError, read_params, utf16_len
-from bot.standin.state import User, Webhook, World
-from bot.standin.traffic import Faults, FloodLimits
+from standin.api import MESSAGE_METHODS, BotApi, canonical_name
+from standin.params import ApiError, read_params, utf16_len
+from standin.state import User, Webhook, World
+from standin.traffic import Faults, FloodLimits
 
 _UPLOAD_LIMIT = 50 * 1024 * 1024  # Telegram's limit for bot uploads
 _WEBHOOK_RETRY_FIRST, _WEBHOOK_RETRY_MAX = 0.05, 1.0

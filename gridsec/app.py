@@ -17,7 +17,7 @@ from bot.district import SAMPLE_DIR
 from bot.district.files import load_district
 from bot.district.importer import import_district, load_grid_index, load_place_matcher
 from bot.outbox import OutboxWorker
-from bot.scheduler import ApsScheduler
+from gridsec.scheduler import ApsScheduler
 from bot.services import Services
 from bot.supervision import Supervisor
 from handlers.render import OutboxNotifier
@@ -54,7 +54,7 @@ async def build_services(config: Config, clock: Clock | None = None) -> Services
     async with db.session() as session:
         grids = await load_grid_index(session)
         places = await load_place_matcher(session)
-    return Services(config=config, clock=clock or SystemClock(), db=db, nlu=build_nlu(config),
+    return Services(config=config, clock=clock or SystemClock(), db=db, nlu=build_nlu(config.nlu.backend, config.nlu.url, config.nlu.timeout_seconds),
                     grids=grids, places=places, photos=PhotoStore(config.resolve_path(config.storage.photo_dir)))
 
 

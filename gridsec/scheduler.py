@@ -75,7 +75,7 @@ _running: dict[str, "ApsScheduler"] = {}  # name → the started scheduler of th
 
 
 async def run_digest(name: str, kind: str) -> None:
-    """What a stored digest job calls (by reference, `bot.scheduler:run_digest`): a tick of the
+    """What a stored digest job calls (by reference, `gridsec.scheduler:run_digest`): a tick of the
     Supervisor of the scheduler running under `name` in this process, which sends `kind` if due."""
     scheduler = _running.get(name)
     if scheduler is None:

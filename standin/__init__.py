@@ -6,7 +6,7 @@ See :class:`StandIn`. Modules: ``params`` (reading and checking requests), ``sta
 simulation API).
 """
 
-from bot.standin.params import ApiError
-from bot.standin.server import Injected, StandIn
+from standin.params import ApiError
+from standin.server import Injected, StandIn
 
 __all__ = ["ApiError", "Injected", "StandIn"]

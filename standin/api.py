@@ -14,9 +14,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.standin import params as check
-from bot.standin.params import ALBUM_LIMIT, ApiError, Params, Upload, bad_request
-from bot.standin.state import FILE_DOWNLOAD_LIMIT, User, Webhook, World
+from standin import params as check
+from standin.params import ALBUM_LIMIT, ApiError, Params, Upload, bad_request
+from standin.state import FILE_DOWNLOAD_LIMIT, User, Webhook, World
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from bot.standin.params import ApiError, too_many_requests
+from standin.params import ApiError, too_many_requests
 
 _POLL = "getupdates"
 

@@ -1,0 +1,1 @@
+"""Application wiring: the composition root, the command line, `simulate` and the scheduler."""
