@@ -190,7 +190,7 @@ def supervisor_for(url: str, config, clock) -> tuple[Database, Supervisor]:
     """A Supervisor as the bot builds it, without the pause between batches (nothing else writes here)."""
     config = replace(config, scheduler=replace(config.scheduler, batch_pause_seconds=0))
     db = Database(url)
-    supervisor = Supervisor(db, clock, config, lambda s: OutboxNotifier(s, clock, config), OutboxDigests(config),
+    supervisor = Supervisor(db, clock, config, lambda mail: OutboxNotifier(mail, config), OutboxDigests(config),
                             holder="bench")
     return db, supervisor
 

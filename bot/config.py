@@ -47,6 +47,7 @@ class TelegramConfig:
     base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     mode: str = "polling"
+    ops_chat_id: int = 0
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
 
 

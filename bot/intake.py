@@ -1,19 +1,25 @@
 """Putting a report together: text, photos and a location arrive in any order within a window.
 
-The draft lives in the database, so a restart in the middle of a report loses nothing.
+The draft lives in the database, so a restart in the middle of a report loses nothing. Every
+addition answers with one `IntakeStep`: what the bot should do next, for any channel to render.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.district.geo import GridIndex
+from bot.lifecycle import TransitionRefused
+from bot.places.matcher import PlaceMatcher
 from bot.understanding import NluClient, Parse
-from storage.models import Address, Attachment, Draft, Person
+from bot.where import Place, PlaceStatus, locate
+from storage.models import Address, Attachment, Draft, Grid, Person
 
 
 @dataclass(frozen=True)
@@ -31,9 +37,95 @@ class DraftState:
         return not self.missing
 
 
+class Next(StrEnum):
+    """What the bot does next with a report in progress."""
+
+    DESCRIBE = "describe"            # ask what the problem is
+    LOCATE = "locate"                # ask for a location
+    PICK_PLACE = "pick_place"        # the typed place is unsure: offer the candidates
+    PLACE_OUTSIDE = "place_outside"  # the typed place is outside the district
+    POINT_OUTSIDE = "point_outside"  # the shared point is outside the district
+    CONFIRM = "confirm"              # everything is there: show the summary to confirm
+    TOO_MANY_PHOTOS = "too_many_photos"
+    QUIET = "quiet"                  # a further photo of an album already answered
+
+
+@dataclass(frozen=True)
+class IntakeStep:
+    next: Next
+    state: DraftState | None = None
+    place: Place | None = None
+    grid_name: str | None = None  # CONFIRM: the grid the report is in
+    refresh: bool = False         # CONFIRM: edit the summary already shown (a late album photo)
+    point: tuple[float, float] | None = None  # POINT_OUTSIDE
+
+
 class IntakeService:
-    def __init__(self, session: AsyncSession, clock: Clock, config: Config, nlu: NluClient) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock, config: Config, nlu: NluClient,
+                 grids: GridIndex, places: PlaceMatcher) -> None:
         self.session, self.clock, self.config, self.nlu = session, clock, config, nlu
+        self.grids, self.places = grids, places
+
+    # ------------------------------------------------------------ decisions
+    async def report_text(self, person: Person, text: str, source: str, parse: Parse | None = None, *,
+                          replace: bool = False) -> IntakeStep:
+        """Add text to the report; while it has no place, look for one in the whole description."""
+        state, parse = await self.add_text(person, text, source, parse=parse, replace=replace)
+        if state.draft.grid_id is None:
+            place = locate(self.grids, self.places, text=state.draft.description, address=parse.first("address"))
+            if place.status is PlaceStatus.MATCHED:
+                state = await self.add_address(person, place.best.address_id, source)
+            elif place.status is PlaceStatus.CONFIRM:
+                return IntakeStep(Next.PICK_PLACE, state, place)
+            elif place.status is PlaceStatus.OUTSIDE:
+                return IntakeStep(Next.PLACE_OUTSIDE, state, place)
+        return await self.step(state)
+
+    async def report_photo(self, person: Person, attachment: Attachment, media_group_id: str | None,
+                           source: str) -> IntakeStep:
+        state, first_of_album = await self.add_photo(person, attachment, media_group_id, source)
+        if first_of_album:
+            return await self.step(state)
+        if state.complete:
+            return await self.step(state, refresh=True)
+        return IntakeStep(Next.QUIET, state)
+
+    async def report_location(self, person: Person, lat: float, lon: float, source: str) -> IntakeStep:
+        place = locate(self.grids, self.places, lat=lat, lon=lon)
+        if place.grid_id is None:
+            return IntakeStep(Next.POINT_OUTSIDE, place=place, point=(lat, lon))
+        return await self.step(await self.add_location(person, lat, lon, place.grid_id, source))
+
+    async def choose_place(self, person: Person, address_id: str, source: str) -> IntakeStep:
+        return await self.step(await self.add_address(person, address_id, source))
+
+    async def choose_category(self, person: Person, category: str) -> IntakeStep:
+        if category not in self.config.categories:
+            raise TransitionRefused("expired_button")
+        return await self.step(await self.set_category(person, category))
+
+    async def category_ranking(self, person: Person) -> list[str]:
+        """The likeliest categories for the report, best first (for the 修改 menu)."""
+        draft = await self.current(person)
+        if draft is None or not draft.description:
+            return []
+        return [c for c, _ in (await self.nlu.parse(draft.description)).category_ranking]
+
+    async def step(self, state: DraftState, *, refresh: bool = False) -> IntakeStep:
+        """Ask for what is missing, else the summary to confirm."""
+        if "description" in state.missing:
+            return IntakeStep(Next.DESCRIBE, state)
+        if "location" in state.missing:
+            return IntakeStep(Next.LOCATE, state)
+        grid = await self.session.get(Grid, state.draft.grid_id)
+        return IntakeStep(Next.CONFIRM, state, grid_name=grid.name if grid else None,
+                          refresh=refresh and state.draft.summary_outbox_id is not None)
+
+    async def summary_shown(self, person: Person, outbox_id: int) -> None:
+        """Remember the summary message, so a late album photo edits it instead of sending another."""
+        draft = await self.current(person)
+        if draft is not None:
+            draft.summary_outbox_id = outbox_id
 
     @property
     def _window(self) -> timedelta:
@@ -102,11 +194,14 @@ class IntakeService:
         await self.session.flush()
         return await self.state(draft), first_of_album
 
-    async def photo_room(self, person: Person) -> int:
+    async def photo_refused(self, person: Person, media_group_id: str | None) -> IntakeStep | None:
+        """None while the report has room for another photo; else say so once (not once per album photo)."""
         draft = await self.current(person)
-        if draft is None:
-            return self.config.intake.max_photos
-        return self.config.intake.max_photos - (await self.state(draft)).photos
+        if draft is None or (await self.state(draft)).photos < self.config.intake.max_photos:
+            return None
+        if media_group_id is not None and media_group_id in draft.media_groups:
+            return IntakeStep(Next.QUIET)
+        return IntakeStep(Next.TOO_MANY_PHOTOS)
 
     async def add_location(self, person: Person, lat: float, lon: float, grid_id: str, source: str) -> DraftState:
         draft = await self._open(person, source)
@@ -115,8 +210,11 @@ class IntakeService:
         draft.updated_at = self.clock.now()
         return await self.state(draft)
 
-    async def add_address(self, person: Person, address: Address, source: str) -> DraftState:
+    async def add_address(self, person: Person, address_id: str, source: str) -> DraftState:
         """A place from the address library stands in for a shared location."""
+        address = await self.session.get(Address, address_id)
+        if address is None:
+            raise TransitionRefused("expired_button")
         draft = await self._open(person, source)
         draft.lat, draft.lon, draft.grid_id = address.lat, address.lon, address.grid_id
         draft.address_text, draft.address_id = address.name, address.id

@@ -15,5 +15,10 @@ class Audience(StrEnum):
 
 
 class Notifier(Protocol):
+    """Built per transaction by the composition root's factory, from a `bot.mailroom.Mailroom`."""
+
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         """Queue the messages that `event` implies for `people` (in the caller's transaction)."""
+
+    async def card(self, case: Case, person: Person, why: str = "") -> None:
+        """Queue the case card a staff member acts on (photos, location, text and buttons)."""

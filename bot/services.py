@@ -1,12 +1,19 @@
-"""The long-lived pieces the bot is built from, assembled once and shared by every update."""
+"""The long-lived pieces the secretary is built from, assembled once by the composition root
+(gridsec/app.py) and shared by every request of every channel."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import AsyncContextManager, Callable
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.desk import Caller, Desk, desk_for
 from bot.district.geo import GridIndex
+from bot.inbox import Inbox
+from bot.mailroom import Mailroom
+from bot.outbox import Outgoing
 from bot.places.matcher import PlaceMatcher
+from bot.ports import Notifier
 from bot.understanding import NluClient
 from storage.db import Database
 from storage.photos import PhotoStore
@@ -21,7 +28,30 @@ class Services:
     grids: GridIndex
     places: PlaceMatcher
     photos: PhotoStore
+    notifier_for: Callable[[Mailroom], Notifier] | None = None  # the channel's renderer of case events
     outbox: "object | None" = field(default=None)  # the OutboxWorker, set once the transport exists
+
+    def __post_init__(self) -> None:
+        self.inbox = Inbox(self.db)
 
     def locate(self, lat: float, lon: float) -> str | None:
         return self.grids.locate(lat, lon)
+
+    def desk(self, caller: Caller) -> AsyncContextManager[Desk]:
+        """The caller's desk in a transaction of its own, committed when the block ends without raising."""
+        return desk_for(self, caller, self.notifier_for)
+
+    async def failed(self, update_id: int | None, error: str, messages: list[Outgoing]) -> None:
+        """Mark an update failed and queue what is owed for it (an apology, an alert) in one transaction,
+        so whoever waits for the update to be settled also finds its messages."""
+        async with self.db.session() as session:
+            if update_id is not None:
+                await Inbox.mark(session, update_id, "failed", self.clock.now(), error)
+            mail = Mailroom(session)
+            for message in messages:
+                mail.send(message)
+
+    def queued(self) -> None:
+        """Messages were queued: wake the sender rather than let it find them at its next poll."""
+        if self.outbox is not None:
+            self.outbox.wake()

@@ -40,6 +40,7 @@ from bot.cases import CaseService
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, parse_amount, parse_clock, policy_for
+from bot.mailroom import Mailroom
 from bot.people import SUPERVISOR_ROLES
 from bot.ports import Notifier
 from bot.routing import CHAIN, place_in_grid, supervisors_of
@@ -141,9 +142,9 @@ class SupervisorReport:
 class DigestSender(Protocol):
     """Queues digest messages in the caller's transaction (handlers/supervision.py renders them)."""
 
-    def officer_morning(self, session: AsyncSession, person: Person, digest: OfficerDigest) -> None: ...
+    def officer_morning(self, mail: Mailroom, person: Person, digest: OfficerDigest) -> None: ...
 
-    def supervisor_daily(self, session: AsyncSession, person: Person, report: SupervisorReport) -> None: ...
+    def supervisor_daily(self, mail: Mailroom, person: Person, report: SupervisorReport) -> None: ...
 
 
 @dataclass
@@ -210,7 +211,7 @@ class Lease:
 
 # ---------------------------------------------------------------- the supervisor
 class Supervisor:
-    def __init__(self, db: Database, clock: Clock, config: Config, notifier: Callable[[AsyncSession], Notifier],
+    def __init__(self, db: Database, clock: Clock, config: Config, notifier: Callable[[Mailroom], Notifier],
                  digests: DigestSender, *, holder: str | None = None, wall: Callable[[], datetime] = wall_clock,
                  on_queued: Callable[[], None] | None = None) -> None:
         self.db, self.clock, self.config = db, clock, config
@@ -275,7 +276,7 @@ class Supervisor:
                 if failed:
                     query = query.where(Case.id.not_in(failed))
                 ids = list((await session.execute(query)).scalars())
-                cases = CaseService(session, self.clock, self.config, self.notifier(session))
+                cases = CaseService(session, self.clock, self.config, self.notifier(Mailroom(session)))
                 if not await self._whole_batch(what, session, cases, ids, load, one, report):
                     rows = await load(session, cases, ids)
                     for case_id in ids:
@@ -491,7 +492,7 @@ class Supervisor:
         people = {p.id: p for p in (await session.execute(
             select(Person).where(Person.id.in_(list(digests))))).scalars()} if digests else {}
         for person_id, digest in sorted(digests.items()):
-            self.digests.officer_morning(session, people[person_id], digest)
+            self.digests.officer_morning(Mailroom(session), people[person_id], digest)
         return len(digests)
 
     async def supervisor_reports(self, session: AsyncSession, now: datetime, day: date) -> dict[int, SupervisorReport]:
@@ -553,7 +554,7 @@ class Supervisor:
     async def _supervisor_daily(self, session: AsyncSession, now: datetime, day: date) -> int:
         reports = await self.supervisor_reports(session, now, day)
         for person_id, report in sorted(reports.items()):
-            self.digests.supervisor_daily(session, await session.get(Person, person_id), report)
+            self.digests.supervisor_daily(Mailroom(session), await session.get(Person, person_id), report)
         return len(reports)
 
 

@@ -6,6 +6,8 @@ which backend answered except through `Parse.source`.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -56,6 +58,16 @@ class Category(StrEnum):
 
 INTENTS: tuple[str, ...] = tuple(Intent)
 CATEGORIES: tuple[str, ...] = tuple(Category)
+
+# A ticket number as people type it (prefix, date, serial), in NFKC-normalised lower case.
+TICKET = re.compile(r"(?<![a-z0-9])([a-z]{1,6})[-_ ]?(\d{8})[-_ ]?(\d{4})(?![0-9])")
+
+
+def normalize_ticket(raw: str) -> str | None:
+    """`yx20261123 0007`, `ＹＸ－２０２６１１２３－０００７` -> `YX-20261123-0007` (None if not a ticket)."""
+    text = unicodedata.normalize("NFKC", raw or "").strip().lower()
+    m = TICKET.fullmatch(text)
+    return f"{m[1].upper()}-{m[2]}-{m[3]}" if m else None
 
 
 @dataclass(frozen=True)

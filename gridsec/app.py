@@ -26,7 +26,7 @@ from handlers.supervision import OutboxDigests
 from handlers.updates import register
 from nlu.client import build_nlu
 from storage.db import Database
-from storage.models import Grid, InboundUpdate
+from storage.models import Grid
 from storage.photos import PhotoStore
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,10 @@ async def build_services(config: Config, clock: Clock | None = None) -> Services
     async with db.session() as session:
         grids = await load_grid_index(session)
         places = await load_place_matcher(session)
-    return Services(config=config, clock=clock or SystemClock(), db=db, nlu=build_nlu(config.nlu.backend, config.nlu.url, config.nlu.timeout_seconds),
-                    grids=grids, places=places, photos=PhotoStore(config.resolve_path(config.storage.photo_dir)))
+    nlu = build_nlu(config.nlu.backend, config.nlu.url, config.nlu.timeout_seconds)
+    return Services(config=config, clock=clock or SystemClock(), db=db, nlu=nlu, grids=grids, places=places,
+                    photos=PhotoStore(config.resolve_path(config.storage.photo_dir)),
+                    notifier_for=lambda mail: OutboxNotifier(mail, config))
 
 
 def build_application(services: Services) -> Application:
@@ -69,14 +71,8 @@ def build_application(services: Services) -> Application:
 
 def build_supervisor(services: Services) -> Supervisor:
     """The deadline sweep and digests, queuing through the same outbox as everything else."""
-    config, clock = services.config, services.clock
-
-    def wake() -> None:
-        if services.outbox is not None:
-            services.outbox.wake()
-
-    return Supervisor(services.db, clock, config, lambda session: OutboxNotifier(session, clock, config),
-                      OutboxDigests(config), on_queued=wake)
+    return Supervisor(services.db, services.clock, services.config, services.notifier_for,
+                      OutboxDigests(services.config), on_queued=services.queued)
 
 
 class BotRuntime:
@@ -117,13 +113,11 @@ class BotRuntime:
 
     async def replay_unfinished(self) -> int:
         """Updates stored but not handled when the last process died are handled now, in order."""
-        async with self.services.db.session() as session:
-            rows = (await session.execute(select(InboundUpdate).where(InboundUpdate.status == "received")
-                                          .order_by(InboundUpdate.update_id))).scalars().all()
-        for row in rows:
-            log.info("replaying update %s left unfinished", row.update_id)
-            await self.application.process_update(Update.de_json(row.payload, self.application.bot))
-        return len(rows)
+        payloads = await self.services.inbox.unfinished()
+        for payload in payloads:
+            log.info("replaying update %s left unfinished", payload.get("update_id"))
+            await self.application.process_update(Update.de_json(payload, self.application.bot))
+        return len(payloads)
 
     async def stop(self) -> None:
         if self.scheduler is not None:

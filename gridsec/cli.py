@@ -251,11 +251,19 @@ async def _db_upgrade(args) -> int:
     return 0
 
 
+def _options(default) -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--config", default=default, help="config file (default: $GRIDSEC_CONFIG or ./config.yaml)")
+    options.add_argument("--database", default=default,
+                         help="database URL (default: $GRIDSEC_DATABASE_URL or the config)")
+    return options
+
+
 def parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", help="config file (default: $GRIDSEC_CONFIG or ./config.yaml)")
-    common.add_argument("--database", help="database URL (default: $GRIDSEC_DATABASE_URL or the config)")
-    p = argparse.ArgumentParser(prog="gridsec", description="Grid Secretary (网格秘书)", parents=[common])
+    """--config and --database go before or after the command; a subcommand's own copy of them
+    has no default, so it cannot overwrite one given before the command (argparse would)."""
+    p = argparse.ArgumentParser(prog="gridsec", description="Grid Secretary (网格秘书)", parents=[_options(None)])
+    common = _options(argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", parents=[common], help="run the bot against Telegram (needs TELEGRAM_BOT_TOKEN)")
     demo = sub.add_parser("demo", parents=[common], help="play the bundled demo offline")

@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.deadlines import policy_for
 from bot.lifecycle import Action, Role, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
-from bot.routing import department_for_label, departments_for, supervisors_of
-from bot.supervision import task_list
 from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
@@ -16,20 +13,15 @@ from handlers.render import (
     transfer_buttons, urgent_mark,
 )
 from handlers.texts import BUTTONS, ROLES, STATUS, t
-from storage.models import Case, Department, Grid, Officer
-
-async def load_case(turn: Turn, case_id: int, *, lock: bool = False) -> Case:
-    case = await turn.cases.get(case_id, for_update=lock)
-    if case is None:
-        raise TransitionRefused("expired_button")
-    return case
+from bot.records import Case
 
 
 # ---------------------------------------------------------------- views
 async def show_case(turn: Turn, case: Case) -> None:
     """A case as the viewer should see it: staff get the card with their buttons, reporters the timeline."""
-    roles = await turn.cases.roles_of(case, turn.actor)
-    if not roles and not await turn.cases.can_view(case, turn.actor):
+    cases, actor = turn.desk.cases, turn.desk.actor
+    roles = await cases.roles_of(case, actor)
+    if not roles and not await cases.can_view(case, actor):
         turn.say("ticket_not_yours", ticket=case.ticket)
         return
     if roles & {Role.ASSIGNEE, Role.SUPERVISOR}:
@@ -43,11 +35,11 @@ async def show_case(turn: Turn, case: Case) -> None:
 async def _view_params(turn: Turn, case: Case) -> dict:
     return dict(ticket=case.ticket, status=STATUS[case.status], category=turn.config.category_name(case.category),
                 urgent=urgent_mark(case.urgent), description=case.description[:500],
-                assignee=assignee_text(case), timeline=timeline_text(turn.config, await turn.cases.timeline(case)))
+                assignee=assignee_text(case), timeline=timeline_text(turn.config, await turn.desk.cases.timeline(case)))
 
 
 async def show_ticket(turn: Turn, ticket: str) -> None:
-    case = await turn.cases.by_ticket(ticket)
+    case = await turn.desk.cases.by_ticket(ticket)
     if case is None:
         turn.say("ticket_not_found", ticket=ticket)
         return
@@ -55,7 +47,7 @@ async def show_ticket(turn: Turn, ticket: str) -> None:
 
 
 async def my_cases(turn: Turn) -> None:
-    cases = await turn.cases.reported_by(turn.person, 10)
+    cases = await turn.desk.cases.reported_by(turn.desk.person, 10)
     if not cases:
         turn.say("my_none")
         return
@@ -70,28 +62,24 @@ def _view_rows(cases: list[Case]) -> list[list[Button]]:
 
 
 async def tasks(turn: Turn) -> None:
-    if not turn.actor.post.is_staff:
-        turn.say("staff_only")
-        return
-    cases = await turn.cases.tasks_of(turn.actor.post)
-    if not cases:
+    tasks = await turn.desk.tasks()  # most urgent first
+    if not tasks:
         turn.say("tasks_none")
         return
-    tasks = task_list(cases, policy_for(turn.config), turn.now)  # most urgent first
     lines = [t("tasks_header", n=len(tasks))] + [
         t("tasks_line", urgent="🚨" if line.urgent else "", ticket=line.ticket, status=STATUS[line.status],
           category=turn.config.category_name(line.category), due=limit_text(turn.config, line.due)).rstrip("　")
-        for line in tasks]
-    by_id = {c.id: c for c in cases}
-    turn.send_text("\n".join(lines), _view_rows([by_id[line.case_id] for line in tasks[:10]]))
+        for line, _ in tasks]
+    turn.send_text("\n".join(lines), _view_rows([case for _, case in tasks[:10]]))
 
 
 # ---------------------------------------------------------------- resident intents without a ticket
 async def pick_open_case(turn: Turn, verb: str) -> Case | None:
     """The resident's one open case, or None after offering a choice among several (or saying there is none)."""
-    cases = await turn.cases.open_reported_by(turn.person)
+    situation = await turn.desk.situation()
+    cases = situation.open_cases
     if verb == "rt":
-        cases = [c for c in await turn.cases.reported_by(turn.person, 50) if c.status == Status.RESOLVED]
+        cases = situation.awaiting_rating
         if not cases:
             turn.say("nothing_to_rate")
             return None
@@ -112,7 +100,7 @@ async def progress(turn: Turn) -> None:
 
 # ---------------------------------------------------------------- button dispatch
 async def on_case_button(update: Update, turn: Turn, case_id: int, verb: str, arg: str | None) -> None:
-    case = await load_case(turn, case_id, lock=verb in LOCKING)
+    case = await turn.desk.case(case_id, lock=verb in LOCKING)
     handler = CASE_BUTTONS.get(verb)
     if handler is None:
         raise TransitionRefused("expired_button")
@@ -124,7 +112,7 @@ async def _view(update, turn, case, arg):
 
 
 async def _accept(update, turn, case, arg):
-    await turn.cases.accept(case, turn.actor)
+    await turn.desk.cases.accept(case, turn.desk.actor)
     await _refresh_card(update, turn, case)
     turn.say("accepted_ack", ticket=case.ticket, case_id=case.id)
     turn.toast = t("accepted_ack", ticket=case.ticket)
@@ -142,11 +130,7 @@ async def _refresh_card(update: Update, turn: Turn, case: Case) -> None:
 
 
 async def _transfer_menu(update, turn, case, arg):
-    await turn.cases.ensure_allowed(case, turn.actor, Action.TRANSFER)
-    # The department router reads the description afresh: a confident answer goes to the top.
-    label = (await turn.services.nlu.parse(case.description)).department
-    suggested = await department_for_label(turn.session, turn.config, label)
-    departments = await departments_for(turn.session, turn.config, case.category, suggested)
+    departments = await turn.desk.transfer_options(case)
     turn.say("transfer_menu", transfer_buttons(case, departments), ticket=case.ticket, case_id=case.id)
 
 
@@ -154,66 +138,62 @@ def _asks(action: Action, pending: str, prompt: str, **data):
     """A button that first needs typed input (a reason, a note, a reply): refuse at once if the
     action isn't allowed, rather than after the person has typed it."""
     async def handler(update, turn, case, arg):
-        await turn.cases.ensure_allowed(case, turn.actor, action)
-        await turn.expect(pending, case.id, **data)
+        await turn.desk.cases.ensure_allowed(case, turn.desk.actor, action)
+        await turn.desk.expect(pending, case.id, **data)
         turn.say(prompt, ticket=case.ticket, case_id=case.id)
     return handler
 
 
 async def _resolve_ok(update, turn, case, arg):
-    pending = await turn.pending()
+    pending = await turn.desk.pending()
     if pending is None or pending.action != "resolve_note" or pending.case_id != case.id:
         raise TransitionRefused("expired_button")
     if not pending.data.get("note"):
         raise TransitionRefused("resolve_need_note")
-    await turn.cases.resolve(case, turn.actor, pending.data["note"], pending.data.get("photos", []))
-    await turn.done_expecting()
+    await turn.desk.cases.resolve(case, turn.desk.actor, pending.data["note"], pending.data.get("photos", []))
+    await turn.desk.done_expecting()
     turn.say("resolved_ack", ticket=case.ticket, case_id=case.id)
 
 
 async def _urge(update, turn, case, arg):
-    await turn.cases.urge(case, turn.actor)
+    await turn.desk.cases.urge(case, turn.desk.actor)
     turn.say("urged", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
 
 
 async def _withdraw(update, turn, case, arg):
-    await turn.cases.ensure_allowed(case, turn.actor, Action.CANCEL)
+    await turn.desk.cases.ensure_allowed(case, turn.desk.actor, Action.CANCEL)
     turn.say("cancel_confirm", [[Button(BUTTONS["withdraw_yes"], f"c:{case.id}:cyes")]], ticket=case.ticket,
              case_id=case.id)
 
 
 async def _withdraw_yes(update, turn, case, arg):
-    await turn.cases.cancel(case, turn.actor)
+    await turn.desk.cases.cancel(case, turn.desk.actor)
     turn.say("cancelled_ack", ticket=case.ticket, case_id=case.id)
 
 
 async def _rate(update, turn, case, arg):
-    action = await turn.cases.rate(case, turn.actor, arg)
-    if action is Action.REOPEN:
+    rated = await turn.desk.rate(case, arg)
+    if rated.action is Action.REOPEN:
         turn.say("rate_reopened", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
-    elif action is Action.DISPUTE:
-        officer = next((o for o in await supervisors_of(turn.session, case.grid) if o.person_id), None)
+    elif rated.action is Action.DISPUTE:
+        officer = rated.supervisor
         turn.say("rate_disputed", ticket=case.ticket, case_id=case.id,
                  supervisor=f"{ROLES[officer.role]} {officer.name}" if officer else t("nobody_joined"))
     elif arg == "unsatisfied":
         turn.say("rate_unsatisfied_closed", ticket=case.ticket, case_id=case.id)
     else:
         turn.say("rate_thanks", case_id=case.id)
-    await turn.expect("rate_comment", case.id)
 
 
 async def transfer_to(update: Update, turn: Turn, case_id: int, kind: str, target: str | None) -> None:
     """A target picked from the 转办 menu: a department (kind "d") or another grid (kind "g")."""
-    case = await load_case(turn, case_id)
-    await turn.cases.ensure_allowed(case, turn.actor, Action.TRANSFER)
+    case = await turn.desk.case(case_id)
     if kind == "d":
-        department = await turn.session.get(Department, target or "")
-        if department is None:
-            raise TransitionRefused("expired_button")
-        await turn.expect("transfer_reason", case.id, department=department.id)
+        await turn.desk.aim_transfer(case, department_id=target or "")
         turn.say("transfer_reason_prompt", case_id=case.id)
     else:
-        await turn.expect("transfer_grid", case.id)
+        await turn.desk.cases.ensure_allowed(case, turn.desk.actor, Action.TRANSFER)
+        await turn.desk.expect("transfer_grid", case.id)
         turn.say("transfer_grid_prompt", case_id=case.id)
 
 
@@ -237,53 +217,47 @@ async def on_pending_text(update: Update, turn: Turn, pending, text: str) -> boo
     handler = PENDING_TEXT.get(pending.action)
     if handler is None:
         return False
-    case = await load_case(turn, pending.case_id, lock=True) if pending.case_id else None
+    case = await turn.desk.case(pending.case_id, lock=True) if pending.case_id else None
     await handler(update, turn, pending, case, text)
     return True
 
 
 async def _p_redescribe(update, turn, pending, case, text):
-    await turn.done_expecting()
+    await turn.desk.done_expecting()
     await report_text(turn, text, replace=True)
 
 
 async def _p_resolve_note(update, turn, pending, case, text):
-    pending.data = {**pending.data, "note": text}
+    await turn.desk.remember(pending, note=text)
     turn.say("resolve_ready", [[Button(BUTTONS["resolve_ok"], f"c:{case.id}:rok")]], note=text,
              photos=len(pending.data.get("photos", [])), ticket=case.ticket, case_id=case.id)
 
 
 async def _p_transfer_reason(update, turn, pending, case, text):
-    department = await turn.session.get(Department, pending.data.get("department", "")) \
-        if pending.data.get("department") else None
-    officer = await turn.session.get(Officer, pending.data["officer"]) if pending.data.get("officer") else None
-    await turn.cases.transfer(case, turn.actor, text, department=department, grid_id=pending.data.get("grid"),
-                              officer=officer)
-    await turn.done_expecting()
+    await turn.desk.transfer(case, text, pending.data)
     turn.say("transferred_ack", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
 
 
 async def _p_transfer_grid(update, turn, pending, case, text):
-    grid_id = text.strip().upper()
-    await choose_grid(turn, case, grid_id)
+    await choose_grid(turn, case, text)
 
 
 async def choose_grid(turn: Turn, case: Case, grid_id: str | None) -> None:
-    if grid_id is None or await turn.session.get(Grid, grid_id) is None:
-        turn.say("unknown_grid", grid=grid_id or "", case_id=case.id)
+    """The grid typed or pointed at for a 转办; a wrong one is said and the question stays open."""
+    try:
+        async with turn.desk.savepoint():
+            await turn.desk.aim_transfer(case, grid_id=grid_id or "")
+    except TransitionRefused as refused:
+        turn.say(refused.reason, case_id=case.id, **refused.params)
         return
-    if grid_id == case.grid_id:
-        turn.say("same_grid", case_id=case.id)
-        return
-    await turn.expect("transfer_reason", case.id, grid=grid_id)
     turn.say("transfer_reason_prompt", case_id=case.id)
 
 
 def _completes(method: str, ack: str):
     """A typed answer that completes one CaseService call, then an acknowledgement."""
     async def handler(update, turn, pending, case, text):
-        await getattr(turn.cases, method)(case, turn.actor, text)
-        await turn.done_expecting()
+        await getattr(turn.desk.cases, method)(case, turn.desk.actor, text)
+        await turn.desk.done_expecting()
         turn.say(ack, ticket=case.ticket, case_id=case.id)
     return handler
 
@@ -302,25 +276,26 @@ PENDING_TEXT = {
 
 async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
     """Photos the bot asked for: resolution evidence, added information, or one for the resident."""
+    desk = turn.desk
     if pending.action == "resolve_note":
+        case = await desk.case(pending.case_id)
         attachment = await store_photo(update, turn, "resolution")
-        case = await load_case(turn, pending.case_id)
-        attachment.case_id = case.id
-        pending.data = {**pending.data, "photos": [*pending.data.get("photos", []), attachment.id]}
+        await desk.attach(attachment, case)
+        await desk.remember(pending, photos=[*pending.data.get("photos", []), attachment.id])
         turn.say("photo_added_to_resolution", n=len(pending.data["photos"]), case_id=case.id)
         return True
     if pending.action in ("add_info", "reply"):
-        case = await load_case(turn, pending.case_id)
+        case = await desk.case(pending.case_id)
         attachment = await store_photo(update, turn, "info" if pending.action == "add_info" else "relay")
-        attachment.case_id = case.id
+        await desk.attach(attachment, case)
         caption = update.effective_message.caption or ""
         if pending.action == "add_info":
-            await turn.cases.add_info(case, turn.actor, caption, attachment.id)
+            await desk.cases.add_info(case, desk.actor, caption, attachment.id)
             turn.say("info_added", ticket=case.ticket, case_id=case.id)
         else:
-            await turn.cases.relay(case, turn.actor, caption, attachment.id)
+            await desk.cases.relay(case, desk.actor, caption, attachment.id)
             turn.say("relay_sent", case_id=case.id)
-        await turn.done_expecting()
+        await desk.done_expecting()
         return True
     return False
 
@@ -328,7 +303,7 @@ async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
 async def by_ticket_or_pick(turn: Turn, ticket: str | None, verb: str) -> Case | None:
     """The case a resident means: the ticket they typed, else their only open one, else ask."""
     if ticket:
-        case = await turn.cases.by_ticket(ticket)
+        case = await turn.desk.cases.by_ticket(ticket)
         if case is None:
             turn.say("ticket_not_found", ticket=ticket)
         return case

@@ -2,18 +2,17 @@
 and the Notifier the domain calls to queue what each case event implies."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import datetime
 
-from bot.clock import Clock
 from bot.config import Config
-from bot.deadlines import Due
+from bot.deadlines import Due, span_parts
 from bot.lifecycle import Status
-from bot.outbox import Button, Outgoing, enqueue
+from bot.mailroom import Mailroom
+from bot.outbox import Button, Outgoing
 from bot.people import masked_name, masked_phone
 from bot.ports import Audience
+from bot.records import Case, CaseEvent, Department, Draft, Person
 from handlers.texts import ACTIONS, BUTTONS, ROLES, SCORES, STATUS, t
-from storage.models import Attachment, Case, CaseEvent, Department, Draft, Officer, Person
 
 # Which buttons a card shows, by who looks at it and the case's status.
 STAFF_BUTTONS: dict[str, tuple[str, ...]] = {
@@ -126,7 +125,6 @@ def limit_text(config: Config, due: Due | None) -> str:
 
 def span_text(span) -> str:
     """A length of time as 2天3小时 / 1小时30分钟 / 45分钟."""
-    from bot.deadlines import span_parts
     days, hours, minutes = span_parts(span)
     parts = [t("dur_days", n=days) if days else "", t("dur_hours", n=hours) if hours else "",
              t("dur_minutes", n=minutes) if minutes and not days else ""]
@@ -179,20 +177,13 @@ def transfer_buttons(case: Case, departments: list[Department]) -> list[list[But
 class OutboxNotifier:
     """The domain's Notifier for Telegram: renders each case event and queues it in the outbox."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, config: Config) -> None:
-        self.session, self.clock, self.config = session, clock, config
-
-    def send(self, message: Outgoing):
-        return enqueue(self.session, message)
-
-    async def photos(self, case: Case, purposes: tuple[str, ...] = ("report", "info")) -> list[str]:
-        rows = await self.session.execute(select(Attachment.tg_file_id).where(
-            Attachment.case_id == case.id, Attachment.purpose.in_(purposes)).order_by(Attachment.id))
-        return [r for (r,) in rows]
+    def __init__(self, mail: Mailroom, config: Config) -> None:
+        self.mail, self.config = mail, config
+        self.send = mail.send
 
     async def card(self, case: Case, person: Person, why: str = "") -> None:
         """Photos, the location pin and the card with its buttons, in that order."""
-        photos = await self.photos(case)
+        photos = await self.mail.photos(case)
         if len(photos) == 1:
             self.send(Outgoing(person.chat_id, "photo", photos=photos, case_id=case.id))
         elif photos:
@@ -216,8 +207,8 @@ class OutboxNotifier:
                    "reopen": t("card_why_reopen", note=note)}.get(action, "")
             await self.card(case, person, why)
         elif audience is Audience.SUPERVISORS:
-            actor = await self.session.get(Person, event.actor_id) if event.actor_id else None
-            await self.card(case, person, t("card_why_return", actor=actor.display_name if actor else "", note=note))
+            _, actor = await self.mail.who(event.actor_id)
+            await self.card(case, person, t("card_why_return", actor=actor, note=note))
         elif audience is Audience.PREVIOUS:
             key = "n_reject_previous" if action == "reject" else "n_transfer_away"
             self.send(Outgoing(person.chat_id, text=t(key, **params), case_id=case.id))
@@ -231,13 +222,12 @@ class OutboxNotifier:
                 params["note"] = f"，{note}" if note else ""
             self.send(Outgoing(person.chat_id, text=t(f"n_{action}", **params), case_id=case.id))
             if action == "add_info" and event.data.get("attachment"):
-                attachment = await self.session.get(Attachment, event.data["attachment"])
-                self.send(Outgoing(person.chat_id, "photo", photos=[attachment.tg_file_id], case_id=case.id))
+                await self._photo(case, person, event.data["attachment"])
 
     async def _to_reporter(self, case: Case, action: str, person: Person, params: dict) -> None:
         buttons = []
         if action == "resolve":
-            photos = await self.photos(case, ("resolution",))
+            photos = await self.mail.photos(case, ("resolution",))
             if photos:
                 self.send(Outgoing(person.chat_id, "photo" if len(photos) == 1 else "album",
                                    photos=photos[:10], case_id=case.id))
@@ -247,8 +237,7 @@ class OutboxNotifier:
     async def _relay(self, case: Case, event: CaseEvent, audience: Audience, person: Person, params: dict) -> None:
         key = "n_relay_to_reporter" if audience is Audience.REPORTER else "n_relay_to_staff"
         if event.data.get("attachment"):
-            attachment = await self.session.get(Attachment, event.data["attachment"])
-            self.send(Outgoing(person.chat_id, "photo", photos=[attachment.tg_file_id], case_id=case.id))
+            await self._photo(case, person, event.data["attachment"])
         if event.note:
             self.send(Outgoing(person.chat_id, text=t(key, **params), case_id=case.id))
 
@@ -291,15 +280,16 @@ class OutboxNotifier:
         self.send(Outgoing(person.chat_id, text=text, buttons=buttons, case_id=case.id))
         return True
 
+    async def _photo(self, case: Case, person: Person, attachment_id: int) -> None:
+        file_id = await self.mail.file_id(attachment_id)
+        if file_id:
+            self.send(Outgoing(person.chat_id, "photo", photos=[file_id], case_id=case.id))
+
     async def _actor(self, event: CaseEvent) -> str:
         """Who acted, by their post when they hold one: '网格长 梁峰'."""
-        officer = await self.session.scalar(select(Officer).where(Officer.person_id == event.actor_id))
-        if officer is not None:
-            return f"{ROLES.get(officer.role, '')} {officer.name}".strip()
-        person = await self.session.get(Person, event.actor_id) if event.actor_id else None
-        return person.display_name if person else ""
+        role, name = await self.mail.who(event.actor_id)
+        return f"{ROLES.get(role, '')} {name}".strip() if role else name
 
 
-def _instant(text: str | None):
-    from datetime import datetime
+def _instant(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None

@@ -2,80 +2,56 @@
 延期 with a new time and a reason, the decision on a 不满意 rating — and the digests' rendering.
 
 Registered in handlers/casework.py's CASE_BUTTONS / PENDING_TEXT tables; the rules (who may,
-from which status) are CaseService's and the lifecycle table's.
+from which status) and the reading of a 延期 are the desk's, CaseService's and the lifecycle table's.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Config
-from bot.deadlines import policy_for
-from bot.lifecycle import Action, TransitionRefused
-from bot.outbox import Button, Outgoing, enqueue
-from bot.routing import departments_for
+from bot.lifecycle import Action
+from bot.mailroom import Mailroom
+from bot.outbox import Button, Outgoing
+from bot.records import Case, Person
 from bot.supervision import OfficerDigest, SupervisorReport
-from bot.timetext import parse_extension
 from handlers.common import Turn
 from handlers.render import assignee_text, due_short, local, span_text, transfer_buttons
 from handlers.texts import BUTTONS, STATUS, t
-from storage.models import Case, Grid, Officer, OfficerScope, Person
 
 MAX_DIGEST_LINES = 20
 
 
 # ---------------------------------------------------------------- buttons
 async def _supervise(update, turn: Turn, case: Case, arg):
-    await turn.cases.ensure_allowed(case, turn.actor, Action.SUPERVISE)
-    await turn.expect("supervise_note", case.id)
+    await turn.desk.cases.ensure_allowed(case, turn.desk.actor, Action.SUPERVISE)
+    await turn.desk.expect("supervise_note", case.id)
     turn.say("supervise_prompt", assignee=assignee_text(case), case_id=case.id)
 
 
 async def _extend(update, turn: Turn, case: Case, arg):
-    await turn.cases.ensure_allowed(case, turn.actor, Action.EXTEND)
-    await turn.expect("extend", case.id)
+    await turn.desk.cases.ensure_allowed(case, turn.desk.actor, Action.EXTEND)
+    await turn.desk.expect("extend", case.id)
     turn.say("extend_prompt", ticket=case.ticket, case_id=case.id,
              due=local(turn.config, case.resolve_due_at) if case.resolve_due_at else "—")
 
 
 async def _reassign_menu(update, turn: Turn, case: Case, arg):
     """Another grid officer of the same community, a department, or another grid."""
-    await turn.cases.ensure_allowed(case, turn.actor, Action.TRANSFER)
-    rows = [[Button(f"{o.name}（{grid}）", f"c:{case.id}:rao:{o.id}")] for o, grid in await _colleagues(turn, case)]
-    departments = await departments_for(turn.session, turn.config, case.category)
+    colleagues, departments = await turn.desk.reassign_options(case)
+    rows = [[Button(f"{c.officer.name}（{c.grid_name}）", f"c:{case.id}:rao:{c.officer.id}")] for c in colleagues]
     turn.say("reassign_menu", rows + transfer_buttons(case, departments), ticket=case.ticket, case_id=case.id)
 
 
-async def _colleagues(turn: Turn, case: Case) -> list[tuple[Officer, str]]:
-    if case.grid is None:
-        return []
-    rows = (await turn.session.execute(
-        select(Officer, Grid.name).join(OfficerScope, OfficerScope.officer_id == Officer.id)
-        .join(Grid, Grid.id == OfficerScope.scope_id)
-        .where(Grid.community_id == case.grid.community_id, Officer.role == "grid_officer", Officer.active,
-               Officer.person_id.is_not(None), Officer.id != (case.assignee_officer_id or ""))
-        .order_by(Grid.id, Officer.id))).all()
-    return list({o.id: (o, grid) for o, grid in rows}.values())[:8]
-
-
 async def _reassign_officer(update, turn: Turn, case: Case, arg):
-    await turn.cases.ensure_allowed(case, turn.actor, Action.TRANSFER)
-    officer = await turn.session.get(Officer, arg or "")
-    if officer is None:
-        raise TransitionRefused("expired_button")
-    if officer.id == case.assignee_officer_id:
-        raise TransitionRefused("same_officer")
-    await turn.expect("transfer_reason", case.id, officer=officer.id)
+    await turn.desk.aim_transfer(case, officer_id=arg or "")
     turn.say("transfer_reason_prompt", case_id=case.id)
 
 
 async def _reopen(update, turn: Turn, case: Case, arg):
-    await turn.cases.reopen(case, turn.actor)
+    await turn.desk.cases.reopen(case, turn.desk.actor)
     turn.say("dispute_reopened_ack", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
 
 
 async def _close(update, turn: Turn, case: Case, arg):
-    await turn.cases.close(case, turn.actor)
+    await turn.desk.cases.close(case, turn.desk.actor)
     turn.say("dispute_closed_ack", ticket=case.ticket, case_id=case.id)
 
 
@@ -86,24 +62,14 @@ LOCKING = {"reo", "cls"}
 
 # ---------------------------------------------------------------- typed follow-ups
 async def _p_supervise(update, turn: Turn, pending, case: Case, text: str):
-    await turn.cases.supervise(case, turn.actor, text)
-    await turn.done_expecting()
+    await turn.desk.cases.supervise(case, turn.desk.actor, text)
+    await turn.desk.done_expecting()
     turn.say("supervised_ack", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
 
 
 async def _p_extend(update, turn: Turn, pending, case: Case, text: str):
-    """'2天 需协调物业', '明天下午5点前 等施工队' (bot/timetext.py); anything else is asked again."""
-    policy = policy_for(turn.config)
-    extension = parse_extension(text, turn.now, turn.config.tz, day_end=policy.calendar.day_end)
-    if extension is None:
-        turn.say("extend_bad", case_id=case.id)
-        return
-    if not extension.reason:
-        turn.say("extend_need_reason", case_id=case.id)
-        return
-    until = extension.until or policy.extended(case, turn.now, extension.by)
-    await turn.cases.extend(case, turn.actor, until, extension.reason)
-    await turn.done_expecting()
+    """'2天 需协调物业', '明天下午5点前 等施工队'; anything else is asked again (the question stays)."""
+    until = await turn.desk.extend(case, text)
     turn.say("extended_ack", ticket=case.ticket, due=local(turn.config, until), case_id=case.id)
 
 
@@ -115,7 +81,7 @@ class OutboxDigests:
     def __init__(self, config: Config) -> None:
         self.config = config
 
-    def officer_morning(self, session: AsyncSession, person: Person, digest: OfficerDigest) -> None:
+    def officer_morning(self, mail: Mailroom, person: Person, digest: OfficerDigest) -> None:
         config = self.config
         lines = [t("digest_officer_head", name=person.display_name, open=len(digest.lines),
                    overdue=digest.overdue, today=digest.due_today)]
@@ -128,9 +94,9 @@ class OutboxDigests:
             lines.append(t("digest_more", n=len(digest.lines) - MAX_DIGEST_LINES))
         pressing = [line for line in digest.lines if line.overdue or line.due_today][:5]
         buttons = [[Button(f"{BUTTONS['view']} {line.ticket}", f"c:{line.case_id}:view")] for line in pressing]
-        enqueue(session, Outgoing(person.chat_id, text="\n".join(lines), buttons=buttons))
+        mail.send(Outgoing(person.chat_id, text="\n".join(lines), buttons=buttons))
 
-    def supervisor_daily(self, session: AsyncSession, person: Person, report: SupervisorReport) -> None:
+    def supervisor_daily(self, mail: Mailroom, person: Person, report: SupervisorReport) -> None:
         by_grid = "：" + "，".join(f"{grid} {n}件" for grid, n in report.overdue_by_grid[:10]) \
             if report.overdue_by_grid else ""
         text = t("digest_supervisor", date=report.day.strftime("%m-%d"), scope=report.scope, new=report.new,
@@ -140,4 +106,4 @@ class OutboxDigests:
                  avg_resolve=span_text(report.avg_resolve) if report.avg_resolve is not None else t("digest_none"),
                  satisfaction=f"{report.satisfied / report.rated:.0%}" if report.rated else t("digest_none"),
                  rated=report.rated)
-        enqueue(session, Outgoing(person.chat_id, text=text))
+        mail.send(Outgoing(person.chat_id, text=text))

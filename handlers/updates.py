@@ -6,27 +6,25 @@ from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters,
 )
 
-from bot.clock import parse_duration
-from bot.duty import end_leave, set_leave
 from bot.lifecycle import TransitionRefused
-from bot.people import masked_phone, redeem_invite
+from bot.people import masked_phone
+from bot.understanding import normalize_ticket
 from handlers import casework, intake
-from handlers.common import Turn, case_of_message, handles, record_update
+from handlers.common import Turn, handles, on_error, record_update
 from handlers.texts import ROLES, t
-from nlu.keywords import normalize_ticket
 
 
 # ---------------------------------------------------------------- commands
 @handles
 async def start(update: Update, turn: Turn) -> None:
     turn.say("start")
-    if turn.actor.post.is_staff:
+    if turn.desk.is_staff:
         turn.say("help_staff")
 
 
 @handles
 async def help_command(update: Update, turn: Turn) -> None:
-    turn.say("help_staff" if turn.actor.post.is_staff else "help")
+    turn.say("help_staff" if turn.desk.is_staff else "help")
 
 
 @handles
@@ -41,17 +39,12 @@ async def tasks(update: Update, turn: Turn) -> None:
 
 @handles
 async def patrol(update: Update, turn: Turn) -> None:
-    turn.say("patrol_started" if turn.actor.post.is_staff else "staff_only")
+    turn.say("patrol_started" if turn.desk.is_staff else "staff_only")
 
 
 @handles
 async def cancel_command(update: Update, turn: Turn) -> None:
-    if await turn.intake.current(turn.person) is None and await turn.pending() is None:
-        turn.say("nothing_to_cancel")
-        return
-    await turn.intake.discard(turn.person)
-    await turn.done_expecting()
-    turn.say("draft_discarded_by_command")
+    turn.say("draft_discarded_by_command" if await turn.desk.forget_all() else "nothing_to_cancel")
 
 
 @handles
@@ -60,47 +53,25 @@ async def join(update: Update, turn: Turn) -> None:
     if len(args) != 1:
         turn.say("join_usage")
         return
-    post = await redeem_invite(turn.session, turn.person, args[0], turn.now)
-    turn.actor = turn.actor.__class__(turn.person, post)
+    post = await turn.desk.join(args[0])  # cards that waited for this post follow the welcome
     if post.officer:
         scope = "、".join(s.scope_id for s in post.officer.scopes)
         turn.say("joined_officer", name=post.officer.name, role=ROLES[post.officer.role], scope=scope)
     else:
         turn.say("joined_department", department=post.department.name)
-    for case in await turn.cases.tasks_of(post):  # cards that waited for this post to be taken
-        await turn.notifier.card(case, turn.person)
 
 
 @handles
 async def leave(update: Update, turn: Turn) -> None:
     """/leave 3d [代班工号] for oneself; a supervisor: /leave 工号 3d [代班工号]."""
-    officer = turn.actor.post.officer
-    if officer is None:
-        turn.say("staff_only")
-        return
-    args = (update.effective_message.text or "").split()[1:]
-    if args and not args[0][0].isdigit():
-        target, args = args[0], args[1:]
-    else:
-        target = officer.id
-    try:
-        length = parse_duration(args[0])
-    except (IndexError, ValueError):
-        turn.say("leave_usage")
-        return
-    record = await set_leave(turn.session, officer, turn.person, target, length, args[1] if len(args) > 1 else None,
-                             turn.now)
+    record = await turn.desk.leave((update.effective_message.text or "").split()[1:])
     until = record.ends_at.astimezone(turn.config.tz).strftime("%m-%d %H:%M")
     turn.say("leave_set", officer=record.officer_id, until=until, substitute=record.substitute_id or "上级")
 
 
 @handles
 async def back(update: Update, turn: Turn) -> None:
-    officer = turn.actor.post.officer
-    if officer is None:
-        turn.say("staff_only")
-        return
-    turn.say("leave_ended" if await end_leave(turn.session, officer.id, turn.now) else "leave_none")
+    turn.say("leave_ended" if await turn.desk.back() else "leave_none")
 
 
 @handles
@@ -119,17 +90,18 @@ async def text(update: Update, turn: Turn) -> None:
     if len(body) > turn.config.intake.max_text_chars:
         turn.say("text_too_long", length=len(body), limit=turn.config.intake.max_text_chars)
         return
-    pending = await turn.pending()
+    desk = turn.desk
+    pending = await desk.pending()
     if pending is not None and await casework.on_pending_text(update, turn, pending, body):
         return
     if message.reply_to_message is not None:
-        case_id = await case_of_message(turn.session, turn.chat_id, message.reply_to_message.message_id)
+        case_id = await desk.case_of_message(message.reply_to_message.message_id)
         if case_id is not None:
-            case = await casework.load_case(turn, case_id)
-            await turn.cases.relay(case, turn.actor, body)
+            case = await desk.case(case_id)
+            await desk.cases.relay(case, desk.actor, body)
             turn.say("relay_sent", case_id=case.id)
             return
-    parse = await turn.services.nlu.parse(body)
+    parse = await desk.understand(body)
     ticket = normalize_ticket(parse.first("ticket") or "")
     if ticket and parse.intent not in ("urge", "cancel", "add_info", "rate_good", "rate_bad"):
         await casework.show_ticket(turn, ticket)
@@ -138,7 +110,7 @@ async def text(update: Update, turn: Turn) -> None:
 
 
 async def by_intent(update: Update, turn: Turn, body: str, parse, ticket: str | None) -> None:
-    draft = await turn.intake.current(turn.person)
+    draft = (await turn.desk.situation()).draft
     intent = parse.intent
     if draft is not None and intent in ("report", "add_info", "out_of_scope", "affirm"):
         await intake.report_text(turn, body, parse)
@@ -155,24 +127,25 @@ async def by_intent(update: Update, turn: Turn, body: str, parse, ticket: str | 
     elif intent == "thanks":
         turn.say("thanks")
     elif intent in ("greet", "help", "affirm", "deny"):
-        turn.say("help_staff" if turn.actor.post.is_staff else "help")
+        turn.say("help_staff" if turn.desk.is_staff else "help")
     else:
         turn.say("out_of_scope")
 
 
 @handles
 async def photo(update: Update, turn: Turn) -> None:
-    pending = await turn.pending()
+    desk = turn.desk
+    pending = await desk.pending()
     if pending is not None and await casework.on_pending_photo(update, turn, pending):
         return
     reply = update.effective_message.reply_to_message
     if reply is not None:
-        case_id = await case_of_message(turn.session, turn.chat_id, reply.message_id)
+        case_id = await desk.case_of_message(reply.message_id)
         if case_id is not None:
-            case = await casework.load_case(turn, case_id)
+            case = await desk.case(case_id)
             attachment = await intake.store_photo(update, turn, "relay")
-            attachment.case_id = case.id
-            await turn.cases.relay(case, turn.actor, update.effective_message.caption or "", attachment.id)
+            await desk.attach(attachment, case)
+            await desk.cases.relay(case, desk.actor, update.effective_message.caption or "", attachment.id)
             turn.say("relay_sent", case_id=case.id)
             return
     caption = (update.effective_message.caption or "").strip()
@@ -184,10 +157,10 @@ async def photo(update: Update, turn: Turn) -> None:
 @handles
 async def location(update: Update, turn: Turn) -> None:
     loc = update.effective_message.location
-    pending = await turn.pending()
+    pending = await turn.desk.pending()
     if pending is not None and pending.action == "transfer_grid":
-        case = await casework.load_case(turn, pending.case_id)
-        await casework.choose_grid(turn, case, turn.services.locate(loc.latitude, loc.longitude))
+        case = await turn.desk.case(pending.case_id)
+        await casework.choose_grid(turn, case, turn.desk.grid_at(loc.latitude, loc.longitude))
         return
     await intake.report_location(turn, loc.latitude, loc.longitude)
 
@@ -195,10 +168,10 @@ async def location(update: Update, turn: Turn) -> None:
 @handles
 async def contact(update: Update, turn: Turn) -> None:
     shared = update.effective_message.contact
-    if shared.user_id not in (None, turn.person.tg_user_id):
+    if shared.user_id not in (None, update.effective_user.id):
         turn.say("unsupported_media", kind=t("kind_other"))
         return
-    turn.person.phone = shared.phone_number
+    turn.desk.save_phone(shared.phone_number)
     turn.say("contact_saved", masked=masked_phone(shared.phone_number))
 
 
@@ -232,6 +205,7 @@ async def other_update(update: Update, turn: Turn) -> None:
 
 
 def register(application: Application) -> None:
+    application.add_error_handler(on_error)
     application.add_handler(TypeHandler(Update, record_update), group=-1)
     for name, callback in (("start", start), ("help", help_command), ("my", my), ("tasks", tasks),
                            ("patrol", patrol), ("cancel", cancel_command), ("join", join), ("leave", leave),

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from bot.understanding import CATEGORIES, INTENTS, Entity, Parse
+from bot.understanding import CATEGORIES, INTENTS, TICKET, Entity, Parse
 
 DEFAULT_TABLES = Path(__file__).with_name("keywords.yaml")
 
@@ -49,7 +49,6 @@ _NAME_CHAR = re.compile(rf"[{_CJK}0-9a-z]")
 _BARE_NO = re.compile(r"^(?:没有?|冇|无|不是|唔系)(?:啦|啊|呀|了|喇|嘅|的|哦)*$")
 
 # ---------------------------------------------------------------- entity patterns (structural)
-_TICKET = re.compile(r"(?<![a-z0-9])([a-z]{1,6})[-_ ]?(\d{8})[-_ ]?(\d{4})(?![0-9])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3})[- ]?\d{7,8}(?![0-9])")
 _LOCAL_NUMBER = re.compile(r"(?:电话|手机|联系|tel|号码)[^0-9]{0,4}((?<![0-9])\d{7,8}(?![0-9]))")
@@ -190,13 +189,6 @@ class _Tables:
 def _load_tables(path: str) -> _Tables:
     with open(path, encoding="utf-8") as fh:
         return _Tables(yaml.safe_load(fh) or {})
-
-
-def normalize_ticket(raw: str) -> str | None:
-    """`yx20261123 0007`, `ＹＸ－２０２６１１２３－０００７` -> `YX-20261123-0007` (None if not a ticket)."""
-    text = unicodedata.normalize("NFKC", raw or "").strip().lower()
-    m = _TICKET.fullmatch(text)
-    return f"{m[1].upper()}-{m[2]}-{m[3]}" if m else None
 
 
 # ---------------------------------------------------------------- the parser
@@ -461,7 +453,7 @@ class KeywordParser:
                 taken.append((s, e))
                 found.append(Entity(kind, text[s:e], s, e))
 
-        for m in _TICKET.finditer(norm):
+        for m in TICKET.finditer(norm):
             add("ticket", m.start(), m.end())
         for pat in (_MOBILE, _LANDLINE):
             for m in pat.finditer(norm):
@@ -591,4 +583,4 @@ class KeywordParser:
         return [(s, e) for s, e in kept]
 
 
-__all__ = ["KeywordParser", "normalize_ticket", "DEFAULT_TABLES"]
+__all__ = ["KeywordParser", "DEFAULT_TABLES"]

@@ -79,7 +79,7 @@ async def start(db):
 
     async def make(cfg, clock: Clock | None = None) -> ApsScheduler:
         clock = clock or SystemClock()
-        supervisor = CountingSupervisor(db, clock, cfg, lambda s: OutboxNotifier(s, clock, cfg), OutboxDigests(cfg))
+        supervisor = CountingSupervisor(db, clock, cfg, lambda mail: OutboxNotifier(mail, cfg), OutboxDigests(cfg))
         scheduler = ApsScheduler(supervisor, cfg)
         scheduler.start()
         running.append(scheduler)

@@ -1,7 +1,11 @@
 """Bad input gets a clear answer in Chinese and changes nothing it shouldn't."""
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+
 from sqlalchemy import func, select
+from telegram import Update
 
 from storage.models import Attachment, Case, CaseEvent, Draft, InboundUpdate
 from tests.e2e.conftest import INSIDE, OUTSIDE, file_case, texts
@@ -152,3 +156,73 @@ def forge_press(sim, user: str, data: str) -> int:
     if message is not None:
         query["message"] = message
     return sim.standin.inject_raw({"callback_query": query}).update_id
+
+
+class BrokenNlu:
+    """An NLU that fails in a way the fallback does not catch (a bug, not an outage)."""
+
+    async def parse(self, text: str):
+        raise RuntimeError("parser bug")
+
+
+def with_ops_chat(sim, chat_id: int) -> None:
+    services = sim.runtime.services
+    services.config = services.config.model_copy(update={"telegram": services.config.telegram.model_copy(
+        update={"ops_chat_id": chat_id})}) if hasattr(services.config, "model_copy") else replace(
+        services.config, telegram=replace(services.config.telegram, ops_chat_id=chat_id))
+
+
+async def test_a_failing_update_is_stored_apologised_for_and_reported_to_ops(sim):
+    ops = sim.users["wang"].tg_id
+    with_ops_chat(sim, ops)
+    sim.runtime.services.nlu = BrokenNlu()
+    out = await sim.play({"user": "alice", "text": "楼下垃圾没人收"})
+    to_alice = [r["text"] for r in out if r["to"] == "alice"]
+    to_ops = [r["text"] for r in out if r["to"] == "wang"]
+    assert to_alice == ["抱歉，系统刚才出了点问题，您的消息已保存，我们会尽快处理。请稍后再试。"]
+    assert len(to_ops) == 1 and "parser bug" in to_ops[0] and str(sim.users["alice"].tg_id) in to_ops[0]
+    async with sim.runtime.services.db.session() as s:
+        row = await s.scalar(select(InboundUpdate).order_by(InboundUpdate.update_id.desc()))
+    assert row.status == "failed" and "parser bug" in row.error and row.payload["message"]["text"] == "楼下垃圾没人收"
+    assert await count(sim, Draft) == 0
+
+
+async def wait_sent(sim, n: int) -> dict[int, str]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while loop.time() < deadline and len(sim.standin.sent) < n:
+        sim.runtime.outbox.wake()
+        await asyncio.sleep(0.05)
+    return {r["chat_id"]: r["text"] for r in sim.standin.sent}
+
+
+async def test_an_update_that_cannot_be_stored_is_not_handled_but_apologised_for(sim):
+    ops = sim.users["wang"].tg_id
+    with_ops_chat(sim, ops)
+    inbox = sim.runtime.services.inbox
+    real = inbox.receive
+
+    async def refuse(*args, **kwargs):
+        inbox.receive = real
+        raise RuntimeError("inbox down")
+
+    inbox.receive = refuse
+    sim.standin.inject_text(sim.users["alice"].tg_id, "路灯不亮")
+    sent = await wait_sent(sim, 2)
+    assert sent[sim.users["alice"].tg_id].startswith("抱歉，系统刚才出了点问题")
+    assert "inbox down" in sent[ops]
+    assert await count(sim, Draft) == 0
+
+
+async def test_ptb_error_handler_apologises_and_alerts(sim):
+    """What fails inside PTB itself reaches the registered error handler (PTB's public process_error)."""
+    ops = sim.users["wang"].tg_id
+    with_ops_chat(sim, ops)
+    alice = sim.users["alice"].tg_id
+    update = Update.de_json({"update_id": 777, "message": {
+        "message_id": 1, "date": 0, "chat": {"id": alice, "type": "private"},
+        "from": {"id": alice, "is_bot": False, "first_name": "alice"}, "text": "hi"}}, sim.runtime.application.bot)
+    await sim.runtime.application.process_error(update, RuntimeError("ptb trouble"))
+    sent = await wait_sent(sim, 2)
+    assert sent[alice].startswith("抱歉，系统刚才出了点问题")
+    assert "777" in sent[ops] and "ptb trouble" in sent[ops]

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from bot.config import load_config
 from gridsec.simulate import Simulation, simulation_config
 from bot.supervision import Supervisor
-from handlers.render import OutboxNotifier
 from handlers.supervision import OutboxDigests
 from storage.models import Case, CaseEvent, DeadlineStep, DigestRun
 from tests.e2e.conftest import ASSETS, INSIDE, file_case, texts
@@ -421,7 +420,7 @@ async def test_only_the_lease_holder_acts_and_a_step_is_recorded_once(dsim):
     await sim.tick()  # the running bot holds the lease
     services = sim.runtime.services
     config, clock = services.config, services.clock
-    other = Supervisor(services.db, clock, config, lambda s: OutboxNotifier(s, clock, config), OutboxDigests(config),
+    other = Supervisor(services.db, clock, config, services.notifier_for, OutboxDigests(config),
                        holder="another-process")
     sim.clock.advance(timedelta(minutes=30))
     report = await other.tick()
@@ -572,7 +571,7 @@ async def test_rounds_for_cases_without_limits_start_in_batches_under_the_lease(
     await null_limits(sim, *tickets)
     services = sim.runtime.services
     config, clock = services.config, services.clock
-    other = Supervisor(services.db, clock, config, lambda s: OutboxNotifier(s, clock, config), OutboxDigests(config),
+    other = Supervisor(services.db, clock, config, services.notifier_for, OutboxDigests(config),
                        holder="another-process")
     report = await other.tick()                                   # the other process takes the lease
     assert report.started == 3 and report.leader                  # one case a batch, all in one tick

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.understanding import CATEGORIES, INTENTS, NluClient, Parse
-from nlu.keywords import KeywordParser, normalize_ticket
+from bot.understanding import CATEGORIES, INTENTS, NluClient, Parse, normalize_ticket
+from nlu.keywords import KeywordParser
 
 
 @pytest.fixture(scope="module")

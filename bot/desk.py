@@ -1,0 +1,369 @@
+"""One person's turn at the secretary's desk: who they are, the open transaction, and every
+service a channel may call for them, with plain values in and domain results out.
+
+A channel adapter (Telegram, the web, Open311) opens a desk for the person behind a request
+(`Services.desk`), calls one method, and renders what it returns; it never holds a session.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import AsyncIterator
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import Actor, CaseService
+from bot.clock import parse_duration
+from bot.deadlines import policy_for
+from bot.duty import end_leave, set_leave
+from bot.intake import IntakeService, IntakeStep
+from bot.lifecycle import FINAL, Action, Status, TransitionRefused
+from bot.mailroom import Mailroom
+from bot.outbox import Outgoing
+from bot.ports import Notifier
+from bot.people import Refused, StaffPost, ensure_person, redeem_invite, staff_post
+from bot.routing import department_for_label, departments_for, place_in_grid, supervisors_of
+from bot.supervision import DigestLine, task_list
+from bot.timetext import parse_extension
+from bot.understanding import Parse
+from storage.models import (
+    Attachment, Case, Department, Draft, Grid, Officer, OfficerScope, OutboxMessage, PendingInput, Person,
+)
+
+log = logging.getLogger(__name__)
+
+# How many colleagues the 改派 menu offers: a community rarely has more grid officers.
+MAX_COLLEAGUES = 8
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is talking, as a channel identifies them (Telegram: the user, in their private chat)."""
+
+    user_id: int
+    chat_id: int
+    name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Where a person stands with the secretary, in one read: for the conversation to know
+    what a short "好了吗" or "撤了吧" refers to."""
+
+    draft: Draft | None
+    open_cases: tuple[Case, ...]        # newest first
+    awaiting_rating: tuple[Case, ...]   # resolved, waiting for their rating
+    question: PendingInput | None       # what the bot last asked them to type
+
+    def by_status(self) -> dict[Status, tuple[Case, ...]]:
+        grouped: dict[Status, list[Case]] = {}
+        for case in self.open_cases:
+            grouped.setdefault(Status(case.status), []).append(case)
+        return {status: tuple(cases) for status, cases in grouped.items()}
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    assignee: str  # who has it, as the reporter is told
+
+
+@dataclass(frozen=True)
+class Rated:
+    action: Action                  # RATE, or REOPEN / DISPUTE for an unsatisfied rating
+    supervisor: Officer | None = None  # DISPUTE: who decides
+
+
+@dataclass(frozen=True)
+class Colleague:
+    officer: Officer
+    grid_name: str
+
+
+@dataclass
+class Desk:
+    services: "object"  # bot.services.Services, which builds desks
+    session: AsyncSession
+    person: Person
+    chat_id: int
+    actor: Actor
+    cases: CaseService
+    intake: IntakeService
+    notifier: Notifier
+    mail: Mailroom
+
+    @property
+    def config(self):
+        return self.services.config
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.actor.post.is_staff
+
+    @property
+    def source(self) -> str:
+        """How a report came in: an officer's own is a patrol report."""
+        return "patrol" if self.is_staff else "resident"
+
+    def send(self, message: Outgoing) -> None:
+        self.mail.send(message)
+
+    async def handled(self, update_id: int) -> None:
+        """The inbound update is done, in the same transaction as what handling it changed."""
+        await self.services.inbox.mark(self.session, update_id, "done", self.now)
+
+    def savepoint(self):
+        """Everything inside is undone together when it raises (a refused step leaves nothing half-done)."""
+        return self.session.begin_nested()
+
+    async def understand(self, text: str) -> Parse:
+        return await self.services.nlu.parse(text)
+
+    # ------------------------------------------------------------ the question the bot asked
+    async def pending(self) -> PendingInput | None:
+        row = await self.session.get(PendingInput, self.person.id)
+        if row is not None and row.expires_at <= self.now:
+            await self.session.delete(row)
+            return None
+        return row
+
+    async def expect(self, action: str, case_id: int | None = None, **data) -> None:
+        """Remember what the person is asked to type next (replacing any earlier question)."""
+        row = await self.session.get(PendingInput, self.person.id)
+        expires = self.now + timedelta(minutes=self.config.intake.followup_minutes)
+        if row is None:
+            self.session.add(PendingInput(person_id=self.person.id, action=action, case_id=case_id,
+                                          data=data, expires_at=expires))
+        else:
+            row.action, row.case_id, row.data, row.expires_at = action, case_id, data, expires
+        await self.session.flush()
+
+    async def remember(self, pending: PendingInput, **data) -> None:
+        """Add to what the pending question has collected so far (a note, photo ids)."""
+        pending.data = {**pending.data, **data}
+        await self.session.flush()
+
+    async def done_expecting(self) -> None:
+        row = await self.session.get(PendingInput, self.person.id)
+        if row is not None:
+            await self.session.delete(row)
+
+    async def forget_all(self) -> bool:
+        """/cancel: drop the unsent report and the pending question; False when there was neither."""
+        had = await self.intake.current(self.person) is not None or await self.pending() is not None
+        await self.intake.discard(self.person)
+        await self.done_expecting()
+        return had
+
+    # ------------------------------------------------------------ reading
+    async def situation(self) -> Situation:
+        mine = await self.cases.reported_by(self.person, 50)
+        return Situation(draft=await self.intake.current(self.person),
+                         open_cases=tuple(c for c in mine if c.status not in FINAL),
+                         awaiting_rating=tuple(c for c in mine if c.status == Status.RESOLVED),
+                         question=await self.pending())
+
+    async def case(self, case_id: int, *, lock: bool = False) -> Case:
+        case = await self.cases.get(case_id, for_update=lock)
+        if case is None:
+            raise TransitionRefused("expired_button")
+        return case
+
+    async def case_of_message(self, message_id: int) -> int | None:
+        """The case a bot message (a card, a relayed note) belongs to, for replies to it."""
+        return await self.session.scalar(select(OutboxMessage.case_id).where(
+            OutboxMessage.chat_id == self.chat_id, OutboxMessage.tg_message_id == message_id))
+
+    async def tasks(self) -> list[tuple[DigestLine, Case]]:
+        """The staff member's open cases with their running limits, most urgent first."""
+        if not self.is_staff:
+            raise Refused("staff_only")
+        cases = await self.cases.tasks_of(self.actor.post)
+        by_id = {c.id: c for c in cases}
+        return [(line, by_id[line.case_id]) for line in task_list(cases, policy_for(self.config), self.now)]
+
+    # ------------------------------------------------------------ reports
+    async def report_text(self, text: str, parse: Parse | None = None, *, replace: bool = False) -> IntakeStep:
+        return await self.intake.report_text(self.person, text, self.source, parse, replace=replace)
+
+    async def photo_refused(self, media_group_id: str | None) -> IntakeStep | None:
+        return await self.intake.photo_refused(self.person, media_group_id)
+
+    async def report_photo(self, attachment: Attachment, media_group_id: str | None) -> IntakeStep:
+        return await self.intake.report_photo(self.person, attachment, media_group_id, self.source)
+
+    async def report_location(self, lat: float, lon: float) -> IntakeStep:
+        return await self.intake.report_location(self.person, lat, lon, self.source)
+
+    async def draft(self) -> Draft:
+        draft = await self.intake.current(self.person)
+        if draft is None:
+            raise Refused("no_draft")
+        return draft
+
+    async def file(self) -> Filed | IntakeStep:
+        """Confirm the report: place it in its grid, file it with a ticket and give it to whoever acts."""
+        draft = await self.draft()
+        state = await self.intake.state(draft)
+        if not state.complete:
+            return await self.intake.step(state)
+        placement = await place_in_grid(self.session, draft.grid_id, self.now)
+        case = await self.cases.file(draft, self.person, placement)
+        await self.intake.discard(self.person)
+        return Filed(case, await self.cases.assignee_label(case))
+
+    async def store_photo(self, purpose: str, file_id: str, unique_id: str | None, data: bytes | None) -> Attachment:
+        """Keep the channel's file id and, when the bytes came, our own copy with its sha256."""
+        attachment = Attachment(purpose=purpose, tg_file_id=file_id, tg_file_unique_id=unique_id, created_at=self.now)
+        if data is not None:
+            try:
+                stored = self.services.photos.save(data)
+                attachment.path, attachment.sha256, attachment.size = stored.path, stored.sha256, stored.size
+            except OSError:
+                log.warning("could not store photo %s; keeping the channel's file id only", file_id, exc_info=True)
+        self.session.add(attachment)
+        await self.session.flush()
+        return attachment
+
+    async def attach(self, attachment: Attachment, case: Case) -> None:
+        attachment.case_id = case.id
+        await self.session.flush()
+
+    # ------------------------------------------------------------ people and posts
+    async def join(self, code: str) -> StaffPost:
+        """Redeem an invite; cards that waited for this post to be taken are delivered now."""
+        post = await redeem_invite(self.session, self.person, code, self.now)
+        self.actor = Actor(self.person, post)
+        for case in await self.cases.tasks_of(post):
+            await self.notifier.card(case, self.person)
+        return post
+
+    async def leave(self, args: list[str]):
+        """/leave 3d [代班工号] for oneself; a supervisor: /leave 工号 3d [代班工号]."""
+        officer = self._officer()
+        if args and not args[0][0].isdigit():
+            target, args = args[0], args[1:]
+        else:
+            target = officer.id
+        try:
+            length = parse_duration(args[0])
+        except (IndexError, ValueError):
+            raise Refused("leave_usage") from None
+        return await set_leave(self.session, officer, self.person, target, length,
+                               args[1] if len(args) > 1 else None, self.now)
+
+    async def back(self) -> bool:
+        return await end_leave(self.session, self._officer().id, self.now)
+
+    def _officer(self) -> Officer:
+        if self.actor.post.officer is None:
+            raise Refused("staff_only")
+        return self.actor.post.officer
+
+    def save_phone(self, phone: str) -> None:
+        self.person.phone = phone
+
+    # ------------------------------------------------------------ staff actions
+    async def transfer_options(self, case: Case) -> list[Department]:
+        """Departments for 转办, the department router's confident reading of the case first."""
+        await self.cases.ensure_allowed(case, self.actor, Action.TRANSFER)
+        label = (await self.understand(case.description)).department
+        suggested = await department_for_label(self.session, self.config, label)
+        return await departments_for(self.session, self.config, case.category, suggested)
+
+    async def reassign_options(self, case: Case) -> tuple[list[Colleague], list[Department]]:
+        """改派: other joined grid officers of the case's community, then departments."""
+        await self.cases.ensure_allowed(case, self.actor, Action.TRANSFER)
+        return await self._colleagues(case), await departments_for(self.session, self.config, case.category)
+
+    async def _colleagues(self, case: Case) -> list[Colleague]:
+        if case.grid is None:
+            return []
+        rows = (await self.session.execute(
+            select(Officer, Grid.name).join(OfficerScope, OfficerScope.officer_id == Officer.id)
+            .join(Grid, Grid.id == OfficerScope.scope_id)
+            .where(Grid.community_id == case.grid.community_id, Officer.role == "grid_officer", Officer.active,
+                   Officer.person_id.is_not(None), Officer.id != (case.assignee_officer_id or ""))
+            .order_by(Grid.id, Officer.id))).all()
+        return list({o.id: Colleague(o, grid) for o, grid in rows}.values())[:MAX_COLLEAGUES]
+
+    async def aim_transfer(self, case: Case, *, department_id: str | None = None, grid_id: str | None = None,
+                           officer_id: str | None = None) -> None:
+        """Check a 转办 target before asking for the reason, and remember it for when the reason comes."""
+        await self.cases.ensure_allowed(case, self.actor, Action.TRANSFER)
+        if department_id is not None:
+            if await self.session.get(Department, department_id) is None:
+                raise TransitionRefused("expired_button")
+            await self.expect("transfer_reason", case.id, department=department_id)
+        elif officer_id is not None:
+            if await self.session.get(Officer, officer_id) is None:
+                raise TransitionRefused("expired_button")
+            if officer_id == case.assignee_officer_id:
+                raise TransitionRefused("same_officer")
+            await self.expect("transfer_reason", case.id, officer=officer_id)
+        else:
+            grid = await self.session.get(Grid, grid_id.strip().upper()) if grid_id else None
+            if grid is None:
+                raise TransitionRefused("unknown_grid", grid=grid_id or "")
+            if grid.id == case.grid_id:
+                raise TransitionRefused("same_grid")
+            await self.expect("transfer_reason", case.id, grid=grid.id)
+
+    def grid_at(self, lat: float, lon: float) -> str | None:
+        return self.services.locate(lat, lon)
+
+    async def transfer(self, case: Case, reason: str, target: dict) -> None:
+        """Carry out the 转办 aimed at before (`target` is what `aim_transfer` remembered)."""
+        department = await self.session.get(Department, target["department"]) if target.get("department") else None
+        officer = await self.session.get(Officer, target["officer"]) if target.get("officer") else None
+        await self.cases.transfer(case, self.actor, reason, department=department, grid_id=target.get("grid"),
+                                  officer=officer)
+        await self.done_expecting()
+
+    async def extend(self, case: Case, text: str) -> datetime:
+        """延期 as a supervisor writes it ('2天 需协调物业', '明天下午5点前 等施工队'): the new limit."""
+        policy = policy_for(self.config)
+        extension = parse_extension(text, self.now, self.config.tz, day_end=policy.calendar.day_end)
+        if extension is None:
+            raise Refused("extend_bad")
+        if not extension.reason:
+            raise Refused("extend_need_reason")
+        until = extension.until or policy.extended(case, self.now, extension.by)
+        await self.cases.extend(case, self.actor, until, extension.reason)
+        await self.done_expecting()
+        return until
+
+    async def rate(self, case: Case, score: str) -> Rated:
+        """The reporter's rating; then the bot waits for an optional comment."""
+        action = await self.cases.rate(case, self.actor, score)
+        supervisor = None
+        if action is Action.DISPUTE:
+            supervisor = next((o for o in await supervisors_of(self.session, case.grid) if o.person_id), None)
+        await self.expect("rate_comment", case.id)
+        return Rated(action, supervisor)
+
+
+async def open_desk(services, session: AsyncSession, caller: Caller, notifier_for) -> Desk:
+    clock, config = services.clock, services.config
+    person = await ensure_person(session, caller.user_id, caller.chat_id, caller.name, caller.username, clock.now())
+    actor = Actor(person, await staff_post(session, person))
+    mail = Mailroom(session)
+    notifier = notifier_for(mail)
+    return Desk(services, session, person, caller.chat_id, actor, CaseService(session, clock, config, notifier),
+                IntakeService(session, clock, config, services.nlu, services.grids, services.places),
+                notifier, mail)
+
+
+@contextlib.asynccontextmanager
+async def desk_for(services, caller: Caller, notifier_for) -> AsyncIterator[Desk]:
+    """A desk in its own transaction, committed when the block ends without raising."""
+    async with services.db.session() as session:
+        yield await open_desk(services, session, caller, notifier_for)

@@ -1,0 +1,49 @@
+"""What a renderer gets instead of a database session.
+
+Channel adapters turn domain events into messages; they queue them here, in the transaction of
+the change that implies them, and read here the few facts a message shows that the case row
+does not carry (its photos, who acted). So no channel holds a session or writes a query.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.outbox import Outgoing, enqueue
+from storage.models import Attachment, Case, Officer, Person
+
+REPORT_PHOTOS = ("report", "info")
+
+
+class Mailroom:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def send(self, message: Outgoing) -> None:
+        enqueue(self._session, message)
+
+    async def send_tracked(self, message: Outgoing) -> int:
+        """Queue `message` and return its outbox id, for a later edit of the same message."""
+        row = enqueue(self._session, message)
+        await self._session.flush()
+        return row.id
+
+    async def photos(self, case: Case, purposes: tuple[str, ...] = REPORT_PHOTOS) -> list[str]:
+        """Telegram file ids of the case's photos of these purposes, oldest first."""
+        rows = await self._session.execute(select(Attachment.tg_file_id).where(
+            Attachment.case_id == case.id, Attachment.purpose.in_(purposes)).order_by(Attachment.id))
+        return [r for (r,) in rows]
+
+    async def file_id(self, attachment_id: int) -> str | None:
+        attachment = await self._session.get(Attachment, attachment_id)
+        return attachment.tg_file_id if attachment else None
+
+    async def who(self, person_id: int | None) -> tuple[str | None, str]:
+        """(officer role or None, name) of whoever acted: their post when they hold one."""
+        if person_id is None:
+            return None, ""
+        officer = await self._session.scalar(select(Officer).where(Officer.person_id == person_id))
+        if officer is not None:
+            return officer.role, officer.name
+        person = await self._session.get(Person, person_id)
+        return None, person.display_name if person else ""
