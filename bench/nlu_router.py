@@ -33,9 +33,9 @@ def main() -> int:
     try:
         import sklearn  # noqa: F401
     except ImportError:
-        from nlu import server
+        from nlu import paths
 
-        os.execve(str(server.rasa_python()), [str(server.rasa_python()), __file__, *sys.argv[1:]], server.rasa_env())
+        os.execve(str(paths.rasa_python()), [str(paths.rasa_python()), __file__, *sys.argv[1:]], paths.rasa_env())
 
     import logging
 
@@ -44,7 +44,7 @@ def main() -> int:
     from sklearn.linear_model import LogisticRegression
 
     from nlu.components.router_model import RouterModel, jieba_tokenizer, load_stopwords, presegmented, read_history, segment
-    from nlu.evaluate import classification_report, format_report
+    from nlu.metrics import classification_report, format_report
 
     jieba.setLogLevel(logging.WARNING)
     stops = load_stopwords(Path(a.stopwords))

@@ -34,14 +34,14 @@ def nlu_server(config):
         return
     from urllib.parse import urlparse
 
-    from nlu import server
+    from nlu import paths, server
 
     if server.is_healthy(config.nlu.url):
         yield config
         return
     try:
-        server.rasa_python()
-    except server.RasaNotInstalled as exc:
+        paths.rasa_python()
+    except paths.RasaNotInstalled as exc:
         print(f"warning: {exc}; using the keyword fallback NLU", file=sys.stderr)
         yield config
         return

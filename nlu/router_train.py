@@ -4,7 +4,7 @@
 
 The CSV has columns `text,label` or `title,text,label` (others ignored); `segmented` when the text is
 already jieba-segmented with spaces. Stop words: `stopwords=` or a `stop_words.txt` beside the CSV, else
-a small built-in list. The model goes to `var/nlu/router/router.pkl` (see nlu.server.ROUTER_PATH) and is
+a small built-in list. The model goes to `var/nlu/router/router.pkl` (see nlu.paths.ROUTER_PATH) and is
 packed into the Rasa model by the next `train()`; the DepartmentRouter component serves it.
 
 Training needs scikit-learn, which lives in the Rasa venv: called from the bot's venv, this re-runs
@@ -20,6 +20,9 @@ import sys
 import time
 from pathlib import Path
 
+from nlu import paths
+from nlu.metrics import classification_report
+
 
 def _have_sklearn() -> bool:
     try:
@@ -33,11 +36,9 @@ def _have_sklearn() -> bool:
 def train_router(data: str | Path, segmented: bool = False, out: str | Path | None = None,
                  stopwords: str | Path | None = None, eval_csv: str | Path | None = None) -> dict:
     """Trains and saves the router; returns its info dict (rows, classes, labels, path, metrics)."""
-    from nlu import server
-
-    out = Path(out) if out else server.ROUTER_PATH
+    out = Path(out) if out else paths.ROUTER_PATH
     if not _have_sklearn():
-        py = server.rasa_python()
+        py = paths.rasa_python()
         cmd = [str(py), "-m", "nlu.router_train", "--data", str(data), "--out", str(out)]
         if segmented:
             cmd.append("--segmented")
@@ -45,8 +46,8 @@ def train_router(data: str | Path, segmented: bool = False, out: str | Path | No
             cmd += ["--stopwords", str(stopwords)]
         if eval_csv:
             cmd += ["--eval", str(eval_csv)]
-        env = server.rasa_env()
-        subprocess.run(cmd, check=True, cwd=server.ROOT, env=env)
+        env = paths.rasa_env()
+        subprocess.run(cmd, check=True, cwd=paths.ROOT, env=env)
         return json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     return _train_here(Path(data), segmented, out, Path(stopwords) if stopwords else None,
                        Path(eval_csv) if eval_csv else None)
@@ -81,7 +82,6 @@ def _train_here(data: Path, segmented: bool, out: Path, stopwords: Path | None, 
 
 def evaluate_router(model, csv_path: Path, segmented: bool = False) -> dict:
     from nlu.components.router_model import read_history
-    from nlu.evaluate import classification_report
 
     texts, gold = read_history(Path(csv_path), segmented)
     pred = [r[0][0] for r in model.predict_texts(texts, segmented=segmented)]

@@ -119,11 +119,11 @@ def config(database_url, tmp_path):
 def rasa_model():
     """The trained Rasa model (trained now if its inputs changed; cached by their hash).
     Fails, does not skip, when the Rasa venv is missing: `bash scripts/setup_rasa.sh`."""
-    from nlu import server
+    from nlu import paths, server
 
     try:
-        server.rasa_python()
-    except server.RasaNotInstalled as exc:
+        paths.rasa_python()
+    except paths.RasaNotInstalled as exc:
         pytest.fail(str(exc))
     return server.train(progress=False)
 

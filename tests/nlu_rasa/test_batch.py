@@ -5,7 +5,8 @@ import csv
 import io
 import json
 
-from nlu.evaluate import classification_report, evaluate, predict
+from nlu.evaluate import evaluate, predict
+from nlu.metrics import classification_report
 
 KEYS = {"intent", "intent_confidence", "category", "category_confidence", "urgent", "department", "entities"}
 

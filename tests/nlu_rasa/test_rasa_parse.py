@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlu import server
+from nlu import paths, server
 from bot.understanding import CATEGORIES, INTENTS, Parse
 from nlu.rasa_client import RasaClient
 
@@ -96,10 +96,10 @@ async def test_time_entity(rasa_url):
 
 async def test_department_from_router(rasa_url):
     d = server.parse_sync(rasa_url, "小区旁边的工地晚上施工噪音扰民，请环保部门处理")
-    if not server.ROUTER_PATH.exists():
+    if not paths.ROUTER_PATH.exists():
         assert d["department"] is None
         return
-    labels = json.loads(server.ROUTER_PATH.with_suffix(".json").read_text(encoding="utf-8"))["labels"]
+    labels = json.loads(paths.ROUTER_PATH.with_suffix(".json").read_text(encoding="utf-8"))["labels"]
     assert d["department"]["name"] in labels
     assert d["department"]["ranking"][0]["name"] == d["department"]["name"]
     async with RasaClient(rasa_url, department_threshold=0.0) as c:
