@@ -60,7 +60,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, create_engine, event
 
 from bot.config import Config
-from bot.deadlines import parse_amount, parse_clock
 from bot.supervision import Supervisor
 from storage.db import sync_url
 
@@ -138,8 +137,7 @@ class ApsScheduler:
         self.supervisor, self.config, self.name = supervisor, config, name
         self.aps: AsyncIOScheduler | None = None
         self.ready: asyncio.Task | None = None
-        days, rest = parse_amount(config.digests.catch_up)
-        self.grace = max(1, int(days * 86400 + rest.total_seconds()))  # seconds a run may be late
+        self.grace = max(1, int(config.digests.catch_up.total_seconds()))  # seconds a run may be late
 
     def start(self) -> None:
         """Start paused; `ready` brings the stored digest jobs in line, then lets the jobs run."""
@@ -169,9 +167,8 @@ class ApsScheduler:
         wanted: dict[str, tuple[str, CronTrigger]] = {}
         for kind in DIGESTS:
             at = getattr(self.config.digests, kind)
-            if at:
-                moment = parse_clock(at)
-                wanted[digest_job_id(kind)] = (kind, CronTrigger(hour=moment.hour, minute=moment.minute, timezone=tz))
+            if at is not None:
+                wanted[digest_job_id(kind)] = (kind, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz))
         stored = {job.id: job for job in aps.get_jobs(jobstore=STORED)}
         for job_id in stored.keys() - wanted.keys():
             log.info("digest job %s removed: its digest is no longer configured", job_id)

@@ -12,7 +12,6 @@ import os
 import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
@@ -110,9 +109,9 @@ def config(database_url, tmp_path):
     """The project's config on the test database, with photos in a temporary folder and the keyword
     NLU (tests that need the Rasa server ask for it: see tests/e2e/test_rasa_nlu.py)."""
     base = load_config()
-    return replace(base, database=replace(base.database, url=database_url),
-                   storage=replace(base.storage, photo_dir=str(tmp_path / "photos")),
-                   nlu=replace(base.nlu, backend="keyword"))
+    return base.copy_with(database=base.database.copy_with(url=database_url),
+                          storage=base.storage.copy_with(photo_dir=str(tmp_path / "photos")),
+                          nlu=base.nlu.copy_with(backend="keyword"))
 
 
 @pytest.fixture(scope="session")

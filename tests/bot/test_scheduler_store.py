@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -52,7 +51,7 @@ def midday_zone(now: datetime) -> ZoneInfo:
 
 
 def digest_config(config, zone: ZoneInfo, **digests):
-    return replace(config, timezone=zone.key, digests=replace(config.digests, **digests))
+    return config.copy_with(timezone=zone.key, digests=config.digests.copy_with(**digests))
 
 
 def clock_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -172,7 +171,7 @@ async def test_a_digest_missed_within_the_grace_time_runs_once_at_start(config, 
     await join_leader(db)
     # a process ran last night: it stored the job, due today; then no process ran when it came
     await (await start(cfg, ManualClock(now - timedelta(hours=12)))).stop()
-    scheduled = today_at(cfg.digests.supervisor_daily, zone)
+    scheduled = today_at(cfg.digests.supervisor_daily.strftime("%H:%M"), zone)
     assert await stored(db) == {DAILY: (scheduled + timedelta(days=1)).timestamp()}
     await asyncio.to_thread(set_next_run_time, cfg.database.url, DAILY, scheduled)
 
@@ -195,7 +194,7 @@ async def test_a_digest_missed_beyond_the_grace_time_is_skipped(config, db, star
     cfg = digest_config(config, zone, officer_morning="", supervisor_daily=clock_time(due, zone))
     await join_leader(db)
     await (await start(cfg, ManualClock(now - timedelta(hours=12)))).stop()
-    scheduled = today_at(cfg.digests.supervisor_daily, zone)
+    scheduled = today_at(cfg.digests.supervisor_daily.strftime("%H:%M"), zone)
     await asyncio.to_thread(set_next_run_time, cfg.database.url, DAILY, scheduled)
 
     scheduler = await start(cfg)

@@ -6,7 +6,6 @@ The tests use their own time limits (below), so tuning config.yaml does not brea
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -73,7 +72,7 @@ def policy_config(config, tmp_path, **sections):
     path = tmp_path / "deadlines.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     loaded = load_config(path, env={})
-    return replace(loaded, database=config.database, storage=config.storage)
+    return loaded.copy_with(database=config.database, storage=config.storage)
 
 
 @pytest.fixture
