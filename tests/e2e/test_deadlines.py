@@ -7,7 +7,6 @@ The tests use their own time limits (below), so tuning config.yaml does not brea
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import yaml
@@ -20,9 +19,9 @@ from bot.supervision import Supervisor
 from handlers.render import OutboxNotifier
 from handlers.supervision import OutboxDigests
 from storage.models import Case, CaseEvent, DeadlineStep, DigestRun
+from tests.conftest import TEST_CONFIG
 from tests.e2e.conftest import ASSETS, INSIDE, file_case, texts
 
-REPO = Path(__file__).resolve().parents[2]
 TUESDAY = "2026-11-24T14:00:00+08:00"
 POLICY = """
 deadlines:
@@ -64,8 +63,8 @@ SUPERVISOR_BUTTONS = ["督办", "改派", "延期"]
 
 
 def policy_config(config, tmp_path, **sections):
-    """The project's config with this file's time limits (and any section overrides)."""
-    raw = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    """tests/config.yaml with this file's time limits (and any section overrides)."""
+    raw = yaml.safe_load(TEST_CONFIG.read_text(encoding="utf-8"))
     raw.update(yaml.safe_load(POLICY))
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values}
