@@ -9,7 +9,7 @@ import os
 import re
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -58,22 +58,22 @@ def _http_url(url: str) -> str:
     return url
 
 
-def _optional_clock(text: Any) -> time | None:
-    if text in ("", None):
-        return None
-    try:
-        return parse_clock(text)
-    except ValueError as exc:
-        raise ValueError(f"{exc} (or empty to send none)") from None
+def _database_url(url: str) -> str:
+    if not re.match(r"(sqlite\+aiosqlite|postgresql\+asyncpg)://", url):
+        raise ValueError(f"use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB, got {url!r}")
+    return url
 
 
-def _optional_range(text: Any) -> tuple[time, time] | None:
-    if text in ("", None):
-        return None
-    try:
-        return parse_range(text)
-    except ValueError as exc:
-        raise ValueError(f"{exc} (or empty for none)") from None
+def _optional(parse, hint: str):
+    """`parse`, where an empty value means "none" (no quiet hours, a digest not sent)."""
+    def parse_or_none(text: Any) -> Any:
+        if text in ("", None):
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise ValueError(f"{exc} ({hint})") from None
+    return parse_or_none
 
 
 def _working_range(text: Any) -> tuple[time, time]:
@@ -103,7 +103,7 @@ WorkAmount = Annotated[Amount, _typed(parse_amount, Amount)]
 LimitAmount = Annotated[Amount, _typed(parse_amount, Amount), AfterValidator(_positive)]
 # A duration in calendar time.
 Span = Annotated[timedelta, _typed(lambda text: parse_amount(text).calendar, timedelta)]
-ClockTime = Annotated[time | None, _typed(_optional_clock, time)]
+ClockTime = Annotated[time | None, _typed(_optional(parse_clock, "or empty to send none"), time)]
 Dates = Annotated[frozenset[date], _typed(_dates, frozenset)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 CategoryId = Literal[tuple(c.value for c in CATEGORIES)]  # type: ignore[valid-type]  # plain text, as in the file
@@ -123,7 +123,7 @@ class Section(BaseModel):
     def _empty_means_defaults(cls, data: Any) -> Any:
         return {} if data is None else data
 
-    def copy_with(self, **changes: Any):
+    def copy_with(self, **changes: Any) -> Self:
         """This section with `changes`, validated like the file (pydantic's model_copy checks nothing)."""
         try:
             return self.model_validate({**dict(self), **changes})
@@ -141,7 +141,7 @@ def _invalid(model: type, problems: list) -> ValidationError:
 
 
 # Lists in the file become tuples; strict mode alone would refuse a list for a tuple.
-def Listed(default: tuple = ()) -> Any:
+def list_field(default: tuple = ()) -> Any:
     return Field(default, strict=False)
 
 
@@ -170,7 +170,7 @@ class TelegramConfig(Section):
 
 
 class DatabaseConfig(Section):
-    url: str = Field("sqlite+aiosqlite:///var/gridsec.db", pattern=r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://")
+    url: Annotated[str, AfterValidator(_database_url)] = "sqlite+aiosqlite:///var/gridsec.db"
 
 
 class StorageConfig(Section):
@@ -241,8 +241,8 @@ def _rungs(*rungs: tuple[str, str]) -> tuple[RungConfig, ...]:
 
 
 class EscalationConfig(Section):
-    accept: tuple[RungConfig, ...] = Listed(_rungs(("grid_leader", "0m")))
-    resolve: tuple[RungConfig, ...] = Listed(_rungs(("community_secretary", "0m"), ("street_supervisor", "4h"),
+    accept: tuple[RungConfig, ...] = list_field(_rungs(("grid_leader", "0m")))
+    resolve: tuple[RungConfig, ...] = list_field(_rungs(("community_secretary", "0m"), ("street_supervisor", "4h"),
                                                     ("district_supervisor", "1d")))
 
 
@@ -275,16 +275,17 @@ class UrgentLimit(LimitConfig):
 
 
 class DeadlinesConfig(Section):
-    working_days: tuple[Weekday, ...] = Listed(("mon", "tue", "wed", "thu", "fri"))
-    working_hours: tuple[Annotated[tuple[time, time], _typed(_working_range, tuple)], ...] = Listed(
+    working_days: tuple[Weekday, ...] = list_field(("mon", "tue", "wed", "thu", "fri"))
+    working_hours: tuple[Annotated[tuple[time, time], _typed(_working_range, tuple)], ...] = list_field(
         (parse_range("08:30-12:00"), parse_range("14:00-17:30")))
     holidays: Dates = frozenset()
     extra_working_days: Dates = frozenset()
-    quiet_hours: Annotated[tuple[time, time] | None, _typed(_optional_range, tuple)] = parse_range("22:00-07:30")
-    reminders: tuple[float, ...] = Listed((0.5, 0.8))
+    quiet_hours: Annotated[tuple[time, time] | None, _typed(_optional(parse_range, "or empty for none"), tuple)] = \
+        parse_range("22:00-07:30")
+    reminders: tuple[float, ...] = list_field((0.5, 0.8))
     default: DefaultLimit = DefaultLimit()
     urgent: UrgentLimit = UrgentLimit()
-    urgent_categories: tuple[CategoryId, ...] = Listed(("gas_emergency", "fire_hazard"))
+    urgent_categories: tuple[CategoryId, ...] = list_field(("gas_emergency", "fire_hazard"))
     categories: dict[CategoryId, LimitConfig] = {}
     escalation: EscalationConfig = EscalationConfig()
 
