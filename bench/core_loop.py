@@ -48,7 +48,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -374,7 +374,7 @@ def bench_config():
     global _CONFIG
     if _CONFIG is None:
         base = load_config()
-        _CONFIG = replace(base, nlu=replace(base.nlu, backend="keyword"))
+        _CONFIG = base.copy_with(nlu=base.nlu.copy_with(backend="keyword"))
     return _CONFIG
 
 

@@ -46,7 +46,6 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -188,7 +187,7 @@ async def add_residents(session, n: int, first_tg: int) -> list[int]:
 # ---------------------------------------------------------------- 1. the sweep
 def supervisor_for(url: str, config, clock) -> tuple[Database, Supervisor]:
     """A Supervisor as the bot builds it, without the pause between batches (nothing else writes here)."""
-    config = replace(config, scheduler=replace(config.scheduler, batch_pause_seconds=0))
+    config = config.copy_with(scheduler=config.scheduler.copy_with(batch_pause_seconds=0))
     db = Database(url)
     supervisor = Supervisor(db, clock, config, lambda mail: OutboxNotifier(mail, config), OutboxDigests(config),
                             holder="bench")
@@ -320,11 +319,11 @@ class Harness:
     """The real bot (BotRuntime) against a rate-limited stand-in, the scheduler ticked by hand."""
 
     def __init__(self, config, url: str, standin: StandIn, clock: ManualClock, batch: int | None = None) -> None:
-        self.config = replace(config, database=replace(config.database, url=url),
-                              telegram=replace(config.telegram, token=standin.token, base_url=standin.bot_base_url,
+        self.config = config.copy_with(
+            database=config.database.copy_with(url=url),
+            telegram=config.telegram.copy_with(token=standin.token, base_url=standin.bot_base_url,
                                                file_base_url=standin.file_base_url, mode="polling"),
-                              scheduler=replace(config.scheduler, enabled=False,
-                                                batch=batch or config.scheduler.batch))
+            scheduler=config.scheduler.copy_with(enabled=False, batch=batch or config.scheduler.batch))
         self.standin, self.clock = standin, clock
         self.runtime: BotRuntime | None = None
 
@@ -488,7 +487,7 @@ def print_restart(r: dict, backend: str) -> None:
 def bench_config():
     base = load_config(env={})
     # Only the deadline pings are measured: T0 is 10:00, within the morning list's catch-up window.
-    return replace(base, digests=replace(base.digests, officer_morning="", supervisor_daily=""))
+    return base.copy_with(digests=base.digests.copy_with(officer_morning="", supervisor_daily=""))
 
 
 async def main(args) -> None:

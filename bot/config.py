@@ -1,19 +1,25 @@
-"""Configuration: config.yaml → frozen dataclasses, checked once at start.
+"""Configuration: config.yaml → frozen pydantic models, checked once at start.
 
-Every bad value is reported with its key, all at once, so an operator fixes the file in one pass.
+Every bad value is reported with its dotted key, all at once, so an operator fixes the file in one
+pass. Durations and clock times are parsed here, once: the rest of the code gets typed values.
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from bot.deadlines import WEEKDAYS, build_policy, parse_amount, parse_clock, parse_dates, parse_range
+from bot.deadlines import WEEKDAYS, Amount, build_policy, parse_amount, parse_clock, parse_dates, parse_range
 from bot.understanding import CATEGORIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +30,7 @@ ENV_OVERRIDES = {
     "GRIDSEC_DATABASE_URL": ("database", "url"),
     "GRIDSEC_NLU_URL": ("nlu", "url"),
 }
+LADDER_ROLES = ("grid_leader", "community_secretary", "street_supervisor", "district_supervisor")
 
 
 class ConfigError(Exception):
@@ -32,165 +39,358 @@ class ConfigError(Exception):
         super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
 
 
-@dataclass(frozen=True)
-class WebhookConfig:
+# ---------------------------------------------------------------- value types
+def _typed(parse, kind: type):
+    """A before-validator running `parse` on text from the file, passing a value already of `kind`
+    through (a section rebuilt by `Section.copy_with` holds parsed values)."""
+    return BeforeValidator(lambda value: value if isinstance(value, kind) else parse(value))
+
+
+def _positive(amount: Amount) -> Amount:
+    if amount.days <= 0 and amount.rest <= timedelta(0):
+        raise ValueError("must be longer than 0")
+    return amount
+
+
+def _http_url(url: str) -> str:
+    if not re.match(r"https?://", url):
+        raise ValueError(f"expected an http(s) URL, got {url!r}")
+    return url
+
+
+def _database_url(url: str) -> str:
+    if not re.match(r"(sqlite\+aiosqlite|postgresql\+asyncpg)://", url):
+        raise ValueError(f"use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB, got {url!r}")
+    return url
+
+
+def _optional(parse, hint: str):
+    """`parse`, where an empty value means "none" (no quiet hours, a digest not sent)."""
+    def parse_or_none(text: Any) -> Any:
+        if text in ("", None):
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise ValueError(f"{exc} ({hint})") from None
+    return parse_or_none
+
+
+def _working_range(text: Any) -> tuple[time, time]:
+    start, end = parse_range(text)
+    if end < start:
+        raise ValueError(f"{text!r}: working hours cannot cross midnight")
+    return start, end
+
+
+def _dates(items: Any) -> frozenset[date]:
+    """Every bad date of the list, one line each."""
+    if not isinstance(items, list):
+        raise ValueError("expected a list")
+    problems = []
+    for item in items:
+        try:
+            parse_dates([item])
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ValueError("\n".join(problems))
+    return parse_dates(items)
+
+
+# A limit's or a rung's duration: days stay days, because in working hours a day is a working day.
+WorkAmount = Annotated[Amount, _typed(parse_amount, Amount)]
+LimitAmount = Annotated[Amount, _typed(parse_amount, Amount), AfterValidator(_positive)]
+# A duration in calendar time.
+Span = Annotated[timedelta, _typed(lambda text: parse_amount(text).calendar, timedelta)]
+ClockTime = Annotated[time | None, _typed(_optional(parse_clock, "or empty to send none"), time)]
+Dates = Annotated[frozenset[date], _typed(_dates, frozenset)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+CategoryId = Literal[tuple(c.value for c in CATEGORIES)]  # type: ignore[valid-type]  # plain text, as in the file
+Weekday = Literal[WEEKDAYS]  # type: ignore[valid-type]
+LadderRole = Literal[LADDER_ROLES]  # type: ignore[valid-type]
+
+
+class Section(BaseModel):
+    """A part of the configuration: immutable, no unknown keys, numbers and text not mixed up
+    (strict: 5 is not "5", true is not 1); an empty section in the file means its defaults.
+    Defaults are validated too, so a cross-field check also sees a key the file leaves out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_defaults(cls, data: Any) -> Any:
+        return {} if data is None else data
+
+    def copy_with(self, **changes: Any) -> Self:
+        """This section with `changes`, validated like the file (pydantic's model_copy checks nothing)."""
+        try:
+            return self.model_validate({**dict(self), **changes})
+        except ValidationError as exc:
+            raise ConfigError(_problems(exc)) from None
+
+
+def _entry_problem(key: str, value: Any, message: str) -> InitErrorDetails:
+    """A problem of one key inside the value a validator checks, so that it is named by its own dotted key."""
+    return InitErrorDetails(type=PydanticCustomError("config", message), loc=(key,), input=value)
+
+
+def _invalid(model: type, problems: list) -> ValidationError:
+    return ValidationError.from_exception_data(model.__name__, problems)
+
+
+# Lists in the file become tuples; strict mode alone would refuse a list for a tuple.
+def list_field(default: tuple = ()) -> Any:
+    return Field(default, strict=False)
+
+
+# ---------------------------------------------------------------- the sections
+class WebhookConfig(Section):
     listen: str = "127.0.0.1"
-    port: int = 8443
+    port: int = Field(8443, ge=1, le=65535)
     url_path: str = "telegram"
     url: str = ""
-    secret_token: str = ""
+    secret_token: str = Field("", pattern=r"^([A-Za-z0-9_-]{1,256})?$")  # what Telegram accepts
 
 
-@dataclass(frozen=True)
-class TelegramConfig:
+class TelegramConfig(Section):
     token: str = ""
-    base_url: str = "https://api.telegram.org/bot"
-    file_base_url: str = "https://api.telegram.org/file/bot"
-    mode: str = "polling"
-    ops_chat_id: int = 0
-    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    base_url: HttpUrl = "https://api.telegram.org/bot"
+    file_base_url: HttpUrl = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    ops_chat_id: int = 0  # a chat told in one line whenever handling an update fails; 0: nobody
+    webhook: WebhookConfig = WebhookConfig()
+
+    @field_validator("webhook")
+    @classmethod
+    def _public_url_for_webhooks(cls, webhook: WebhookConfig, info: ValidationInfo) -> WebhookConfig:
+        if info.data.get("mode") == "webhook" and not webhook.url.startswith("https://"):
+            raise _invalid(cls, [_entry_problem("url", webhook.url, "webhook mode needs a public https:// URL")])
+        return webhook
 
 
-@dataclass(frozen=True)
-class DatabaseConfig:
-    url: str = "sqlite+aiosqlite:///var/gridsec.db"
+class DatabaseConfig(Section):
+    url: Annotated[str, AfterValidator(_database_url)] = "sqlite+aiosqlite:///var/gridsec.db"
 
 
-@dataclass(frozen=True)
-class StorageConfig:
+class StorageConfig(Section):
     photo_dir: str = "var/photos"
 
 
-@dataclass(frozen=True)
-class NluConfig:
-    backend: str = "rasa"
-    url: str = "http://127.0.0.1:5005"
-    timeout_seconds: float = 3.0
+class NluConfig(Section):
+    backend: Literal["keyword", "rasa"] = "rasa"
+    url: HttpUrl = "http://127.0.0.1:5005"
+    timeout_seconds: float = Field(3.0, gt=0)
     # The department router's labels (a city's historical work-order classes) → a word of the
     # district department's name, e.g. 城乡建设 → 住房和城乡建设.
-    departments: dict = field(default_factory=dict)
+    departments: dict[str, str] = {}
 
 
-@dataclass(frozen=True)
-class IntakeConfig:
-    draft_window_minutes: int = 30
-    max_photos: int = 10
-    max_text_chars: int = 2000
-    followup_minutes: int = 30
+class IntakeConfig(Section):
+    draft_window_minutes: int = Field(30, gt=0)
+    max_photos: int = Field(10, gt=0, le=10)  # a Telegram album holds at most 10 photos
+    max_text_chars: int = Field(2000, gt=0, le=4000)  # a case card must fit in one message
+    followup_minutes: int = Field(30, gt=0)
 
 
-@dataclass(frozen=True)
-class CasesConfig:
-    on_unsatisfied: str = "reopen"
-    ask_rating_after: str = "1h"
-    close_after: str = "3d"
+class CasesConfig(Section):
+    on_unsatisfied: Literal["reopen", "close", "supervisor"] = "reopen"
+    ask_rating_after: Span = timedelta(hours=1)
+    close_after: Span = timedelta(days=3)
 
 
-@dataclass(frozen=True)
-class OutboxConfig:
-    max_attempts: int = 8
-    backoff_base_seconds: float = 1.0
-    backoff_max_seconds: float = 300.0
-    global_per_second: float = 30.0
-    per_chat_per_second: float = 1.0
-    per_chat_burst: int = 3
+class OutboxConfig(Section):
+    max_attempts: int = Field(8, gt=0)
+    backoff_base_seconds: float = Field(1.0, gt=0)
+    backoff_max_seconds: float = Field(300.0, gt=0)
+    global_per_second: float = Field(30.0, gt=0)
+    per_chat_per_second: float = Field(1.0, gt=0)
+    per_chat_burst: int = Field(3, gt=0)
     margin_seconds: float = 0.1
 
+    @field_validator("margin_seconds")
+    @classmethod
+    def _margin_leaves_a_burst(cls, margin: float, info: ValidationInfo) -> float:
+        rate, burst = info.data.get("per_chat_per_second"), info.data.get("per_chat_burst")
+        if margin < 0 or (rate is not None and burst is not None and margin * rate >= burst - 1):
+            raise ValueError(f"from 0 to less than (per_chat_burst - 1) / per_chat_per_second, got {margin}")
+        return margin
 
-@dataclass(frozen=True)
-class InvitesConfig:
-    valid_hours: float = 72.0
+
+class InvitesConfig(Section):
+    valid_hours: float = Field(72.0, gt=0)
 
 
-@dataclass(frozen=True)
-class DistrictConfig:
+class DistrictConfig(Section):
     dir: str = ""
 
 
-@dataclass(frozen=True)
-class CategoryConfig:
-    name: str
+class CategoryConfig(Section):
+    name: str = Field(min_length=1)
     department: str | None = None
 
 
 # ---- deadlines and escalation (see bot/deadlines.py)
-LADDER_ROLES = ("grid_leader", "community_secretary", "street_supervisor", "district_supervisor")
+class RungConfig(Section):
+    to: LadderRole
+    after: WorkAmount = Amount(0, timedelta())
 
 
-@dataclass(frozen=True)
-class RungConfig:
-    to: str
-    after: str = "0m"
+def _rungs(*rungs: tuple[str, str]) -> tuple[RungConfig, ...]:
+    return tuple(RungConfig(to=to, after=after) for to, after in rungs)
 
 
-@dataclass(frozen=True)
-class EscalationConfig:
-    accept: tuple[RungConfig, ...] = (RungConfig("grid_leader"),)
-    resolve: tuple[RungConfig, ...] = (RungConfig("community_secretary"), RungConfig("street_supervisor", "4h"),
-                                       RungConfig("district_supervisor", "1d"))
+class EscalationConfig(Section):
+    accept: tuple[RungConfig, ...] = list_field(_rungs(("grid_leader", "0m")))
+    resolve: tuple[RungConfig, ...] = list_field(_rungs(("community_secretary", "0m"), ("street_supervisor", "4h"),
+                                                    ("district_supervisor", "1d")))
 
 
-@dataclass(frozen=True)
-class LimitConfig:
+class LimitConfig(Section):
     """A time limit; in `deadlines.categories` a missing field is taken from `deadlines.default`."""
 
-    accept: str | None = None
-    resolve: str | None = None
-    hours: str | None = None  # working | calendar
+    accept: LimitAmount | None = None
+    resolve: LimitAmount | None = None
+    hours: Literal["working", "calendar"] | None = None
     escalation: EscalationConfig | None = None  # None: deadlines.escalation
 
 
-@dataclass(frozen=True)
-class DeadlinesConfig:
-    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-    working_hours: tuple[str, ...] = ("08:30-12:00", "14:00-17:30")
-    holidays: tuple[str, ...] = ()
-    extra_working_days: tuple[str, ...] = ()
-    quiet_hours: str = "22:00-07:30"
-    reminders: tuple[float, ...] = (0.5, 0.8)
-    default: LimitConfig = LimitConfig("1h", "1d", "working")
-    urgent: LimitConfig = LimitConfig("15m", "2h", "calendar", EscalationConfig(
-        accept=(RungConfig("grid_leader"), RungConfig("street_supervisor", "15m")),
-        resolve=(RungConfig("community_secretary"), RungConfig("street_supervisor", "30m"),
-                 RungConfig("district_supervisor", "1h"))))
-    urgent_categories: tuple[str, ...] = ("gas_emergency", "fire_hazard")
-    categories: dict[str, LimitConfig] = field(default_factory=dict)
+class DefaultLimit(LimitConfig):
+    """`deadlines.default`: what a field left out of it means."""
+
+    accept: LimitAmount = parse_amount("1h")
+    resolve: LimitAmount = parse_amount("1d")
+    hours: Literal["working", "calendar"] = "working"
+
+
+class UrgentLimit(LimitConfig):
+    """`deadlines.urgent`: fast, in calendar time, with its own ladder."""
+
+    accept: LimitAmount = parse_amount("15m")
+    resolve: LimitAmount = parse_amount("2h")
+    hours: Literal["working", "calendar"] = "calendar"
+    escalation: EscalationConfig | None = EscalationConfig(
+        accept=_rungs(("grid_leader", "0m"), ("street_supervisor", "15m")),
+        resolve=_rungs(("community_secretary", "0m"), ("street_supervisor", "30m"), ("district_supervisor", "1h")))
+
+
+class DeadlinesConfig(Section):
+    working_days: tuple[Weekday, ...] = list_field(("mon", "tue", "wed", "thu", "fri"))
+    working_hours: tuple[Annotated[tuple[time, time], _typed(_working_range, tuple)], ...] = list_field(
+        (parse_range("08:30-12:00"), parse_range("14:00-17:30")))
+    holidays: Dates = frozenset()
+    extra_working_days: Dates = frozenset()
+    quiet_hours: Annotated[tuple[time, time] | None, _typed(_optional(parse_range, "or empty for none"), tuple)] = \
+        parse_range("22:00-07:30")
+    reminders: tuple[float, ...] = list_field((0.5, 0.8))
+    default: DefaultLimit = DefaultLimit()
+    urgent: UrgentLimit = UrgentLimit()
+    urgent_categories: tuple[CategoryId, ...] = list_field(("gas_emergency", "fire_hazard"))
+    categories: dict[CategoryId, LimitConfig] = {}
     escalation: EscalationConfig = EscalationConfig()
 
+    @field_validator("working_days", "working_hours")
+    @classmethod
+    def _some_working_time(cls, items: tuple) -> tuple:
+        if not items:
+            raise ValueError("working_days and working_hours may not be empty")
+        return items
 
-@dataclass(frozen=True)
-class DigestsConfig:
-    officer_morning: str = "08:00"
-    supervisor_daily: str = "18:00"
-    catch_up: str = "2h"
+    @field_validator("reminders")
+    @classmethod
+    def _increasing_fractions(cls, fractions: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < f < 1 for f in fractions) or list(fractions) != sorted(set(fractions)):
+            raise ValueError(f"increasing fractions between 0 and 1, e.g. [0.5, 0.8]; got {list(fractions)!r}")
+        return fractions
+
+    @field_validator("categories", mode="wrap")
+    @classmethod
+    def _own_hours_give_both_limits(cls, raw: Any, validate, info: ValidationInfo) -> dict[str, LimitConfig]:
+        """Checked on the entries as written, so that a bad entry elsewhere does not hide this one."""
+        hours = info.data.get("default", DefaultLimit()).hours
+        odd = []
+        for name, entry in raw.items() if isinstance(raw, dict) else ():
+            given = dict(entry) if isinstance(entry, LimitConfig) else entry if isinstance(entry, dict) else {}
+            if given.get("hours") in ("working", "calendar") and given["hours"] != hours \
+                    and not (given.get("accept") and given.get("resolve")):
+                odd.append(_entry_problem(name, entry, "with hours different from deadlines.default, "
+                                                       "give accept and resolve"))
+        try:
+            categories = validate(raw)
+        except ValidationError as exc:
+            raise _invalid(cls, [*exc.errors(), *odd]) from None
+        if odd:
+            raise _invalid(cls, odd)
+        return categories
 
 
-@dataclass(frozen=True)
-class SchedulerConfig:
+class DigestsConfig(Section):
+    officer_morning: ClockTime = time(8, 0)  # None: not sent
+    supervisor_daily: ClockTime = time(18, 0)
+    catch_up: Span = timedelta(hours=2)
+
+
+class SchedulerConfig(Section):
     enabled: bool = True
-    sweep_seconds: float = 30.0
-    lease_seconds: float = 120.0
-    batch: int = 10
-    batch_pause_seconds: float = 0.1
+    sweep_seconds: float = Field(30.0, gt=0)
+    lease_seconds: float = Field(120.0, gt=0)
+    batch: int = Field(10, gt=0)
+    batch_pause_seconds: float = Field(0.1, ge=0)
+
+    @field_validator("lease_seconds")
+    @classmethod
+    def _lease_outlasts_two_sweeps(cls, lease: float, info: ValidationInfo) -> float:
+        sweep = info.data.get("sweep_seconds")
+        if sweep is not None and lease < 2 * sweep:
+            raise ValueError("at least twice scheduler.sweep_seconds, or the lease lapses between sweeps")
+        return lease
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Section):
     timezone: str = "Asia/Shanghai"
-    ticket_prefix: str = "YX"
-    telegram: TelegramConfig = field(default_factory=TelegramConfig)
-    database: DatabaseConfig = field(default_factory=DatabaseConfig)
-    storage: StorageConfig = field(default_factory=StorageConfig)
-    nlu: NluConfig = field(default_factory=NluConfig)
-    intake: IntakeConfig = field(default_factory=IntakeConfig)
-    cases: CasesConfig = field(default_factory=CasesConfig)
-    outbox: OutboxConfig = field(default_factory=OutboxConfig)
-    invites: InvitesConfig = field(default_factory=InvitesConfig)
-    district: DistrictConfig = field(default_factory=DistrictConfig)
-    categories: dict[str, CategoryConfig] = field(default_factory=dict)
-    deadlines: DeadlinesConfig = field(default_factory=DeadlinesConfig)
-    digests: DigestsConfig = field(default_factory=DigestsConfig)
-    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    ticket_prefix: str = Field("YX", pattern=r"^[A-Z]{1,6}$")
+    telegram: TelegramConfig = TelegramConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    storage: StorageConfig = StorageConfig()
+    nlu: NluConfig = NluConfig()
+    intake: IntakeConfig = IntakeConfig()
+    cases: CasesConfig = CasesConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    invites: InvitesConfig = InvitesConfig()
+    district: DistrictConfig = DistrictConfig()
+    # Left out or empty: every category, named by its id.
+    categories: dict[CategoryId, CategoryConfig] = {}
+    deadlines: DeadlinesConfig = DeadlinesConfig()
+    digests: DigestsConfig = DigestsConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (e.g. Asia/Shanghai)") from None
+        return name
+
+    @field_validator("categories")
+    @classmethod
+    def _every_category_named(cls, categories: dict[str, CategoryConfig]) -> dict[str, CategoryConfig]:
+        if not categories:
+            return {c: CategoryConfig(name=c) for c in CATEGORIES}
+        missing = [c for c in CATEGORIES if c not in categories]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        return categories
+
+    @model_validator(mode="after")
+    def _deadlines_make_a_policy(self) -> "Config":
+        try:
+            build_policy(self)
+        except ValueError as exc:
+            raise ValueError(f"deadlines: {exc}") from None
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
@@ -206,315 +406,30 @@ class Config:
         return path if path.is_absolute() else REPO_ROOT / path
 
     def with_database(self, url: str | None) -> "Config":
-        return self if not url else replace(self, database=DatabaseConfig(url=url))
+        return self if not url else self.copy_with(database=DatabaseConfig(url=url))
 
 
-def _build(cls: type, data: Any, key: str, problems: list[str]) -> Any:
-    """Turn a YAML mapping into dataclass `cls`, collecting type problems under dotted `key`."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        problems.append(f"{key or 'top level'}: expected a mapping, got {type(data).__name__}")
-        return cls()
-    known = {f.name: f for f in fields(cls)}
-    for unknown in sorted(set(data) - set(known)):
-        problems.append(f"{key + '.' if key else ''}{unknown}: unknown key")
-    values = {}
-    for name, f in known.items():
-        if name not in data:
-            continue
-        sub = f"{key}.{name}" if key else name
-        default = getattr(cls(), name) if name != "categories" else None
-        value = data[name]
-        if cls is Config and name in _SECTIONS:
-            values[name] = _SECTIONS[name](value, problems)
-        elif is_dataclass(default):
-            values[name] = _build(type(default), value, sub, problems)
-        elif name == "categories":
-            values[name] = _categories(value, problems)
-        elif isinstance(default, bool) or default is None:
-            values[name] = value
-        elif isinstance(default, (int, float)) and not isinstance(default, bool):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(f"{sub}: expected a number, got {value!r}")
+# ---------------------------------------------------------------- reading the file
+_MESSAGES = {"extra_forbidden": "unknown key", "string_pattern_mismatch": "{msg}, got {input!r}"}
+
+
+def _problems(error: ValidationError) -> list[str]:
+    """One readable line per problem, named by its dotted key (`deadlines.escalation.resolve[1].to`)."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        key = ""
+        for part in problem["loc"]:
+            if part == "[key]":
                 continue
-            if isinstance(default, int) and not isinstance(value, int):
-                problems.append(f"{sub}: expected a whole number, got {value!r}")
-                continue
-            values[name] = value
-        elif isinstance(default, str):
-            if not isinstance(value, str):
-                problems.append(f"{sub}: expected text, got {value!r}")
-                continue
-            values[name] = value
+            key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
+        if problem["type"] == "value_error":
+            text = str(problem["ctx"]["error"])
+        elif problem["type"] in ("model_type", "dict_type"):
+            text = f"expected a mapping, got {type(problem['input']).__name__}"
         else:
-            values[name] = value
-    return cls(**values)
-
-
-def _categories(data: Any, problems: list[str]) -> dict[str, CategoryConfig]:
-    if not isinstance(data, dict):
-        problems.append("categories: expected a mapping of category id → {name, department}")
-        return {}
-    result = {}
-    for cat, entry in data.items():
-        if cat not in CATEGORIES:
-            problems.append(f"categories.{cat}: unknown category (known: {', '.join(CATEGORIES)})")
-            continue
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
-            problems.append(f"categories.{cat}: needs a non-empty `name`")
-            continue
-        extra = set(entry) - {"name", "department"}
-        if extra:
-            problems.append(f"categories.{cat}: unknown keys {sorted(extra)}")
-        result[cat] = CategoryConfig(name=entry["name"], department=entry.get("department"))
-    missing = [c for c in CATEGORIES if c not in result]
-    if missing and result:
-        problems.append(f"categories: missing {', '.join(missing)}")
-    return result
-
-
-def _check(cfg: Config, problems: list[str]) -> None:
-    try:
-        ZoneInfo(cfg.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"timezone: unknown time zone {cfg.timezone!r} (e.g. Asia/Shanghai)")
-    if not re.fullmatch(r"[A-Z]{1,6}", cfg.ticket_prefix):
-        problems.append(f"ticket_prefix: 1-6 capital letters, got {cfg.ticket_prefix!r}")
-    tg = cfg.telegram
-    if tg.mode not in ("polling", "webhook"):
-        problems.append(f"telegram.mode: polling or webhook, got {tg.mode!r}")
-    if tg.mode == "webhook" and not tg.webhook.url.startswith("https://"):
-        problems.append("telegram.webhook.url: webhook mode needs a public https:// URL")
-    if tg.webhook.secret_token and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", tg.webhook.secret_token):
-        problems.append("telegram.webhook.secret_token: 1-256 characters of A-Z a-z 0-9 _ -")
-    if not 1 <= tg.webhook.port <= 65535:
-        problems.append(f"telegram.webhook.port: 1-65535, got {tg.webhook.port}")
-    for key, url in (("telegram.base_url", tg.base_url), ("telegram.file_base_url", tg.file_base_url),
-                     ("nlu.url", cfg.nlu.url)):
-        if not re.match(r"https?://", url):
-            problems.append(f"{key}: expected an http(s) URL, got {url!r}")
-    if not re.match(r"(sqlite\+aiosqlite|postgresql\+asyncpg)://", cfg.database.url):
-        problems.append("database.url: use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB, "
-                        f"got {cfg.database.url!r}")
-    if cfg.nlu.backend not in ("keyword", "rasa"):
-        problems.append(f"nlu.backend: keyword or rasa, got {cfg.nlu.backend!r}")
-    if cfg.cases.on_unsatisfied not in ("reopen", "close", "supervisor"):
-        problems.append(f"cases.on_unsatisfied: reopen, close or supervisor, got {cfg.cases.on_unsatisfied!r}")
-    _check_timing(cfg, problems)
-    positives = {
-        "nlu.timeout_seconds": cfg.nlu.timeout_seconds,
-        "intake.draft_window_minutes": cfg.intake.draft_window_minutes,
-        "intake.max_photos": cfg.intake.max_photos,
-        "intake.max_text_chars": cfg.intake.max_text_chars,
-        "intake.followup_minutes": cfg.intake.followup_minutes,
-        "outbox.max_attempts": cfg.outbox.max_attempts,
-        "outbox.backoff_base_seconds": cfg.outbox.backoff_base_seconds,
-        "outbox.backoff_max_seconds": cfg.outbox.backoff_max_seconds,
-        "outbox.global_per_second": cfg.outbox.global_per_second,
-        "outbox.per_chat_per_second": cfg.outbox.per_chat_per_second,
-        "outbox.per_chat_burst": cfg.outbox.per_chat_burst,
-        "invites.valid_hours": cfg.invites.valid_hours,
-    }
-    for key, value in positives.items():
-        if value <= 0:
-            problems.append(f"{key}: must be greater than 0, got {value}")
-    if cfg.outbox.margin_seconds < 0 or cfg.outbox.margin_seconds * cfg.outbox.per_chat_per_second >= \
-            cfg.outbox.per_chat_burst - 1:
-        problems.append(f"outbox.margin_seconds: from 0 to less than (per_chat_burst - 1) / per_chat_per_second, "
-                        f"got {cfg.outbox.margin_seconds}")
-    if cfg.intake.max_photos > 10:
-        problems.append("intake.max_photos: Telegram albums hold at most 10 photos")
-    if cfg.intake.max_text_chars > 4000:
-        problems.append("intake.max_text_chars: at most 4000 (a case card must fit in one message)")
-
-
-# ---- deadlines and escalation
-def _deadlines(data: Any, problems: list[str]) -> DeadlinesConfig:
-    """The `deadlines` section: limits per category, the working calendar, quiet hours, the ladder."""
-    base = DeadlinesConfig()
-    if data is None:
-        return base
-    if not isinstance(data, dict):
-        problems.append("deadlines: expected a mapping")
-        return base
-    for unknown in sorted(set(data) - {f.name for f in fields(DeadlinesConfig)}):
-        problems.append(f"deadlines.{unknown}: unknown key")
-    values: dict[str, Any] = {}
-
-    def texts(name: str, check) -> None:
-        if name not in data:
-            return
-        items = data[name]
-        if not isinstance(items, list):
-            problems.append(f"deadlines.{name}: expected a list")
-            return
-        good = True
-        for item in items:
-            try:
-                check(item)
-            except (ValueError, TypeError) as exc:
-                problems.append(f"deadlines.{name}: {exc}")
-                good = False
-        if good:
-            values[name] = tuple(str(i) for i in items)
-
-    def weekday(item):
-        if item not in WEEKDAYS:
-            raise ValueError(f"{item!r} is not one of {', '.join(WEEKDAYS)}")
-
-    def working_range(item):
-        start, end = parse_range(item)
-        if end < start:
-            raise ValueError(f"{item!r}: working hours cannot cross midnight")
-
-    def category(item):
-        if item not in CATEGORIES:
-            raise ValueError(f"unknown category {item!r}")
-
-    texts("working_days", weekday)
-    texts("working_hours", working_range)
-    texts("holidays", lambda item: parse_dates([item]))
-    texts("extra_working_days", lambda item: parse_dates([item]))
-    texts("urgent_categories", category)
-    if not values.get("working_days", base.working_days) or not values.get("working_hours", base.working_hours):
-        problems.append("deadlines: working_days and working_hours may not be empty")
-    if "quiet_hours" in data:
-        quiet = data["quiet_hours"]
-        try:
-            if quiet not in ("", None):
-                parse_range(quiet)
-            values["quiet_hours"] = quiet or ""
-        except ValueError as exc:
-            problems.append(f"deadlines.quiet_hours: {exc} (or empty for none)")
-    if "reminders" in data:
-        fractions = data["reminders"]
-        if (not isinstance(fractions, list) or any(isinstance(f, bool) or not isinstance(f, (int, float))
-                                                   or not 0 < f < 1 for f in fractions)
-                or list(fractions) != sorted(set(fractions))):
-            problems.append(f"deadlines.reminders: increasing fractions between 0 and 1, e.g. [0.5, 0.8]; "
-                            f"got {fractions!r}")
-        else:
-            values["reminders"] = tuple(float(f) for f in fractions)
-    if "escalation" in data:
-        values["escalation"] = _escalation(data["escalation"], "deadlines.escalation", problems, base.escalation)
-    for name in ("default", "urgent"):
-        if name in data:
-            values[name] = _limit(data[name], f"deadlines.{name}", problems, getattr(base, name))
-    if "categories" in data:
-        cats = data["categories"]
-        if not isinstance(cats, dict):
-            problems.append("deadlines.categories: expected a mapping of category → {accept, resolve, hours}")
-        else:
-            default = values.get("default", base.default)
-            result = {}
-            for cat, entry in cats.items():
-                key = f"deadlines.categories.{cat}"
-                if cat not in CATEGORIES:
-                    problems.append(f"{key}: unknown category")
-                    continue
-                limit = _limit(entry, key, problems, None)
-                if limit.hours and limit.hours != default.hours and not (limit.accept and limit.resolve):
-                    problems.append(f"{key}: with hours different from deadlines.default, give accept and resolve")
-                result[cat] = limit
-            values["categories"] = result
-    return replace(base, **values)
-
-
-def _limit(data: Any, key: str, problems: list[str], base: LimitConfig | None) -> LimitConfig:
-    if not isinstance(data, dict):
-        problems.append(f"{key}: expected a mapping with accept, resolve, hours")
-        return base or LimitConfig()
-    for unknown in sorted(set(data) - {"accept", "resolve", "hours", "escalation"}):
-        problems.append(f"{key}.{unknown}: unknown key")
-    values: dict[str, Any] = {}
-    for name in ("accept", "resolve"):
-        if name in data:
-            try:
-                days, rest = parse_amount(data[name])
-                if days <= 0 and rest.total_seconds() <= 0:
-                    raise ValueError("must be longer than 0")
-                values[name] = str(data[name])
-            except ValueError as exc:
-                problems.append(f"{key}.{name}: {exc}")
-    if "hours" in data:
-        if data["hours"] not in ("working", "calendar"):
-            problems.append(f"{key}.hours: working or calendar, got {data['hours']!r}")
-        else:
-            values["hours"] = data["hours"]
-    if "escalation" in data:
-        values["escalation"] = _escalation(data["escalation"], f"{key}.escalation", problems, EscalationConfig())
-    return replace(base or LimitConfig(), **values)
-
-
-def _escalation(data: Any, key: str, problems: list[str], base: EscalationConfig) -> EscalationConfig:
-    if not isinstance(data, dict):
-        problems.append(f"{key}: expected a mapping with accept and resolve ladders")
-        return base
-    for unknown in sorted(set(data) - {"accept", "resolve"}):
-        problems.append(f"{key}.{unknown}: unknown key (accept or resolve)")
-    values: dict[str, Any] = {}
-    for phase in ("accept", "resolve"):
-        if phase not in data:
-            continue
-        rungs = data[phase]
-        if not isinstance(rungs, list):
-            problems.append(f"{key}.{phase}: expected a list of {{to: ROLE, after: DURATION}}")
-            continue
-        result = []
-        for i, rung in enumerate(rungs):
-            where = f"{key}.{phase}[{i}]"
-            if not isinstance(rung, dict) or set(rung) - {"to", "after"} or "to" not in rung:
-                problems.append(f"{where}: expected {{to: ROLE, after: DURATION}}")
-                continue
-            if rung["to"] not in LADDER_ROLES:
-                problems.append(f"{where}.to: one of {', '.join(LADDER_ROLES)}, got {rung['to']!r}")
-                continue
-            after = str(rung.get("after", "0m"))
-            try:
-                parse_amount(after)
-            except ValueError as exc:
-                problems.append(f"{where}.after: {exc}")
-                continue
-            result.append(RungConfig(rung["to"], after))
-        values[phase] = tuple(result)
-    return replace(base, **values)
-
-
-_SECTIONS = {"deadlines": _deadlines}
-
-
-def _check_timing(cfg: Config, problems: list[str]) -> None:
-    """Durations and times of the rating, digest and scheduler settings; the deadline policy as a whole."""
-    for key, text in (("cases.ask_rating_after", cfg.cases.ask_rating_after),
-                      ("cases.close_after", cfg.cases.close_after), ("digests.catch_up", cfg.digests.catch_up)):
-        try:
-            parse_amount(text)
-        except ValueError as exc:
-            problems.append(f"{key}: {exc}")
-    for key, text in (("digests.officer_morning", cfg.digests.officer_morning),
-                      ("digests.supervisor_daily", cfg.digests.supervisor_daily)):
-        if text:
-            try:
-                parse_clock(text)
-            except ValueError as exc:
-                problems.append(f"{key}: {exc} (or empty to send none)")
-    if not isinstance(cfg.scheduler.enabled, bool):
-        problems.append(f"scheduler.enabled: true or false, got {cfg.scheduler.enabled!r}")
-    for key, value in (("scheduler.sweep_seconds", cfg.scheduler.sweep_seconds),
-                       ("scheduler.lease_seconds", cfg.scheduler.lease_seconds), ("scheduler.batch", cfg.scheduler.batch)):
-        if value <= 0:
-            problems.append(f"{key}: must be greater than 0, got {value}")
-    if cfg.scheduler.batch_pause_seconds < 0:
-        problems.append(f"scheduler.batch_pause_seconds: 0 or more, got {cfg.scheduler.batch_pause_seconds}")
-    if cfg.scheduler.lease_seconds < 2 * cfg.scheduler.sweep_seconds:
-        problems.append("scheduler.lease_seconds: at least twice scheduler.sweep_seconds, or the lease lapses "
-                        "between sweeps")
-    if not problems:
-        try:
-            build_policy(cfg)
-        except ValueError as exc:
-            problems.append(f"deadlines: {exc}")
+            text = _MESSAGES.get(problem["type"], "{msg}").format(msg=problem["msg"], input=problem["input"])
+        lines += [f"{key}: {line}" if key else line for line in text.split("\n")]
+    return lines
 
 
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
@@ -534,11 +449,7 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
             raw.setdefault(section, {})
             if isinstance(raw[section], dict):
                 raw[section][key] = env[var]
-    problems: list[str] = []
-    cfg = _build(Config, raw, "", problems)
-    if not cfg.categories:
-        cfg = replace(cfg, categories={c: CategoryConfig(name=c) for c in CATEGORIES})
-    _check(cfg, problems)
-    if problems:
-        raise ConfigError([f"{path}: {p}" for p in problems])
-    return cfg
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([f"{path}: {p}" for p in _problems(exc)]) from None

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Protocol
+from typing import Iterable, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -47,9 +47,21 @@ _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|天|小时|时|分钟|分)")
 _UNIT = {"天": "d", "小时": "h", "时": "h", "分钟": "m", "分": "m"}
 
 
-def parse_amount(text: str) -> tuple[float, timedelta]:
-    """'4h', '1h30m', '2d', '5天', '30分钟' → (days, rest). Days are kept apart because in working
-    hours a day is one working day, not 24 hours. ValueError with a readable message otherwise."""
+class Amount(NamedTuple):
+    """A duration as written: days are kept apart from the rest because in working hours a day is
+    one working day, not 24 hours (see `duration`)."""
+
+    days: float
+    rest: timedelta
+
+    @property
+    def calendar(self) -> timedelta:
+        """The amount in calendar time, a day being 24 hours."""
+        return timedelta(days=self.days) + self.rest
+
+
+def parse_amount(text: str) -> Amount:
+    """'4h', '1h30m', '2d', '5天', '30分钟' → Amount(days, rest). ValueError with a readable message otherwise."""
     raw = str(text).strip().lower().replace(" ", "")
     parts = _AMOUNT.findall(raw)
     if not parts or "".join(n + u for n, u in parts) != raw:
@@ -61,7 +73,7 @@ def parse_amount(text: str) -> tuple[float, timedelta]:
             days += float(number)
         else:
             rest += timedelta(**{"hours" if unit == "h" else "minutes": float(number)})
-    return days, rest
+    return Amount(days, rest)
 
 
 def parse_clock(text: str) -> time:
@@ -224,8 +236,8 @@ class QuietHours:
         return datetime.combine(day, self.end, self.tz).astimezone(timezone.utc)
 
 
-def duration(hours: Hours, amount: tuple[float, timedelta]) -> timedelta:
-    """An amount parsed by parse_amount, in `hours` (a day is that clock's day)."""
+def duration(hours: Hours, amount: Amount) -> timedelta:
+    """`amount` in `hours` (a day is that clock's day)."""
     days, rest = amount
     return hours.day * days + rest
 
@@ -326,7 +338,7 @@ class Policy:
         limit = self.limit_for(case)
         return limit.hours.add(now, limit.accept), limit.hours.add(now, limit.resolve)
 
-    def extended(self, case: Schedulable, now: datetime, amount: tuple[float, timedelta]) -> datetime:
+    def extended(self, case: Schedulable, now: datetime, amount: Amount) -> datetime:
         """A 办结 deadline moved `amount` later (from now if it has already passed)."""
         hours = self.limit_for(case).hours
         base = max(case.resolve_due_at or now, now)
@@ -443,17 +455,16 @@ def build_policy(config) -> Policy:
     """The Policy described by a validated bot.config.Config (sections `deadlines` and `cases`)."""
     section = config.deadlines
     tz = config.tz
-    calendar = WorkCalendar(
-        tz, frozenset(WEEKDAYS.index(d) for d in section.working_days),
-        tuple(parse_range(r) for r in section.working_hours),
-        parse_dates(section.holidays), parse_dates(section.extra_working_days))
+    calendar = WorkCalendar(tz, frozenset(WEEKDAYS.index(d) for d in section.working_days), section.working_hours,
+                            section.holidays, section.extra_working_days)
+
     def limit(entry, base: Limit | None, urgent: bool = False) -> Limit:
         if entry.hours:
             hours = calendar if entry.hours == "working" else CalendarHours()
         else:
             hours = base.hours if base is not None else calendar
-        accept = duration(hours, parse_amount(entry.accept)) if entry.accept else base.accept
-        resolve = duration(hours, parse_amount(entry.resolve)) if entry.resolve else base.resolve
+        accept = duration(hours, entry.accept) if entry.accept else base.accept
+        resolve = duration(hours, entry.resolve) if entry.resolve else base.resolve
         if entry.escalation is not None:
             ladders = _ladders(entry.escalation, hours)
         elif base is not None and base.hours == hours:
@@ -465,17 +476,15 @@ def build_policy(config) -> Policy:
     default = limit(section.default, None)
     urgent = limit(section.urgent, None, urgent=True)
     categories = {name: limit(entry, default) for name, entry in section.categories.items()}
-    quiet = QuietHours(tz, *parse_range(section.quiet_hours)) if section.quiet_hours else None
-    ask_days, ask_rest = parse_amount(config.cases.ask_rating_after)
-    close_days, close_rest = parse_amount(config.cases.close_after)
+    quiet = QuietHours(tz, *section.quiet_hours) if section.quiet_hours else None
     return Policy(tz=tz, default=default, urgent=urgent, categories=categories,
                   urgent_categories=frozenset(section.urgent_categories), reminders=tuple(section.reminders),
-                  quiet=quiet, ask_rating_after=timedelta(days=ask_days) + ask_rest,
-                  close_after=timedelta(days=close_days) + close_rest, calendar=calendar)
+                  quiet=quiet, ask_rating_after=config.cases.ask_rating_after,
+                  close_after=config.cases.close_after, calendar=calendar)
 
 
 def _ladders(escalation, hours: Hours) -> dict[str, tuple[Rung, ...]]:
-    return {phase: tuple(Rung(r.to, duration(hours, parse_amount(r.after))) for r in getattr(escalation, phase))
+    return {phase: tuple(Rung(r.to, duration(hours, r.after)) for r in getattr(escalation, phase))
             for phase in PHASES}
 
 

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases import CaseService
 from bot.clock import Clock
 from bot.config import Config
-from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, parse_amount, parse_clock, policy_for
+from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, policy_for
 from bot.mailroom import Mailroom
 from bot.people import SUPERVISOR_ROLES
 from bot.ports import Notifier
@@ -438,14 +438,12 @@ class Supervisor:
         sent = []
         tz = self.config.tz
         local = now.astimezone(tz)
-        days, rest = parse_amount(self.config.digests.catch_up)
-        grace = timedelta(days=days) + rest
         for kind, at in (("officer_morning", self.config.digests.officer_morning),
                          ("supervisor_daily", self.config.digests.supervisor_daily)):
-            if not at:
+            if at is None:
                 continue
-            scheduled = datetime.combine(local.date(), parse_clock(at), tz)
-            if not scheduled <= local <= scheduled + grace:
+            scheduled = datetime.combine(local.date(), at, tz)
+            if not scheduled <= local <= scheduled + self.config.digests.catch_up:
                 continue
             day = local.date()
             async with self.db.session() as session:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from bot.deadlines import Amount
 from bot.places.normalize import chinese_to_int
 
 _UNITS = "个|半|天|日|小时|钟头|钟|分钟|分|点|时|月|号|周|星期|礼拜"
@@ -37,7 +38,7 @@ _HOURS = {"小时", "钟头", "h", "时"}
 @dataclass(frozen=True)
 class Extension:
     until: datetime | None = None                    # a new deadline…
-    by: tuple[float, timedelta] | None = None        # …or an amount to add (days in the limit's hours, rest)
+    by: Amount | None = None                         # …or an amount to add (days in the limit's hours)
     reason: str = ""
 
 
@@ -116,7 +117,7 @@ def _day(text: str, today: date) -> tuple[date | None, int]:
     return None, 0
 
 
-def _amount(text: str) -> tuple[tuple[float, timedelta], str] | None:
+def _amount(text: str) -> tuple[Amount, str] | None:
     """Amounts at the start of `text`: 2天, 1天半, 半天, 1个半小时, 1h30m, 3小时20分钟."""
     days, rest, at = 0.0, timedelta(), 0
     while (match := _AMOUNT.match(text, at)) is not None:
@@ -132,4 +133,4 @@ def _amount(text: str) -> tuple[tuple[float, timedelta], str] | None:
             at += 1
     if at == 0 or (days == 0 and rest == timedelta()):
         return None
-    return (days, rest), text[at:]
+    return Amount(days, rest), text[at:]

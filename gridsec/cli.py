@@ -12,7 +12,6 @@ import logging
 import signal
 import sys
 from datetime import timedelta
-from dataclasses import replace
 from pathlib import Path
 
 from bot.config import REPO_ROOT, ConfigError, load_config
@@ -48,7 +47,7 @@ def nlu_server(config):
     print("starting the Rasa NLU server (about half a minute)...", file=sys.stderr)
     rasa = server.start_server(port=urlparse(config.nlu.url).port or 5005, model=server.train())
     try:
-        yield replace(config, nlu=replace(config.nlu, url=rasa.url))
+        yield config.copy_with(nlu=config.nlu.copy_with(url=rasa.url))
     finally:
         rasa.stop()
 

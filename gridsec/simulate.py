@@ -9,7 +9,7 @@ import asyncio
 import json
 import socket
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from gridsec.app import BotRuntime, build_services
 from bot.clock import ManualClock, SystemClock, parse_duration
-from bot.config import Config, DatabaseConfig, DistrictConfig, OutboxConfig, TelegramConfig
+from bot.config import Config, DatabaseConfig, DistrictConfig
 from bot.people import create_invite, ensure_person, redeem_invite
 from standin import StandIn
 from storage.models import Case, InboundUpdate, OutboxMessage
@@ -93,8 +93,8 @@ class Simulation:
 
     async def __aenter__(self) -> "Simulation":
         await self.standin.start()
-        config = replace(self.config, telegram=replace(
-            self.config.telegram, token=self.standin.token, base_url=self.standin.bot_base_url,
+        config = self.config.copy_with(telegram=self.config.telegram.copy_with(
+            token=self.standin.token, base_url=self.standin.bot_base_url,
             file_base_url=self.standin.file_base_url, mode="polling"))
         await self._start_runtime(config)
         for i, spec in enumerate(self.script.get("users", [])):
@@ -248,11 +248,11 @@ class Simulation:
 def simulation_config(config: Config, database: str | None, district: str | None, workdir: Path) -> Config:
     """A simulation runs on its own fresh database (unless told otherwise) and at full outbox speed."""
     url = database or f"sqlite+aiosqlite:///{workdir / 'simulate.db'}"
-    return replace(config, database=DatabaseConfig(url=url),
-                   district=DistrictConfig(dir=str(Path(district).resolve())) if district else config.district,
-                   storage=replace(config.storage, photo_dir=str(workdir / "photos")),
-                   outbox=replace(config.outbox, per_chat_per_second=1000, per_chat_burst=1000,
-                                  global_per_second=1000))
+    return config.copy_with(database=DatabaseConfig(url=url),
+                            district=DistrictConfig(dir=str(Path(district).resolve())) if district else config.district,
+                            storage=config.storage.copy_with(photo_dir=str(workdir / "photos")),
+                            outbox=config.outbox.copy_with(per_chat_per_second=1000, per_chat_burst=1000,
+                                                           global_per_second=1000))
 
 
 async def run_simulation(config: Config, script_path: Path, *, database: str | None = None,

@@ -1,7 +1,4 @@
-"""Engine, sessions and schema upgrades. One AsyncSession per update or job, never shared.
-
-Also what APScheduler's job store (gridsec/scheduler.py) needs of a URL: a synchronous driver for the
-same database (`sync_url`); its table is in storage/models.py (`APSCHEDULER_JOBS`)."""
+"""Engine, sessions and schema upgrades. One AsyncSession per update or job, never shared."""
 from __future__ import annotations
 
 import asyncio
@@ -46,22 +43,6 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
-
-
-def sync_url(url: str) -> str:
-    """The same database for a synchronous engine (APScheduler's job store is not async):
-    sqlite+aiosqlite → sqlite (the standard library's driver), postgresql+asyncpg → postgresql+psycopg."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
-    if backend == "postgresql":
-        query = dict(parsed.query)
-        if "ssl" in query:  # asyncpg's name for libpq's sslmode
-            query.setdefault("sslmode", query.pop("ssl"))
-        query.pop("prepared_statement_cache_size", None)  # asyncpg only
-        return parsed.set(drivername="postgresql+psycopg", query=query).render_as_string(hide_password=False)
-    raise ValueError(f"no synchronous driver known for {parsed.drivername}")
 
 
 class Database:

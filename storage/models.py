@@ -9,8 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Table,
-    Text, Unicode, UniqueConstraint,
+    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -368,15 +367,3 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
-
-# APScheduler 3's job table (apscheduler.jobstores.sqlalchemy.SQLAlchemyJobStore), exactly as it
-# would create it, for the digest jobs (gridsec/scheduler.py). Migration 0004 creates it, so the job
-# store finds it and issues no DDL of its own; it is declared on the models' metadata so that the
-# migrations-versus-models check and autogenerate know it. No ORM class maps it: only the job store
-# (through its own Table object) reads and writes it.
-APSCHEDULER_JOBS = Table(
-    "apscheduler_jobs", Base.metadata,
-    Column("id", Unicode(191), primary_key=True),
-    Column("next_run_time", Float(25), index=True),
-    Column("job_state", LargeBinary, nullable=False),
-)

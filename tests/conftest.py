@@ -12,7 +12,6 @@ import os
 import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
@@ -22,6 +21,7 @@ from bot.config import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+TEST_CONFIG = REPO / "tests" / "config.yaml"
 PG_ADMIN = os.environ.get("GRIDSEC_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
@@ -52,7 +52,7 @@ def _migrate_template(url: str) -> None:
     async def go():
         db = Database(url)
         await db.upgrade()
-        await ensure_district(db, load_config())
+        await ensure_district(db, load_config(TEST_CONFIG, env={}))
         await db.dispose()
 
     _in_thread(go())
@@ -107,12 +107,11 @@ async def database_url(request, tmp_path):
 
 @pytest.fixture
 def config(database_url, tmp_path):
-    """The project's config on the test database, with photos in a temporary folder and the keyword
+    """tests/config.yaml on the test database, with photos in a temporary folder and the keyword
     NLU (tests that need the Rasa server ask for it: see tests/e2e/test_rasa_nlu.py)."""
-    base = load_config()
-    return replace(base, database=replace(base.database, url=database_url),
-                   storage=replace(base.storage, photo_dir=str(tmp_path / "photos")),
-                   nlu=replace(base.nlu, backend="keyword"))
+    base = load_config(TEST_CONFIG, env={})
+    return base.copy_with(database=base.database.copy_with(url=database_url),
+                          storage=base.storage.copy_with(photo_dir=str(tmp_path / "photos")))
 
 
 @pytest.fixture(scope="session")

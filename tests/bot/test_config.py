@@ -1,9 +1,12 @@
 """config.yaml: defaults, environment overrides, and a clear message for every bad value."""
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import DEFAULT_CONFIG, ConfigError, load_config
+from bot.deadlines import build_policy
+from tests.bot.test_deadline_policy import FakeCase
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -12,11 +15,15 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_shipped_config_loads_with_every_category_named():
+def test_shipped_config_loads_with_every_category_named_and_builds_a_policy():
+    """The one test of the shipped config.yaml: every other test runs on tests/config.yaml."""
     cfg = load_config(DEFAULT_CONFIG, env={})
     assert cfg.timezone == "Asia/Shanghai"
     assert cfg.category_name("garbage") == "垃圾/环境卫生"
     assert len(cfg.categories) == 20
+    policy = build_policy(cfg)
+    assert policy.limit_for(FakeCase(category="garbage")).accept == timedelta(minutes=30)
+    assert policy.is_urgent(FakeCase(category="fire_hazard"))
 
 
 def test_environment_overrides_the_file(tmp_path):

@@ -210,12 +210,6 @@ def test_rating_request_and_auto_close(policy):
 
 
 # ---------------------------------------------------------------- the config checks
-def test_the_shipped_config_builds_a_policy():
-    policy = build_policy(load_config(env={}))
-    assert policy.limit_for(FakeCase(category="garbage")).accept == timedelta(minutes=30)
-    assert policy.is_urgent(FakeCase(category="fire_hazard"))
-
-
 def test_bad_deadline_settings_are_reported_with_their_keys(tmp_path):
     bad = yaml.safe_load(POLICY_YAML)
     bad["deadlines"]["working_days"] = ["monday"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 from sqlalchemy import func, select
 from telegram import Update
@@ -167,9 +166,7 @@ class BrokenNlu:
 
 def with_ops_chat(sim, chat_id: int) -> None:
     services = sim.runtime.services
-    services.config = services.config.model_copy(update={"telegram": services.config.telegram.model_copy(
-        update={"ops_chat_id": chat_id})}) if hasattr(services.config, "model_copy") else replace(
-        services.config, telegram=replace(services.config.telegram, ops_chat_id=chat_id))
+    services.config = services.config.copy_with(telegram=services.config.telegram.copy_with(ops_chat_id=chat_id))
 
 
 async def test_a_failing_update_is_stored_apologised_for_and_reported_to_ops(sim):

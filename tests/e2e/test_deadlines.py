@@ -6,9 +6,7 @@ The tests use their own time limits (below), so tuning config.yaml does not brea
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import yaml
@@ -20,9 +18,9 @@ from gridsec.simulate import Simulation, simulation_config
 from bot.supervision import Supervisor
 from handlers.supervision import OutboxDigests
 from storage.models import Case, CaseEvent, DeadlineStep, DigestRun
+from tests.conftest import TEST_CONFIG
 from tests.e2e.conftest import ASSETS, INSIDE, file_case, texts
 
-REPO = Path(__file__).resolve().parents[2]
 TUESDAY = "2026-11-24T14:00:00+08:00"
 POLICY = """
 deadlines:
@@ -64,15 +62,15 @@ SUPERVISOR_BUTTONS = ["督办", "改派", "延期"]
 
 
 def policy_config(config, tmp_path, **sections):
-    """The project's config with this file's time limits (and any section overrides)."""
-    raw = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    """tests/config.yaml with this file's time limits (and any section overrides)."""
+    raw = yaml.safe_load(TEST_CONFIG.read_text(encoding="utf-8"))
     raw.update(yaml.safe_load(POLICY))
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values}
     path = tmp_path / "deadlines.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     loaded = load_config(path, env={})
-    return replace(loaded, database=config.database, storage=config.storage)
+    return loaded.copy_with(database=config.database, storage=config.storage)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 server in the middle of a conversation loses nothing (the keyword fallback answers meanwhile)."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -25,7 +24,7 @@ async def rasa_sim(config, tmp_path):
 
     async def make(url: str) -> Simulation:
         cfg = simulation_config(config, config.database.url, None, tmp_path)
-        cfg = replace(cfg, nlu=replace(cfg.nlu, backend="rasa", url=url, timeout_seconds=5))
+        cfg = cfg.copy_with(nlu=cfg.nlu.copy_with(backend="rasa", url=url, timeout_seconds=5))
         sim = Simulation(cfg, {"start": START, "users": PEOPLE, "steps": []}, ASSETS, emit=lambda r: None)
         await sim.__aenter__()
         running.append(sim)
