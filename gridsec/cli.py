@@ -234,7 +234,7 @@ async def _nlu(args) -> int:
         return 0
     if args.nlu_command == "serve":
         port = int(rest[rest.index("--port") + 1]) if "--port" in rest else 5005
-        return await asyncio.to_thread(server.serve, port)
+        return server.serve(port)  # blocking, in the main thread, where it can catch SIGTERM
     if args.nlu_command == "train-router":
         return await asyncio.to_thread(router_train.main, rest)
     return await asyncio.to_thread(evaluate.main, [args.nlu_command, *rest])

@@ -374,13 +374,15 @@ def start_server(port: int | None = 5005, model: Path | None = None, host: str =
 
 
 def serve(port: int = 5005, host: str = "127.0.0.1", model: Path | None = None) -> int:
-    """`gridsec nlu serve`: trains if needed, serves until Ctrl-C / SIGTERM, stops the child cleanly."""
+    """`gridsec nlu serve`: trains if needed, serves until Ctrl-C / SIGTERM, stops the child cleanly.
+    Call it from the main thread: that is where Python lets it catch SIGTERM."""
     model = model or train()
-    server = RasaServer(port, model, host).start()
-    print(f"Rasa NLU serving {Path(server.model).name} at {server.url} (log {server.log_path})", file=sys.stderr)
     stop = threading.Event()
     old = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server = RasaServer(port, model, host)
     try:
+        server.start()
+        print(f"Rasa NLU serving {Path(server.model).name} at {server.url} (log {server.log_path})", file=sys.stderr)
         while not stop.is_set() and server.proc and server.proc.poll() is None:
             stop.wait(1.0)
         return 0 if stop.is_set() else (server.proc.returncode if server.proc else 0)
