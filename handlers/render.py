@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import Due
-from bot.lifecycle import Status
+from bot.lifecycle import Action, Status
 from bot.outbox import Button, Outgoing, enqueue
 from bot.people import masked_name, masked_phone
 from bot.ports import Audience
@@ -142,10 +142,10 @@ def summary_text(config: Config, draft: Draft, grid_name: str | None, photos: in
 def timeline_text(config: Config, events: list[CaseEvent]) -> str:
     lines = []
     for e in events:
-        note = f"：{e.note}" if e.note and e.action not in ("relay",) else ""
-        if e.action == "rate":
+        note = f"：{e.note}" if e.note and e.action not in (Action.RELAY,) else ""
+        if e.action == Action.RATE:
             note = f"：{SCORES.get(e.data.get('score'), '')}" + (f" {e.note}" if e.note else "")
-        elif e.action == "escalate":
+        elif e.action == Action.ESCALATE:
             note = "：" + escalated_to(e.data)
         lines.append(t("timeline_line", time=local(config, e.at), action=ACTIONS.get(e.action, e.action),
                        note=note[:80]))
@@ -211,32 +211,32 @@ class OutboxNotifier:
             return
         action, note = event.action, event.note or ""
         params = dict(ticket=case.ticket, assignee=assignee_text(case), note=note)
-        if audience is Audience.ASSIGNEES and action in ("assign", "transfer", "reopen"):
-            why = {"transfer": t("card_why_transfer", note=note),
-                   "reopen": t("card_why_reopen", note=note)}.get(action, "")
+        if audience is Audience.ASSIGNEES and action in (Action.ASSIGN, Action.TRANSFER, Action.REOPEN):
+            why = {Action.TRANSFER: t("card_why_transfer", note=note),
+                   Action.REOPEN: t("card_why_reopen", note=note)}.get(action, "")
             await self.card(case, person, why)
         elif audience is Audience.SUPERVISORS:
             actor = await self.session.get(Person, event.actor_id) if event.actor_id else None
             await self.card(case, person, t("card_why_return", actor=actor.display_name if actor else "", note=note))
         elif audience is Audience.PREVIOUS:
-            key = "n_reject_previous" if action == "reject" else "n_transfer_away"
+            key = "n_reject_previous" if action == Action.REJECT else "n_transfer_away"
             self.send(Outgoing(person.chat_id, text=t(key, **params), case_id=case.id))
-        elif action == "relay":
+        elif action == Action.RELAY:
             await self._relay(case, event, audience, person, params)
         elif audience is Audience.REPORTER:
             await self._to_reporter(case, action, person, params)
         else:
-            if action == "rate":
+            if action == Action.RATE:
                 params["score"] = SCORES.get(event.data.get("score"), "")
                 params["note"] = f"，{note}" if note else ""
             self.send(Outgoing(person.chat_id, text=t(f"n_{action}", **params), case_id=case.id))
-            if action == "add_info" and event.data.get("attachment"):
+            if action == Action.ADD_INFO and event.data.get("attachment"):
                 attachment = await self.session.get(Attachment, event.data["attachment"])
                 self.send(Outgoing(person.chat_id, "photo", photos=[attachment.tg_file_id], case_id=case.id))
 
     async def _to_reporter(self, case: Case, action: str, person: Person, params: dict) -> None:
         buttons = []
-        if action == "resolve":
+        if action == Action.RESOLVE:
             photos = await self.photos(case, ("resolution",))
             if photos:
                 self.send(Outgoing(person.chat_id, "photo" if len(photos) == 1 else "album",
@@ -259,32 +259,32 @@ class OutboxNotifier:
         action, data, config = event.action, event.data or {}, self.config
         due = _instant(data.get("due"))
         staff_buttons = case_buttons(case, STAFF_BUTTONS.get(case.status, ()))
-        if action == "remind":
+        if action == Action.REMIND:
             head = t(f"ping_remind_{data.get('phase')}", ticket=case.ticket, due=local(config, due),
                      left=span_text(due - event.at))
             text, buttons = f"{head}\n\n{card_text(config, case)}", staff_buttons
-        elif action == "escalate" and audience is Audience.SUPERVISORS:
+        elif action == Action.ESCALATE and audience is Audience.SUPERVISORS:
             head = t("ping_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
                      due=local(config, due), late=span_text(event.at - due), assignee=assignee_text(case))
             text, buttons = f"{head}\n\n{card_text(config, case)}", case_buttons(case, SUPERVISOR_BUTTONS)
-        elif action == "escalate":
+        elif action == Action.ESCALATE:
             text = t("n_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
                      names=escalated_to(data))
             buttons = staff_buttons
-        elif action == "supervise":
+        elif action == Action.SUPERVISE:
             head = t("ping_supervise", actor=await self._actor(event), ticket=case.ticket, note=event.note)
             text, buttons = f"{head}\n\n{card_text(config, case)}", staff_buttons
-        elif action == "extend":
+        elif action == Action.EXTEND:
             text = t("n_extend", ticket=case.ticket, actor=await self._actor(event),
                      due=local(config, case.resolve_due_at), note=event.note)
             buttons = []
-        elif action == "ask_rating":
+        elif action == Action.ASK_RATING:
             text = t("ping_ask_rating", ticket=case.ticket, note=case.resolution_note or "")
             buttons = case_buttons(case, REPORTER_BUTTONS[Status.RESOLVED])
-        elif action == "dispute":
+        elif action == Action.DISPUTE:
             why = t("card_why_dispute", note=f"：{event.note}" if event.note else "。")
             text, buttons = card_text(config, case, why), case_buttons(case, DISPUTE_BUTTONS)
-        elif action == "close" and data.get("auto"):
+        elif action == Action.CLOSE and data.get("auto"):
             text, buttons = t("n_close_auto", ticket=case.ticket), []
         else:
             return False
