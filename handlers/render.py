@@ -8,26 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import Due
-from bot.lifecycle import Action, Status
+from bot.lifecycle import Action, Role, Status
 from bot.outbox import Button, Outgoing, enqueue
 from bot.people import masked_name, masked_phone
 from bot.ports import Audience
+from handlers.keyboards import button_names
 from handlers.texts import ACTIONS, BUTTONS, ROLES, SCORES, STATUS, t
 from storage.models import Attachment, Case, CaseEvent, Department, Draft, Officer, Person
 
-# Which buttons a card shows, by who looks at it and the case's status.
-STAFF_BUTTONS: dict[str, tuple[str, ...]] = {
-    Status.ASSIGNED: ("accept", "transfer", "return", "reply"),
-    Status.ACCEPTED: ("resolve", "transfer", "reply"),
-    Status.RETURNED: ("reassign", "reject"),
-}
-REPORTER_BUTTONS: dict[str, tuple[str, ...]] = {
-    Status.ASSIGNED: ("urge", "add_info", "withdraw"),
-    Status.ACCEPTED: ("urge", "add_info", "withdraw"),
-    Status.RETURNED: ("add_info", "withdraw"),
-    Status.SUBMITTED: ("withdraw",),
-    Status.RESOLVED: ("rate_satisfied", "rate_basic", "rate_unsatisfied"),
-}
 # Callback verbs, short because callback_data is limited to 64 bytes.
 VERBS = {
     "accept": "acc", "transfer": "tr", "return": "ret", "reply": "rep", "resolve": "res",
@@ -45,6 +33,11 @@ DISPUTE_BUTTONS = ("reopen_case", "close_case")
 def case_buttons(case: Case, names: tuple[str, ...]) -> list[list[Button]]:
     row = [Button(BUTTONS[n], f"c:{case.id}:{VERBS[n]}") for n in names]
     return [row[i:i + 3] for i in range(0, len(row), 3)]
+
+
+def buttons_for(case: Case, roles: set[Role]) -> list[list[Button]]:
+    """The buttons someone standing to the case in `roles` gets now (handlers/keyboards.py)."""
+    return case_buttons(case, button_names(case.status, roles))
 
 
 def local(config: Config, instant) -> str:
@@ -190,8 +183,8 @@ class OutboxNotifier:
             Attachment.case_id == case.id, Attachment.purpose.in_(purposes)).order_by(Attachment.id))
         return [r for (r,) in rows]
 
-    async def card(self, case: Case, person: Person, why: str = "") -> None:
-        """Photos, the location pin and the card with its buttons, in that order."""
+    async def card(self, case: Case, person: Person, why: str = "", role: Role = Role.ASSIGNEE) -> None:
+        """Photos, the location pin and the card with the buttons of `role`, in that order."""
         photos = await self.photos(case)
         if len(photos) == 1:
             self.send(Outgoing(person.chat_id, "photo", photos=photos, case_id=case.id))
@@ -200,7 +193,7 @@ class OutboxNotifier:
         if case.lat is not None:
             self.send(Outgoing(person.chat_id, "location", location=(case.lat, case.lon), case_id=case.id))
         self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why), case_id=case.id,
-                           buttons=case_buttons(case, STAFF_BUTTONS.get(case.status, ()))))
+                           buttons=buttons_for(case, {role})))
 
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         for person in people:
@@ -217,7 +210,8 @@ class OutboxNotifier:
             await self.card(case, person, why)
         elif audience is Audience.SUPERVISORS:
             actor = await self.session.get(Person, event.actor_id) if event.actor_id else None
-            await self.card(case, person, t("card_why_return", actor=actor.display_name if actor else "", note=note))
+            await self.card(case, person, t("card_why_return", actor=actor.display_name if actor else "", note=note),
+                            Role.SUPERVISOR)
         elif audience is Audience.PREVIOUS:
             key = "n_reject_previous" if action == Action.REJECT else "n_transfer_away"
             self.send(Outgoing(person.chat_id, text=t(key, **params), case_id=case.id))
@@ -241,7 +235,7 @@ class OutboxNotifier:
             if photos:
                 self.send(Outgoing(person.chat_id, "photo" if len(photos) == 1 else "album",
                                    photos=photos[:10], case_id=case.id))
-            buttons = case_buttons(case, REPORTER_BUTTONS[Status.RESOLVED])
+            buttons = buttons_for(case, {Role.REPORTER})
         self.send(Outgoing(person.chat_id, text=t(f"n_{action}", **params), buttons=buttons, case_id=case.id))
 
     async def _relay(self, case: Case, event: CaseEvent, audience: Audience, person: Person, params: dict) -> None:
@@ -258,7 +252,7 @@ class OutboxNotifier:
         message each, carrying the case card and the buttons that act on it. False: not one of these."""
         action, data, config = event.action, event.data or {}, self.config
         due = _instant(data.get("due"))
-        staff_buttons = case_buttons(case, STAFF_BUTTONS.get(case.status, ()))
+        staff_buttons = buttons_for(case, {Role.ASSIGNEE})
         if action == Action.REMIND:
             head = t(f"ping_remind_{data.get('phase')}", ticket=case.ticket, due=local(config, due),
                      left=span_text(due - event.at))
@@ -280,7 +274,7 @@ class OutboxNotifier:
             buttons = []
         elif action == Action.ASK_RATING:
             text = t("ping_ask_rating", ticket=case.ticket, note=case.resolution_note or "")
-            buttons = case_buttons(case, REPORTER_BUTTONS[Status.RESOLVED])
+            buttons = buttons_for(case, {Role.REPORTER})
         elif action == Action.DISPUTE:
             why = t("card_why_dispute", note=f"：{event.note}" if event.note else "。")
             text, buttons = card_text(config, case, why), case_buttons(case, DISPUTE_BUTTONS)
