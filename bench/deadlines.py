@@ -63,7 +63,7 @@ from gridsec.app import BotRuntime, build_services, build_supervisor, ensure_dis
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.deadlines import policy_for  # noqa: E402
-from bot.lifecycle import OPEN  # noqa: E402
+from bot.lifecycle import OPEN, Status  # noqa: E402
 from standin import StandIn  # noqa: E402
 from bot.supervision import Supervisor, TickReport  # noqa: E402
 from handlers.render import OutboxNotifier  # noqa: E402
@@ -131,7 +131,7 @@ async def migrated(backends: Backends, backend: str, config) -> str:
 # ---------------------------------------------------------------- data
 def schedule(policy, start: datetime) -> dict:
     """The deadline columns of a garbage case dispatched at `start` (as CaseService would set them)."""
-    probe = SimpleNamespace(status="assigned", category="garbage", urgent=False, due_from=start,
+    probe = SimpleNamespace(status=Status.ASSIGNED, category="garbage", urgent=False, due_from=start,
                             deadline_round_at=start, resolved_at=None, accept_due_at=None, resolve_due_at=None)
     probe.accept_due_at, probe.resolve_due_at = policy.start(probe, start)
     return {"due_from": start, "accept_due_at": probe.accept_due_at, "resolve_due_at": probe.resolve_due_at,
@@ -164,7 +164,7 @@ async def add_cases(session, policy, n: int, assignees: list[tuple[str, str | No
             start = due_at - half - timedelta(seconds=60 * i / max(1, due))
         else:  # dispatched in the last 14 minutes: first reminder still ahead
             start = due_at - timedelta(seconds=rng.uniform(0, 14 * 60))
-        rows.append({"ticket": f"{ticket_prefix}-{i:07d}", "status": "assigned", "source": "resident",
+        rows.append({"ticket": f"{ticket_prefix}-{i:07d}", "status": Status.ASSIGNED, "source": "resident",
                      "category": "garbage", "urgent": False, "description": "楼下垃圾堆了三天了没人收",
                      "lat": 23.1291, "lon": 113.2644, "grid_id": grid_id, "reporter_id": reporter_ids[i % len(reporter_ids)],
                      "assignee_officer_id": officer_id, "created_at": start, "updated_at": start, "version": 1,

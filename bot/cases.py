@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import Point, policy_for
-from bot.lifecycle import FINAL, Action, Role, Status, TransitionRefused, check
+from bot.lifecycle import FINAL, RULES, Action, Role, Status, TransitionRefused, check
 from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.routing import Placement, place_in_grid, supervisors_of
@@ -48,6 +48,8 @@ SWEEP_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.ASK_RATING})
 # Dispatches (派单, 转办, 重新办理): each starts new time limits, counted from its timeline row.
 DISPATCH_ACTIONS = (Action.ASSIGN, Action.TRANSFER, Action.REOPEN)
 RATING_SCORES = ("satisfied", "basic", "unsatisfied")
+# The timeline names one role per row: of those the rule lets act, the one closest to the case.
+ROLE_ORDER = (Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER, Role.SYSTEM)
 
 
 @dataclass
@@ -158,8 +160,10 @@ class CaseService:
     # ------------------------------------------------------------ filing
     async def file(self, draft: Draft, reporter: Person, placement: Placement) -> Case:
         """Turn a complete draft into a case with a ticket number, and give it to the handler."""
+        actor, roles = (SYSTEM, {Role.SYSTEM}) if draft.source == "resident" else (Actor(reporter), {Role.REPORTER})
+        rule = check(Action.FILE, None, roles)
         now = self.clock.now()
-        case = Case(ticket=await self._next_ticket(now), status=Status.SUBMITTED, source=draft.source,
+        case = Case(ticket=await self._next_ticket(now), status=rule.target, source=draft.source,
                     category=draft.category or "other", urgent=draft.urgent, description=draft.description,
                     lat=draft.lat, lon=draft.lon, address_text=draft.address_text, address_id=draft.address_id,
                     grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
@@ -169,8 +173,7 @@ class CaseService:
         for attachment in (await self.session.execute(
                 select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
             attachment.case_id, attachment.draft_id = case.id, None
-        await self._record(case, SYSTEM if draft.source == "resident" else Actor(reporter), "file",
-                           None, Status.SUBMITTED, None, {"grid_id": case.grid_id})
+        await self._record(case, actor, roles, Action.FILE, None, case.status, None, {"grid_id": case.grid_id})
         await self._apply(case, Action.ASSIGN, SYSTEM, assign_to=placement.handler,
                           data={"chain": [o.id for o in placement.chain[:3]], "why": placement.why})
         return case
@@ -191,22 +194,26 @@ class CaseService:
 
     async def transfer(self, case: Case, actor: Actor, reason: str, *, department: Department | None = None,
                        grid_id: str | None = None, officer: Officer | None = None) -> None:
+        """转办 or 改派. Checked on the roles the actor has before anything changes: a move to another
+        grid changes who supervises the case, and a refused one must leave nothing behind."""
+        roles = await self.roles_of(case, actor)
+        check(Action.TRANSFER, Status(case.status), roles, reason)
         if officer is not None:  # 改派 to another officer; the case keeps its grid
             if officer.id == case.assignee_officer_id:
                 raise TransitionRefused("same_officer")
             await self._apply(case, Action.TRANSFER, actor, note=reason, assign_to=officer,
-                              data={"to_officer": officer.id})
+                              data={"to_officer": officer.id}, roles=roles)
             return
         if department is not None:
             await self._apply(case, Action.TRANSFER, actor, note=reason, assign_department=department,
-                              data={"to_department": department.id})
+                              data={"to_department": department.id}, roles=roles)
             return
         placement = await place_in_grid(self.session, grid_id or "", self.clock.now())
         if placement.grid is None:
             raise TransitionRefused("unknown_grid", grid=grid_id)
         if placement.grid.id == case.grid_id and case.assignee_officer_id == placement.handler_id:
             raise TransitionRefused("same_grid")
-        if Role.ASSIGNEE in await self.roles_of(case, actor) and actor.post.officer:
+        if Role.ASSIGNEE in roles and actor.post.officer:
             # "Not my grid": remember where the place really is, for the address library (gridsec district corrections).
             self.session.add(GridCorrection(
                 case_id=case.id, from_grid_id=case.grid_id, to_grid_id=placement.grid.id,
@@ -216,7 +223,7 @@ class CaseService:
         await self.session.flush()
         await self.session.refresh(case, ["grid"])
         await self._apply(case, Action.TRANSFER, actor, note=reason, assign_to=placement.handler,
-                          data={"to_grid": placement.grid.id})
+                          data={"to_grid": placement.grid.id}, roles=roles)
 
     async def return_case(self, case: Case, actor: Actor, reason: str) -> None:
         await self._apply(case, Action.RETURN, actor, note=reason)
@@ -241,12 +248,13 @@ class CaseService:
         return action
 
     async def comment_rating(self, case: Case, actor: Actor, comment: str) -> None:
+        """The reporter's words after their rating, kept with the latest rating."""
         rating = await self.session.scalar(
             select(Rating).where(Rating.case_id == case.id).order_by(Rating.id.desc()))
-        if rating is None or Role.REPORTER not in await self.roles_of(case, actor):
+        if rating is None:  # who may, and from which status, is the table's; that there is a rating is not
             raise TransitionRefused("not_your_case")
+        await self._apply(case, Action.RATE_COMMENT, actor, note=comment)
         rating.comment = comment
-        await self._record(case, actor, "rate_comment", case.status, case.status, comment, {})
 
     async def cancel(self, case: Case, actor: Actor, reason: str | None = None) -> None:
         await self._apply(case, Action.CANCEL, actor, note=reason)
@@ -266,7 +274,7 @@ class CaseService:
         for person in recipients:
             self.session.add(RelayedMessage(case_id=case.id, at=self.clock.now(), from_person_id=actor.person.id,
                                             to_person_id=person.id, text=text, attachment_id=attachment_id))
-        event = await self._record(case, actor, Action.RELAY, case.status, case.status, text,
+        event = await self._record(case, actor, roles, Action.RELAY, case.status, case.status, text,
                                    {"attachment": attachment_id, "from_reporter": Role.REPORTER in roles})
         await self.notifier.case_event(case, event, Audience.REPORTER if Role.REPORTER not in roles
                                        else Audience.ASSIGNEES, recipients)
@@ -367,8 +375,10 @@ class CaseService:
 
     async def _apply(self, case: Case, action: Action, actor: Actor, *, note: str | None = None,
                      assign_to: Officer | None = None, assign_department: Department | None = None,
-                     data: dict[str, Any] | None = None) -> CaseEvent:
-        roles = await self.roles_of(case, actor)
+                     data: dict[str, Any] | None = None, roles: set[Role] | None = None) -> CaseEvent:
+        """`roles`: the actor's, when the caller had to work them out before changing the case itself."""
+        if roles is None:  # before any change: the timeline records the role the actor acted in
+            roles = await self.roles_of(case, actor)
         rule = check(action, Status(case.status), roles, note)
         previous = await self.assignee_people(case) if Audience.PREVIOUS in NOTIFY.get(action, ()) else []
         if action is Action.ACCEPT and actor.post.department and not actor.post.officer:
@@ -393,15 +403,14 @@ class CaseService:
             case.resolved_at = None
         await self._schedule(case, action, rule.target is not None, now, data or {})
         await self.session.flush()
-        event = await self._record(case, actor, action, before, case.status, note, data or {})
+        event = await self._record(case, actor, roles, action, before, case.status, note, data or {})
         await self._notify(case, event, action, previous)
         return event
 
-    async def _record(self, case: Case, actor: Actor, action: str, before: str | None, after: str,
-                      note: str | None, data: dict[str, Any]) -> CaseEvent:
-        roles = await self.roles_of(case, actor) if actor.person else {Role.SYSTEM}
-        role = next((r for r in (Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER, Role.SYSTEM) if r in roles),
-                    Role.SYSTEM)
+    async def _record(self, case: Case, actor: Actor, roles: set[Role], action: Action, before: str | None,
+                      after: str, note: str | None, data: dict[str, Any]) -> CaseEvent:
+        """A timeline row; `roles` are the actor's before the action changed the case."""
+        role = next(r for r in ROLE_ORDER if r in roles & RULES[action].roles)
         event = CaseEvent(case_id=case.id, at=self.clock.now(), actor_id=actor.person.id if actor.person else None,
                           actor_role=role, action=str(action), from_status=before, to_status=after,
                           note=note, data=data)

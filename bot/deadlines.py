@@ -30,13 +30,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.lifecycle import Status
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PHASES = ("accept", "resolve")
 # Statuses in which each kind of point is owed.
-ACCEPT_STATUSES = frozenset({"assigned"})
-RESOLVE_REMIND_STATUSES = frozenset({"accepted"})
-RESOLVE_ESCALATE_STATUSES = frozenset({"assigned", "accepted", "returned"})
-RATING_STATUSES = frozenset({"resolved"})
+ACCEPT_STATUSES = frozenset({Status.ASSIGNED})
+RESOLVE_REMIND_STATUSES = frozenset({Status.ACCEPTED})
+RESOLVE_ESCALATE_STATUSES = frozenset({Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED})
+RATING_STATUSES = frozenset({Status.RESOLVED})
 # Statuses in which a time limit (接单 or 办结) runs.
 LIMIT_STATUSES = ACCEPT_STATUSES | RESOLVE_ESCALATE_STATUSES
 _MAX_DAYS = 3660  # a calendar with no working time at all must not loop for ever

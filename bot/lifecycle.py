@@ -35,6 +35,7 @@ class Role(StrEnum):
 
 
 class Action(StrEnum):
+    FILE = "file"                # a report becomes a case (the only rule with no source status)
     ASSIGN = "assign"
     ACCEPT = "accept"
     TRANSFER = "transfer"
@@ -56,12 +57,13 @@ class Action(StrEnum):
     EXTEND = "extend"            # 延期: a supervisor moves the 办结 deadline, with a reason
     ASK_RATING = "ask_rating"    # the reporter is asked (again) to rate a resolved case
     DISPUTE = "dispute"          # 不满意 sent to a supervisor to decide (cases.on_unsatisfied: supervisor)
+    RATE_COMMENT = "rate_comment"  # the reporter's words after their rating
 
 
 @dataclass(frozen=True)
 class Rule:
     action: Action
-    sources: frozenset[Status]
+    sources: frozenset[Status]  # empty: the rule creates a case, so there is no status yet
     target: Status | None  # None: the status stays as it is
     roles: frozenset[Role]
     needs_note: bool = False
@@ -73,6 +75,8 @@ def _rule(action, sources, target, roles, needs_note=False) -> Rule:
 
 R, A, S, SYS = Role.REPORTER, Role.ASSIGNEE, Role.SUPERVISOR, Role.SYSTEM
 RULES: dict[Action, Rule] = {r.action: r for r in (
+    # A resident's report is filed by the bot on their behalf; a patrol officer files as the reporter.
+    _rule(Action.FILE, set(), Status.SUBMITTED, {R, SYS}),
     _rule(Action.ASSIGN, {Status.SUBMITTED}, Status.ASSIGNED, {SYS, S}),
     _rule(Action.ACCEPT, {Status.ASSIGNED}, Status.ACCEPTED, {A}),
     _rule(Action.TRANSFER, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, Status.ASSIGNED, {A, S}, True),
@@ -92,6 +96,8 @@ RULES: dict[Action, Rule] = {r.action: r for r in (
     _rule(Action.EXTEND, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {S}, True),
     _rule(Action.ASK_RATING, {Status.RESOLVED}, None, {SYS}),
     _rule(Action.DISPUTE, {Status.RESOLVED}, None, {R}),
+    # Asked for right after a rating, which leaves the case closed, reopened or disputed (still resolved).
+    _rule(Action.RATE_COMMENT, {Status.CLOSED, Status.ASSIGNED, Status.RESOLVED}, None, {R}, True),
 )}
 
 # Why a transition is refused, keyed by the status the case is in; shown to the person who tried.
@@ -116,12 +122,18 @@ class TransitionRefused(Exception):
         super().__init__(reason)
 
 
-def check(action: Action, status: Status, roles: set[Role], note: str | None = None) -> Rule:
-    """Return the rule that allows `action`, or raise TransitionRefused saying why not."""
+def check(action: Action, status: Status | None, roles: set[Role], note: str | None = None) -> Rule:
+    """Return the rule that allows `action`, or raise TransitionRefused saying why not.
+
+    `status` is None before a case exists: only a rule with no sources (filing) applies then, and
+    asking any other rule about a case that does not exist is a programming error, not a refusal."""
     rule = RULES[action]
     if not roles & rule.roles:
         raise TransitionRefused("not_your_case")
-    if status not in rule.sources:
+    if status is None:
+        if rule.sources:
+            raise ValueError(f"{action} needs a filed case")
+    elif status not in rule.sources:
         raise TransitionRefused(STATUS_REASONS[status])
     if rule.needs_note and not (note and note.strip()):
         raise TransitionRefused("note_required")

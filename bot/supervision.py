@@ -40,6 +40,7 @@ from bot.cases import CaseService
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, policy_for
+from bot.lifecycle import Status
 from bot.mailroom import Mailroom
 from bot.people import SUPERVISOR_ROLES
 from bot.ports import Notifier
@@ -53,8 +54,8 @@ from storage.models import (
 log = logging.getLogger(__name__)
 
 LEASE = "scheduler"
-OPEN_WORK = ("assigned", "accepted")                 # what an officer's morning list shows
-OPEN_OVERDUE = ("assigned", "accepted", "returned")  # what counts as overdue in a report
+OPEN_WORK = (Status.ASSIGNED, Status.ACCEPTED)                     # what an officer's morning list shows
+OPEN_OVERDUE = (Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED)  # what counts as overdue in a report
 # The columns a case dispatched before deadlines existed (migration 0003) has empty.
 NO_LIMITS = (Case.due_from, Case.accept_due_at, Case.resolve_due_at, Case.next_check_at)
 FAR = datetime.max.replace(tzinfo=timezone.utc)
@@ -541,7 +542,7 @@ class Supervisor:
                 day=day, scope=scope, new=sum(within(c.created_at) for c in mine), resolved=len(resolved),
                 same_day=sum(within(c.created_at) for c in resolved),
                 on_time=sum(c.resolve_due_at is not None and c.resolved_at <= c.resolve_due_at for c in resolved),
-                closed=sum(c.status == "closed" and within(c.closed_at) for c in mine),
+                closed=sum(c.status == Status.CLOSED and within(c.closed_at) for c in mine),
                 overdue_by_grid=tuple(sorted(overdue.items(), key=lambda kv: (-kv[1], kv[0]))),
                 avg_accept=_mean([c.accepted_at - (c.due_from or c.created_at) for c in accepted
                                   if c.accepted_at >= (c.due_from or c.created_at)]),

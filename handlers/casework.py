@@ -3,33 +3,28 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.lifecycle import Action, Role, Status, TransitionRefused
+from bot.lifecycle import Action, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
+from bot.records import Case
 from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
-    REPORTER_BUTTONS, STAFF_BUTTONS, assignee_text, card_text, case_buttons, limit_text, local, timeline_text,
-    transfer_buttons, urgent_mark,
+    assignee_text, buttons_for, card_text, limit_text, local, timeline_text, transfer_buttons, urgent_mark,
 )
 from handlers.texts import BUTTONS, ROLES, STATUS, t
-from bot.records import Case
 
 
 # ---------------------------------------------------------------- views
 async def show_case(turn: Turn, case: Case) -> None:
-    """A case as the viewer should see it: staff get the card with their buttons, reporters the timeline."""
+    """A case and its timeline with the buttons the viewer's roles allow; staff who handled it before a
+    transfer see it without any."""
     cases, actor = turn.desk.cases, turn.desk.actor
     roles = await cases.roles_of(case, actor)
     if not roles and not await cases.can_view(case, actor):
         turn.say("ticket_not_yours", ticket=case.ticket)
         return
-    if roles & {Role.ASSIGNEE, Role.SUPERVISOR}:
-        names = STAFF_BUTTONS.get(case.status, ()) if Role.ASSIGNEE in roles or case.status == Status.RETURNED else ()
-        turn.say("case_view", case_buttons(case, names), case_id=case.id, **await _view_params(turn, case))
-        return
-    names = REPORTER_BUTTONS.get(case.status, ()) if Role.REPORTER in roles else ()
-    turn.say("case_view", case_buttons(case, names), case_id=case.id, **await _view_params(turn, case))
+    turn.say("case_view", buttons_for(case, roles), case_id=case.id, **await _view_params(turn, case))
 
 
 async def _view_params(turn: Turn, case: Case) -> dict:
@@ -125,7 +120,7 @@ async def _refresh_card(update: Update, turn: Turn, case: Case) -> None:
             (t("card_urgent_head"), "工单")):
         return
     turn.send(Outgoing(turn.chat_id, "edit", text=card_text(turn.config, case),
-                       buttons=case_buttons(case, STAFF_BUTTONS.get(case.status, ())),
+                       buttons=buttons_for(case, await turn.desk.cases.roles_of(case, turn.desk.actor)),
                        edit_message_id=message.message_id, case_id=case.id))
 
 

@@ -6,27 +6,15 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.deadlines import Due, span_parts
-from bot.lifecycle import Status
+from bot.lifecycle import Action, Role, Status
 from bot.mailroom import Mailroom
 from bot.outbox import Button, Outgoing
 from bot.people import masked_name, masked_phone
 from bot.ports import Audience
 from bot.records import Case, CaseEvent, Department, Draft, Person
+from handlers.keyboards import button_names
 from handlers.texts import ACTIONS, BUTTONS, ROLES, SCORES, STATUS, t
 
-# Which buttons a card shows, by who looks at it and the case's status.
-STAFF_BUTTONS: dict[str, tuple[str, ...]] = {
-    Status.ASSIGNED: ("accept", "transfer", "return", "reply"),
-    Status.ACCEPTED: ("resolve", "transfer", "reply"),
-    Status.RETURNED: ("reassign", "reject"),
-}
-REPORTER_BUTTONS: dict[str, tuple[str, ...]] = {
-    Status.ASSIGNED: ("urge", "add_info", "withdraw"),
-    Status.ACCEPTED: ("urge", "add_info", "withdraw"),
-    Status.RETURNED: ("add_info", "withdraw"),
-    Status.SUBMITTED: ("withdraw",),
-    Status.RESOLVED: ("rate_satisfied", "rate_basic", "rate_unsatisfied"),
-}
 # Callback verbs, short because callback_data is limited to 64 bytes.
 VERBS = {
     "accept": "acc", "transfer": "tr", "return": "ret", "reply": "rep", "resolve": "res",
@@ -44,6 +32,11 @@ DISPUTE_BUTTONS = ("reopen_case", "close_case")
 def case_buttons(case: Case, names: tuple[str, ...]) -> list[list[Button]]:
     row = [Button(BUTTONS[n], f"c:{case.id}:{VERBS[n]}") for n in names]
     return [row[i:i + 3] for i in range(0, len(row), 3)]
+
+
+def buttons_for(case: Case, roles: set[Role]) -> list[list[Button]]:
+    """The buttons someone standing to the case in `roles` gets now (handlers/keyboards.py)."""
+    return case_buttons(case, button_names(case.status, roles))
 
 
 def local(config: Config, instant) -> str:
@@ -140,10 +133,10 @@ def summary_text(config: Config, draft: Draft, grid_name: str | None, photos: in
 def timeline_text(config: Config, events: list[CaseEvent]) -> str:
     lines = []
     for e in events:
-        note = f"：{e.note}" if e.note and e.action not in ("relay",) else ""
-        if e.action == "rate":
+        note = f"：{e.note}" if e.note and e.action not in (Action.RELAY,) else ""
+        if e.action == Action.RATE:
             note = f"：{SCORES.get(e.data.get('score'), '')}" + (f" {e.note}" if e.note else "")
-        elif e.action == "escalate":
+        elif e.action == Action.ESCALATE:
             note = "：" + escalated_to(e.data)
         lines.append(t("timeline_line", time=local(config, e.at), action=ACTIONS.get(e.action, e.action),
                        note=note[:80]))
@@ -181,8 +174,8 @@ class OutboxNotifier:
         self.mail, self.config = mail, config
         self.send = mail.send
 
-    async def card(self, case: Case, person: Person, why: str = "") -> None:
-        """Photos, the location pin and the card with its buttons, in that order."""
+    async def card(self, case: Case, person: Person, why: str = "", role: Role = Role.ASSIGNEE) -> None:
+        """Photos, the location pin and the card with the buttons of `role`, in that order."""
         photos = await self.mail.photos(case)
         if len(photos) == 1:
             self.send(Outgoing(person.chat_id, "photo", photos=photos, case_id=case.id))
@@ -191,7 +184,7 @@ class OutboxNotifier:
         if case.lat is not None:
             self.send(Outgoing(person.chat_id, "location", location=(case.lat, case.lon), case_id=case.id))
         self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why), case_id=case.id,
-                           buttons=case_buttons(case, STAFF_BUTTONS.get(case.status, ()))))
+                           buttons=buttons_for(case, {role})))
 
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         for person in people:
@@ -202,36 +195,36 @@ class OutboxNotifier:
             return
         action, note = event.action, event.note or ""
         params = dict(ticket=case.ticket, assignee=assignee_text(case), note=note)
-        if audience is Audience.ASSIGNEES and action in ("assign", "transfer", "reopen"):
-            why = {"transfer": t("card_why_transfer", note=note),
-                   "reopen": t("card_why_reopen", note=note)}.get(action, "")
+        if audience is Audience.ASSIGNEES and action in (Action.ASSIGN, Action.TRANSFER, Action.REOPEN):
+            why = {Action.TRANSFER: t("card_why_transfer", note=note),
+                   Action.REOPEN: t("card_why_reopen", note=note)}.get(action, "")
             await self.card(case, person, why)
         elif audience is Audience.SUPERVISORS:
             _, actor = await self.mail.who(event.actor_id)
-            await self.card(case, person, t("card_why_return", actor=actor, note=note))
+            await self.card(case, person, t("card_why_return", actor=actor, note=note), Role.SUPERVISOR)
         elif audience is Audience.PREVIOUS:
-            key = "n_reject_previous" if action == "reject" else "n_transfer_away"
+            key = "n_reject_previous" if action == Action.REJECT else "n_transfer_away"
             self.send(Outgoing(person.chat_id, text=t(key, **params), case_id=case.id))
-        elif action == "relay":
+        elif action == Action.RELAY:
             await self._relay(case, event, audience, person, params)
         elif audience is Audience.REPORTER:
             await self._to_reporter(case, action, person, params)
         else:
-            if action == "rate":
+            if action == Action.RATE:
                 params["score"] = SCORES.get(event.data.get("score"), "")
                 params["note"] = f"，{note}" if note else ""
             self.send(Outgoing(person.chat_id, text=t(f"n_{action}", **params), case_id=case.id))
-            if action == "add_info" and event.data.get("attachment"):
+            if action == Action.ADD_INFO and event.data.get("attachment"):
                 await self._photo(case, person, event.data["attachment"])
 
     async def _to_reporter(self, case: Case, action: str, person: Person, params: dict) -> None:
         buttons = []
-        if action == "resolve":
+        if action == Action.RESOLVE:
             photos = await self.mail.photos(case, ("resolution",))
             if photos:
                 self.send(Outgoing(person.chat_id, "photo" if len(photos) == 1 else "album",
                                    photos=photos[:10], case_id=case.id))
-            buttons = case_buttons(case, REPORTER_BUTTONS[Status.RESOLVED])
+            buttons = buttons_for(case, {Role.REPORTER})
         self.send(Outgoing(person.chat_id, text=t(f"n_{action}", **params), buttons=buttons, case_id=case.id))
 
     async def _relay(self, case: Case, event: CaseEvent, audience: Audience, person: Person, params: dict) -> None:
@@ -247,33 +240,33 @@ class OutboxNotifier:
         message each, carrying the case card and the buttons that act on it. False: not one of these."""
         action, data, config = event.action, event.data or {}, self.config
         due = _instant(data.get("due"))
-        staff_buttons = case_buttons(case, STAFF_BUTTONS.get(case.status, ()))
-        if action == "remind":
+        staff_buttons = buttons_for(case, {Role.ASSIGNEE})
+        if action == Action.REMIND:
             head = t(f"ping_remind_{data.get('phase')}", ticket=case.ticket, due=local(config, due),
                      left=span_text(due - event.at))
             text, buttons = f"{head}\n\n{card_text(config, case)}", staff_buttons
-        elif action == "escalate" and audience is Audience.SUPERVISORS:
+        elif action == Action.ESCALATE and audience is Audience.SUPERVISORS:
             head = t("ping_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
                      due=local(config, due), late=span_text(event.at - due), assignee=assignee_text(case))
             text, buttons = f"{head}\n\n{card_text(config, case)}", case_buttons(case, SUPERVISOR_BUTTONS)
-        elif action == "escalate":
+        elif action == Action.ESCALATE:
             text = t("n_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
                      names=escalated_to(data))
             buttons = staff_buttons
-        elif action == "supervise":
+        elif action == Action.SUPERVISE:
             head = t("ping_supervise", actor=await self._actor(event), ticket=case.ticket, note=event.note)
             text, buttons = f"{head}\n\n{card_text(config, case)}", staff_buttons
-        elif action == "extend":
+        elif action == Action.EXTEND:
             text = t("n_extend", ticket=case.ticket, actor=await self._actor(event),
                      due=local(config, case.resolve_due_at), note=event.note)
             buttons = []
-        elif action == "ask_rating":
+        elif action == Action.ASK_RATING:
             text = t("ping_ask_rating", ticket=case.ticket, note=case.resolution_note or "")
-            buttons = case_buttons(case, REPORTER_BUTTONS[Status.RESOLVED])
-        elif action == "dispute":
+            buttons = buttons_for(case, {Role.REPORTER})
+        elif action == Action.DISPUTE:
             why = t("card_why_dispute", note=f"：{event.note}" if event.note else "。")
             text, buttons = card_text(config, case, why), case_buttons(case, DISPUTE_BUTTONS)
-        elif action == "close" and data.get("auto"):
+        elif action == Action.CLOSE and data.get("auto"):
             text, buttons = t("n_close_auto", ticket=case.ticket), []
         else:
             return False

@@ -45,3 +45,19 @@ def test_every_open_status_can_be_cancelled_and_every_status_is_reachable():
     assert RULES[Action.CANCEL].sources == OPEN
     reachable = {Status.SUBMITTED} | {r.target for r in RULES.values() if r.target}
     assert reachable == set(Status)
+
+
+def test_filing_is_the_one_rule_for_a_case_that_does_not_exist_yet():
+    assert [a for a, r in RULES.items() if not r.sources] == [Action.FILE]
+    assert check(Action.FILE, None, {Role.REPORTER}).target is Status.SUBMITTED
+    with pytest.raises(TransitionRefused) as refused:
+        check(Action.FILE, Status.ASSIGNED, {Role.SYSTEM})
+    assert refused.value.reason == "not_accepted"
+    with pytest.raises(ValueError):
+        check(Action.ACCEPT, None, {Role.ASSIGNEE})
+
+
+def test_a_rating_comment_follows_each_way_a_rating_leaves_the_case():
+    after_rating = {RULES[Action.RATE].target, RULES[Action.REOPEN].target, *RULES[Action.DISPUTE].sources}
+    assert RULES[Action.RATE_COMMENT].sources == after_rating
+    assert RULES[Action.RATE_COMMENT].roles == {Role.REPORTER}

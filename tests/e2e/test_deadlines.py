@@ -181,7 +181,7 @@ async def test_an_unresolved_case_climbs_every_rung_of_the_ladder(dsim):
     await sim.play({"user": "wang", "press": "接单"})
     out = await until(sim, "2026-11-24 16:00")  # half of 4 working hours
     assert [r["to"] for r in out] == ["wang"] and "办结时限 11-25 09:00" in out[0]["text"]
-    assert out[0]["buttons"] == ["办结", "转办", "回复居民"]
+    assert out[0]["buttons"] == ["办结", "转办", "退回", "回复居民"]  # RULES let an accepted case be returned
     out = await until(sim, "2026-11-24 17:12")  # 80 %
     assert [r["to"] for r in out] == ["wang"]
     rungs = [("2026-11-25 09:00", "lin"), ("2026-11-25 15:00", "luo"), ("2026-11-26 09:00", "chief")]

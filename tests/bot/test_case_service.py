@@ -1,0 +1,297 @@
+"""CaseService on its own, on SQLite and PostgreSQL: every lifecycle action by every role from every
+status, against the table. Allowed ones land in the rule's target with one timeline row in the actor's
+role and tell the audiences NOTIFY names; refused ones say why and change nothing.
+
+The data is the bundled sample district: grid YX-BZ-01-03, its officer YX-O00021 (on duty 13:00-22:00),
+grid leader YX-O00008 above it; people join through invites as they do through /join.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import NOTIFY, SYSTEM, Actor, CaseService, post_of
+from bot.clock import ManualClock
+from bot.deadlines import Point
+from bot.lifecycle import RULES, STATUS_REASONS, Action, Role, Status, TransitionRefused
+from bot.people import create_invite, ensure_person, redeem_invite
+from bot.ports import Audience
+from bot.routing import place_in_grid
+from storage.db import Database
+from storage.models import Case, CaseEvent, Department, Draft, GridCorrection, Officer, Person, Rating
+
+START = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)  # 14:00 in the district: the officer is on duty
+GRID, OFFICER, LEADER = "YX-BZ-01-03", "YX-O00021", "YX-O00008"
+OTHER_GRID, OTHER_OFFICER = "YX-BZ-02-01", "YX-O00023"  # another community: the leader does not supervise it
+DEPARTMENT = "YX-D01"
+INSIDE = (23.1291, 113.2644)
+NOTE = "有说明"
+A, S, R, SYS = Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER, Role.SYSTEM
+
+
+class RecordingNotifier:
+    """A bot.ports.Notifier that keeps (action, audience, person ids) instead of sending anything."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Audience, tuple[int, ...]]] = []
+
+    async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
+        self.sent.append((event.action, audience, tuple(p.id for p in people)))
+
+
+@dataclass
+class World:
+    session: AsyncSession
+    clock: ManualClock
+    cases: CaseService
+    notifier: RecordingNotifier
+    actors: dict[Role, Actor] = field(default_factory=dict)  # one person per role, holding only that role
+    department: Department | None = None
+    leader: Officer | None = None
+
+    async def join(self, tg_id: int, name: str, **post: str) -> Actor:
+        """A person, and with `officer_id` or `department_id` a staff post redeemed from an invite."""
+        now = self.clock.now()
+        person = await ensure_person(self.session, tg_id, tg_id, name, None, now)
+        if post:
+            invite = await create_invite(self.session, now, timedelta(hours=1), **post)
+            await redeem_invite(self.session, person, invite.code, now)
+        return await post_of(self.session, person)
+
+    async def file(self, reporter: Actor | None = None, source: str = "resident", grid: str = GRID) -> Case:
+        person = (reporter or self.actors[R]).person
+        draft = Draft(person_id=person.id, source=source, description="楼下垃圾堆了三天了没人收", category="garbage",
+                      lat=INSIDE[0], lon=INSIDE[1], grid_id=grid, media_groups=[], updated_at=self.clock.now())
+        self.session.add(draft)
+        await self.session.flush()
+        case = await self.cases.file(draft, person, await place_in_grid(self.session, grid, self.clock.now()))
+        await self.session.delete(draft)
+        await self.session.flush()
+        await self.session.refresh(case)  # with its grid loaded, as the next update would load it
+        return case
+
+    async def case_in(self, status: Status, *, rated: bool = False) -> Case:
+        """A filed case taken to `status` through the service; `rated`: with a rating on it. A submitted
+        one is a dispatched one set back, keeping its assignee, so every role can be put to the table."""
+        case = await self.file()
+        steps = PATHS[status]
+        if rated:
+            steps = RATED_PATHS.get(status, RATED + steps)
+        for action, role in steps:
+            await CALLS[action](self, case, self.actors[role], NOTE)
+        if status is Status.SUBMITTED:
+            case.status = Status.SUBMITTED
+            await self.session.flush()
+        assert case.status == status
+        return case
+
+    def point(self, kind: str) -> Point:
+        now = self.clock.now()
+        return Point(now, f"accept.{kind}.0", "accept", kind, role="grid_leader", due=now)
+
+
+# From a filed (assigned) case to each status; a rated case is one disputed and reopened on the way.
+PATHS: dict[Status, list[tuple[Action, Role]]] = {
+    Status.SUBMITTED: [],
+    Status.ASSIGNED: [],
+    Status.ACCEPTED: [(Action.ACCEPT, A)],
+    Status.RETURNED: [(Action.RETURN, A)],
+    Status.RESOLVED: [(Action.ACCEPT, A), (Action.RESOLVE, A)],
+    Status.CLOSED: [(Action.ACCEPT, A), (Action.RESOLVE, A), (Action.RATE, R)],
+    Status.REJECTED: [(Action.RETURN, A), (Action.REJECT, S)],
+    Status.CANCELLED: [(Action.CANCEL, R)],
+}
+RATED = [(Action.ACCEPT, A), (Action.RESOLVE, A), (Action.DISPUTE, R), (Action.REOPEN, S)]
+RATED_PATHS = {Status.RESOLVED: RATED[:3], Status.CLOSED: PATHS[Status.CLOSED]}
+
+
+def by_system(action: Action, method):
+    """Sweep actions take no actor in CaseService; anyone else is put to the table through `_apply`."""
+    def call(w: World, case: Case, actor: Actor, note: str):
+        return method(w, case) if actor is SYSTEM else w.cases._apply(case, action, actor)
+    return call
+
+
+# Each action through the CaseService call that takes it: (world, case, actor, note) → awaitable.
+CALLS = {
+    Action.ASSIGN: lambda w, c, a, n: w.cases._apply(c, Action.ASSIGN, a, assign_to=c.assignee_officer),  # file()'s
+    Action.ACCEPT: lambda w, c, a, n: w.cases.accept(c, a),
+    Action.TRANSFER: lambda w, c, a, n: w.cases.transfer(c, a, n, department=w.department),
+    Action.RETURN: lambda w, c, a, n: w.cases.return_case(c, a, n),
+    Action.REJECT: lambda w, c, a, n: w.cases.reject(c, a, n),
+    Action.RESOLVE: lambda w, c, a, n: w.cases.resolve(c, a, n),
+    Action.RATE: lambda w, c, a, n: w.cases.rate(c, a, "satisfied"),
+    Action.REOPEN: lambda w, c, a, n: w.cases.reopen(c, a, n),
+    Action.CLOSE: lambda w, c, a, n: w.cases.close(c, a, n),
+    Action.CANCEL: lambda w, c, a, n: w.cases.cancel(c, a, n),
+    Action.URGE: lambda w, c, a, n: w.cases.urge(c, a),
+    Action.ADD_INFO: lambda w, c, a, n: w.cases.add_info(c, a, n),
+    Action.RELAY: lambda w, c, a, n: w.cases.relay(c, a, n),
+    Action.REMIND: by_system(Action.REMIND, lambda w, c: w.cases.remind(c, w.point("remind"))),
+    Action.ESCALATE: by_system(Action.ESCALATE, lambda w, c: w.cases.escalate(c, w.point("escalate"), [w.leader])),
+    Action.SUPERVISE: lambda w, c, a, n: w.cases.supervise(c, a, n),
+    Action.EXTEND: lambda w, c, a, n: w.cases.extend(c, a, w.clock.now() + timedelta(days=2), n),
+    Action.ASK_RATING: by_system(Action.ASK_RATING, lambda w, c: w.cases.ask_rating(c)),
+    Action.DISPUTE: lambda w, c, a, n: w.cases.rate(c, a, "unsatisfied", n),  # on_unsatisfied: supervisor here
+    Action.RATE_COMMENT: lambda w, c, a, n: w.cases.comment_rating(c, a, n),
+}
+CASE_ACTIONS = [a for a in RULES if a is not Action.FILE]  # filing makes the case: tested on its own
+
+
+@pytest.fixture
+async def world(config):
+    db = Database(config.database.url)
+    clock = ManualClock(START)
+    notifier = RecordingNotifier()
+    disputes = config.copy_with(cases=config.cases.copy_with(on_unsatisfied="supervisor"))
+    try:
+        async with db.session() as session:
+            w = World(session, clock, CaseService(session, clock, disputes, notifier), notifier)
+            w.actors = {R: await w.join(1001, "alice"), A: await w.join(1002, "wang", officer_id=OFFICER),
+                        S: await w.join(1003, "liang", officer_id=LEADER), SYS: SYSTEM}
+            await w.join(1004, "chengguan", department_id=DEPARTMENT)
+            w.department = await session.get(Department, DEPARTMENT)
+            w.leader = await session.get(Officer, LEADER)
+            yield w
+    finally:
+        await db.dispose()
+
+
+async def expected_notices(w: World, case: Case, action: Action, actor: Actor, previous: list[Person]):
+    """What NOTIFY says `action` tells, without the actor; a relay and an escalation also tell their own."""
+    if action is Action.RELAY:
+        from_reporter = actor is w.actors[R]
+        people = await w.cases.assignee_people(case) if from_reporter else [case.reporter]
+        return [(action, Audience.ASSIGNEES if from_reporter else Audience.REPORTER, ids(people, actor))]
+    audiences = {Audience.REPORTER: [case.reporter], Audience.ASSIGNEES: await w.cases.assignee_people(case),
+                 Audience.PREVIOUS: previous, Audience.SUPERVISORS: [w.actors[S].person]}
+    sent = [(action, audience, ids(audiences[audience], actor)) for audience in NOTIFY.get(action, ())]
+    if action is Action.ESCALATE:
+        sent.append((action, Audience.SUPERVISORS, (w.actors[S].person.id,)))
+    return [notice for notice in sent if notice[2]]
+
+
+def ids(people: list[Person], actor: Actor) -> tuple[int, ...]:
+    return tuple(p.id for p in people if actor.person is None or p.id != actor.person.id)
+
+
+async def events_after(w: World, case: Case, seen: int) -> list[tuple]:
+    return [(e.action, e.actor_role, e.from_status, e.to_status) for e in (await w.cases.timeline(case))[seen:]]
+
+
+# ---------------------------------------------------------------- the table, action by action
+@pytest.mark.parametrize("action", CASE_ACTIONS)
+async def test_each_allowed_role_takes_the_action_from_each_source_status(world, action):
+    rule = RULES[action]
+    for role in sorted(rule.roles):
+        for source in sorted(rule.sources):
+            case = await world.case_in(source, rated=action is Action.RATE_COMMENT)
+            actor, seen = world.actors[role], len(await world.cases.timeline(case))
+            previous = await world.cases.assignee_people(case)
+            world.notifier.sent.clear()
+            await CALLS[action](world, case, actor, NOTE)
+            target = rule.target or source
+            assert case.status == target, (role, source)
+            assert await events_after(world, case, seen) == [(action, role, source, target)], (role, source)
+            assert world.notifier.sent == await expected_notices(world, case, action, actor, previous), (role, source)
+
+
+async def assert_refused(w: World, action: Action, role: Role, source: Status, reason: str, note: str = NOTE):
+    case = await w.case_in(source, rated=action is Action.RATE_COMMENT)
+    seen = len(await w.cases.timeline(case))
+    w.notifier.sent.clear()
+    with pytest.raises(TransitionRefused) as refused:
+        await CALLS[action](w, case, w.actors[role], note)
+    assert refused.value.reason == reason, (role, source)
+    assert (case.status, await events_after(w, case, seen), w.notifier.sent) == (source, [], []), (role, source)
+
+
+@pytest.mark.parametrize("action", CASE_ACTIONS)
+async def test_other_roles_and_statuses_are_refused_with_the_reason_and_nothing_changes(world, action):
+    rule = RULES[action]
+    allowed_role, allowed_source = min(rule.roles), min(rule.sources)
+    for role in sorted(set(Role) - rule.roles):
+        await assert_refused(world, action, role, allowed_source, "not_your_case")
+    for source in sorted(set(Status) - rule.sources):
+        await assert_refused(world, action, allowed_role, source, STATUS_REASONS[source])
+    if rule.needs_note:
+        await assert_refused(world, action, allowed_role, allowed_source, "note_required", note="  ")
+
+
+# ---------------------------------------------------------------- filing (issue 10, holes 1 and 3)
+async def test_a_resident_report_is_filed_by_the_bot_and_dispatched(world):
+    case = await world.file()
+    assert await events_after(world, case, 0) == [("file", "system", None, "submitted"),
+                                                  ("assign", "system", "submitted", "assigned")]
+    assert world.notifier.sent == [("assign", Audience.ASSIGNEES, (world.actors[A].person.id,))]
+
+
+async def test_a_patrol_officer_files_as_the_reporter_of_a_case_that_becomes_theirs(world):
+    officer = world.actors[A]
+    case = await world.file(officer, source="patrol")
+    assert await events_after(world, case, 0) == [("file", "reporter", None, "submitted"),
+                                                  ("assign", "system", "submitted", "assigned")]
+    assert (await world.cases.timeline(case))[0].actor_id == officer.person.id
+    assert await world.cases.roles_of(case, officer) == {R, A}
+    # the dispatch is the bot's, so the officer gets the card to accept their own report
+    assert world.notifier.sent == [("assign", Audience.ASSIGNEES, (officer.person.id,))]
+
+
+# ---------------------------------------------------------------- transfers (issue 10, holes 1 and 2)
+async def test_a_transfer_is_recorded_in_the_role_its_actor_had_before_it(world):
+    officer = world.actors[A]
+    case = await world.case_in(Status.ACCEPTED)
+    await world.cases.transfer(case, officer, "不是本网格", grid_id=OTHER_GRID)
+    event = (await world.cases.timeline(case))[-1]
+    assert (event.action, event.actor_role, event.data) == ("transfer", "assignee", {"to_grid": OTHER_GRID})
+    assert (case.grid_id, case.assignee_officer_id) == (OTHER_GRID, OTHER_OFFICER)
+    assert await world.cases.roles_of(case, officer) == set()  # no longer theirs, yet it was their act
+    correction = await world.session.scalar(select(GridCorrection))
+    assert (correction.from_grid_id, correction.to_grid_id, correction.officer_id) == (GRID, OTHER_GRID, OFFICER)
+
+
+async def test_a_supervisor_sends_a_returned_case_to_a_grid_they_do_not_supervise(world):
+    leader = world.actors[S]
+    case = await world.case_in(Status.RETURNED)
+    await world.cases.transfer(case, leader, "属隔壁社区", grid_id=OTHER_GRID)
+    event = (await world.cases.timeline(case))[-1]
+    assert (event.actor_role, case.status, case.grid_id) == ("supervisor", "assigned", OTHER_GRID)
+    assert S not in await world.cases.roles_of(case, leader)
+    assert await world.session.scalar(select(func.count()).select_from(GridCorrection)) == 0  # not the officer's word
+
+
+@pytest.mark.parametrize(("role", "status", "note", "reason"), [
+    (A, Status.ACCEPTED, " ", "note_required"),
+    (R, Status.ACCEPTED, NOTE, "not_your_case"),
+    (A, Status.RESOLVED, NOTE, "already_resolved"),
+])
+async def test_a_refused_transfer_to_another_grid_leaves_nothing_behind(world, role, status, note, reason):
+    case = await world.case_in(status)
+    seen = len(await world.cases.timeline(case))
+    with pytest.raises(TransitionRefused) as refused:
+        await world.cases.transfer(case, world.actors[role], note, grid_id=OTHER_GRID)
+    assert refused.value.reason == reason
+    await world.session.flush()
+    assert (case.grid_id, case.assignee_officer_id, case.status) == (GRID, OFFICER, status)
+    assert await world.session.scalar(select(func.count()).select_from(GridCorrection)) == 0
+    assert len(await world.cases.timeline(case)) == seen
+
+
+# ---------------------------------------------------------------- rating comments (issue 10, hole 3)
+async def test_a_rating_comment_is_kept_with_the_rating(world):
+    case = await world.case_in(Status.CLOSED)
+    await world.cases.comment_rating(case, world.actors[R], "很快很好")
+    rating = await world.session.scalar(select(Rating).where(Rating.case_id == case.id))
+    assert (rating.score, rating.comment) == ("satisfied", "很快很好")
+
+
+async def test_a_case_never_rated_takes_no_rating_comment(world):
+    case = await world.case_in(Status.ASSIGNED)
+    with pytest.raises(TransitionRefused) as refused:
+        await world.cases.comment_rating(case, world.actors[R], "很快很好")
+    assert refused.value.reason == "not_your_case"
+    assert [e.action for e in await world.cases.timeline(case)] == ["file", "assign"]
