@@ -328,6 +328,15 @@ class Desk:
                                   officer=officer)
         await self.done_expecting()
 
+    async def resolve(self, case: Case) -> None:
+        """办结 with the note and photos the officer sent after pressing 办结 (the table refuses it
+        without a note)."""
+        pending = await self.pending()
+        if pending is None or pending.action != "resolve_note" or pending.case_id != case.id:
+            raise TransitionRefused("expired_button")
+        await self.cases.resolve(case, self.actor, pending.data.get("note", ""), pending.data.get("photos", []))
+        await self.done_expecting()
+
     async def extend(self, case: Case, text: str) -> datetime:
         """延期 as a supervisor writes it ('2天 需协调物业', '明天下午5点前 等施工队'): the new limit."""
         policy = policy_for(self.config)

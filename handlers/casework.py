@@ -140,13 +140,7 @@ def _asks(action: Action, pending: str, prompt: str, **data):
 
 
 async def _resolve_ok(update, turn, case, arg):
-    pending = await turn.desk.pending()
-    if pending is None or pending.action != "resolve_note" or pending.case_id != case.id:
-        raise TransitionRefused("expired_button")
-    if not pending.data.get("note"):
-        raise TransitionRefused("resolve_need_note")
-    await turn.desk.cases.resolve(case, turn.desk.actor, pending.data["note"], pending.data.get("photos", []))
-    await turn.desk.done_expecting()
+    await turn.desk.resolve(case)
     turn.say("resolved_ack", ticket=case.ticket, case_id=case.id)
 
 

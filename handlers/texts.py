@@ -139,7 +139,6 @@ T: dict[str, str] = {
     "reply_prompt": "请发送要转达给居民的内容（{ticket}）：",
     "resolve_prompt": "请发送处理结果说明，可附现场照片，然后点“确认办结”。",
     "resolve_ready": "处理说明：{note}\n照片：{photos}张\n确认办结 {ticket}？",
-    "resolve_need_note": "请先发送处理结果说明文字。",
     "resolved_ack": "{ticket} 已办结，等待居民评价。",
     "photo_added_to_resolution": "已添加办结照片（共{n}张）。",
     "unknown_grid": "没有找到网格 {grid}，请核对编号或发送位置。",
