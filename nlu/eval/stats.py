@@ -40,7 +40,7 @@ CANTONESE = re.compile(r"[唔咁嘅冇啲喺搵嗰咗哋佢嚟睇畀攞嘢啱㗎
 TRADITIONAL = set("這們個來時會說對點還過樓電燈門問題處請號經車場將專業東樂從廣區見開關滿濕議應幫麼實戶嚴師態讚謝讓"
                   "壞爛塊氣煙聲聽雞邊寫歲嗎線價錢買賣貓讀書頭隨準備資補內醫殘貼藥舊機網務證發顯隊運輸隻鐘鐵鋼飯飲"
                   "層難療園齊夠係裡話後媽廳閃觸驚淨張條兩萬禮與為無種帶遊錯盞麵鏡蓋傳訴報劃館陣嚇愛練計劑彈誰"
-                  "課換緊鄰籬擺衛環雖總權聯職隨記級織變臺灣齡幾長黃紅綠藍燒乾濃壓臘鹽檔廚壩灑倉鋪舖")
+                  "課換緊鄰籬擺衛環單訴該譯雖總權聯職隨記級織變臺灣齡幾長黃紅綠藍燒乾濃壓臘鹽檔廚壩灑倉鋪舖")
 # Misspellings and homophones planted on purpose (a row counts if it has one).
 TYPOS = ("以经", "铁秀", "难文", "瘫换", "时的", "不时", "你号", "你门", "路登", "下水到", "摆滩", "然气", "撤消",
          "处里", "在也没人", "还再", "着边", "城管在那里", "由人接", "在不来", "溅的到处", "吵的人", "凶的很", "贴的到处",
@@ -51,7 +51,7 @@ PLACES = re.compile(
     r"華樂|建设|建設|小北|德政|文德|大南路|高第街|一德路|海珠广场|海珠廣場|起义路|西湖路|教育路|广卫路|仓边|倉邊|越华路|盘福|流花|"
     r"火车站|站南路|黄花岗|先烈|执信|梅花村|恤孤院|寺贝|新河浦|大沙头|白云路|东湖|東湖|五羊|寺右|東川|东川|东华|東華|豪贤|較場|"
     r"较场|百灵路|诗书|光塔|六榕|人民[北中南]路|大塘|榨粉|桂香|流水井|惠福|北較場|龙腾里|龍騰|华侨新村|东园|東園|广九|龙津|文明路|"
-    r"梅东|大东|公园前|纪念堂|紀念堂|区庄|杨箕|二沙|竹丝岗|水荫|米市|登峰|矿泉|"
+    r"梅东|大东|大東|仁生里|公园前|纪念堂|紀念堂|区庄|杨箕|二沙|竹丝岗|水荫|米市|登峰|矿泉|"
     r"[\u4e00-\u9fff]{1,3}(?:大院|新村|小区|市场|街市|地铁站|地鐵站|出口|医院|醫院|中学|小学|大厦|大廈|公园|公園)|"
     r"\d+号|[一二三四五六七八九十]+号|\d+號|号之|號之")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -65,7 +65,7 @@ def norm(text: str) -> str:
 
 def features(text: str) -> dict[str, bool]:
     return {"cantonese": bool(CANTONESE.search(text)),
-            "traditional": sum(c in TRADITIONAL for c in text) >= 2,
+            "traditional": any(c in TRADITIONAL for c in text),
             "typo": any(t in text for t in TYPOS),
             "place": bool(PLACES.search(text)),
             "emoji": bool(EMOJI.search(text)),
@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\nshares (all rows; heuristic)")
     for k in ("cantonese", "traditional", "typo", "place", "emoji", "english", "no_punctuation"):
         print(f"  {k:22} {pct(sum(f[k] for f in feats), n)}")
+    rf = [features(r["text"]) for r in reports]
+    print(f"  place (report rows)    {pct(sum(f['place'] for f in rf), len(reports))}")
     ur = [features(r["text"]) for r in reports if r["urgent"] == "true"]
     print(f"  urgent in Cantonese    {sum(f['cantonese'] for f in ur)}, in traditional {sum(f['traditional'] for f in ur)}")
     lens = sorted(len(r["text"]) for r in rows)
