@@ -10,7 +10,8 @@ best department (null without a router), `department_confidence` its confidence;
 when the confidence reaches its threshold (RasaClient.department_threshold).
 
 Evaluation reads any of these label columns and prints accuracy, macro-F1 and a confusion matrix for
-each: `intent`; `category` and `urgent` (rows where they are non-empty); `department` or `label` (the
+each: `intent`; `category` and `urgent` (only rows where they are non-empty, e.g. the report rows of
+nlu/eval/people_eval.csv; for urgent also its recall and precision, `urgent_flag`); `department` or `label` (the
 router; e.g. TipDM's dev set); `entities` (JSON list like the output) → precision/recall/F1 per entity
 type on exact spans.
 
@@ -125,6 +126,16 @@ def _bool(v: str) -> str:
     return "true" if str(v).strip().lower() in ("1", "true", "yes", "y", "是") else "false"
 
 
+def urgent_flag(pairs: Iterable[tuple[str, str]]) -> dict:
+    """Recall and precision of urgent = true over (gold, predicted) pairs of "true"/"false"."""
+    pairs = list(pairs)
+    tp = sum(g == p == "true" for g, p in pairs)
+    fn = sum(g == "true" and p != "true" for g, p in pairs)
+    fp = sum(g != "true" and p == "true" for g, p in pairs)
+    return {"recall": tp / (tp + fn) if tp + fn else 0.0, "precision": tp / (tp + fp) if tp + fp else 0.0,
+            "tp": tp, "fn": fn, "fp": fp}
+
+
 def evaluate(csv_path: str | Path, url: str | None = None, out: TextIO | None = None,
              records: list[dict] | None = None, concurrency: int = 4) -> dict:
     """Prints accuracy, macro-F1 and confusion matrices for every label column present; returns them."""
@@ -150,8 +161,14 @@ def evaluate(csv_path: str | Path, url: str | None = None, out: TextIO | None = 
     if "category" in cols:
         section("category", [(r["category"], p["category"]) for r, p in zip(rows, records) if r.get("category")])
     if "urgent" in cols:
-        section("urgent", [(_bool(r["urgent"]), _bool(p["urgent"])) for r, p in zip(rows, records)
-                           if str(r.get("urgent", "")).strip()])
+        pairs = [(_bool(r["urgent"]), _bool(p["urgent"])) for r, p in zip(rows, records)
+                 if str(r.get("urgent", "")).strip()]
+        section("urgent", pairs)
+        if pairs:
+            results["urgent_flag"] = flag = urgent_flag(pairs)
+            print(f"urgent flag: recall {flag['recall']:.3f} ({flag['tp']} of {flag['tp'] + flag['fn']} urgent rows "
+                  f"flagged), precision {flag['precision']:.3f} ({flag['tp']} of {flag['tp'] + flag['fp']} flags "
+                  f"right)", file=out)
     dept_col = "department" if "department" in cols else ("label" if "label" in cols else None)
     if dept_col:
         section(f"department ({dept_col})", [(r[dept_col], p["department"] or "-") for r, p in zip(rows, records)
