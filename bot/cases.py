@@ -164,7 +164,8 @@ class CaseService:
         rule = check(Action.FILE, None, roles)
         now = self.clock.now()
         case = Case(ticket=await self._next_ticket(now), status=rule.target, source=draft.source,
-                    category=draft.category or "other", urgent=draft.urgent, description=draft.description,
+                    category=draft.category or "other", urgent=draft.urgent, urgent_cue=draft.urgent_cue,
+                    description=draft.description,
                     lat=draft.lat, lon=draft.lon, address_text=draft.address_text, address_id=draft.address_id,
                     grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
                     created_at=now, updated_at=now)

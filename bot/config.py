@@ -192,6 +192,10 @@ class IntakeConfig(Section):
     max_photos: int = Field(10, gt=0, le=10)  # a Telegram album holds at most 10 photos
     max_text_chars: int = Field(2000, gt=0, le=4000)  # a case card must fit in one message
     followup_minutes: int = Field(30, gt=0)
+    # While a case is open: an intent less sure than this is asked about with buttons, and a report
+    # of another category at least this sure is a new problem (bot/conversation.py).
+    ask_below: float = Field(0.6, ge=0, le=1)
+    new_problem_above: float = Field(0.6, ge=0, le=1)
 
 
 class CasesConfig(Section):
@@ -229,6 +233,22 @@ class DistrictConfig(Section):
 class CategoryConfig(Section):
     name: str = Field(min_length=1)
     department: str | None = None
+
+
+class EmergencyLine(Section):
+    name: str = Field(min_length=1)
+    number: str = Field(pattern=r"^[0-9][0-9-]{2,15}$")
+
+
+class EmergencyConfig(Section):
+    """Whom the reporter of an urgent case should call while the grid office comes."""
+
+    default: tuple[EmergencyLine, ...] = list_field((EmergencyLine(name="报警", number="110"),
+                                                      EmergencyLine(name="急救", number="120")))
+    categories: dict[CategoryId, Annotated[tuple[EmergencyLine, ...], Field(strict=False)]] = {}
+
+    def lines_for(self, category: str) -> tuple[EmergencyLine, ...]:
+        return self.categories.get(category) or self.default
 
 
 # ---- deadlines and escalation (see bot/deadlines.py)
@@ -364,6 +384,7 @@ class Config(Section):
     deadlines: DeadlinesConfig = DeadlinesConfig()
     digests: DigestsConfig = DigestsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    emergency: EmergencyConfig = EmergencyConfig()
 
     @field_validator("timezone")
     @classmethod

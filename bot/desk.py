@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor, CaseService
+from bot.conversation import Reading, Thresholds, read
 from bot.clock import parse_duration
 from bot.deadlines import policy_for
 from bot.duty import end_leave, set_leave
@@ -70,6 +71,7 @@ class Situation:
 class Filed:
     case: Case
     assignee: str  # who has it, as the reporter is told
+    warn: bool = False  # an urgent resident report not yet told whom to call meanwhile
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,21 @@ class Desk:
                          awaiting_rating=tuple(c for c in mine if c.status == Status.RESOLVED),
                          question=await self.pending())
 
+    async def read(self, text: str, parse: Parse, ticket: str | None) -> Reading:
+        """What the message means given where the person stands (their draft, open cases, a
+        resolved case awaiting rating); a ticket they typed picks the case."""
+        situation = await self.situation()
+        ticket_case = None
+        if ticket:
+            ticket_case = await self.cases.by_ticket(ticket)
+            if ticket_case is None:
+                raise TransitionRefused("ticket_not_found", ticket=ticket)
+        intake = self.config.intake
+        words = {key: tuple(w for w in entry.name.split("/") if w) for key, entry in self.config.categories.items()}
+        return read(parse, text, draft_open=situation.draft is not None, cases=situation.open_cases,
+                    ticket_case=ticket_case, category_words=words,
+                    thresholds=Thresholds(intake.ask_below, intake.new_problem_above))
+
     async def case(self, case_id: int, *, lock: bool = False) -> Case:
         case = await self.cases.get(case_id, for_update=lock)
         if case is None:
@@ -216,9 +233,10 @@ class Desk:
         if not state.complete:
             return await self.intake.step(state)
         placement = await place_in_grid(self.session, draft.grid_id, self.now)
+        warn = draft.urgent and not draft.urgent_warned and draft.source != "patrol"
         case = await self.cases.file(draft, self.person, placement)
         await self.intake.discard(self.person)
-        return Filed(case, await self.cases.assignee_label(case))
+        return Filed(case, await self.cases.assignee_label(case), warn)
 
     async def store_photo(self, purpose: str, file_id: str, unique_id: str | None, data: bytes | None) -> Attachment:
         """Keep the channel's file id and, when the bytes came, our own copy with its sha256."""
@@ -350,9 +368,10 @@ class Desk:
         await self.done_expecting()
         return until
 
-    async def rate(self, case: Case, score: str) -> Rated:
-        """The reporter's rating; then the bot waits for an optional comment."""
-        action = await self.cases.rate(case, self.actor, score)
+    async def rate(self, case: Case, score: str, comment: str | None = None) -> Rated:
+        """The reporter's rating (with their words, when they wrote them); then the bot waits for
+        an optional comment."""
+        action = await self.cases.rate(case, self.actor, score, comment)
         supervisor = None
         if action is Action.DISPUTE:
             supervisor = next((o for o in await supervisors_of(self.session, case.grid) if o.person_id), None)

@@ -121,6 +121,13 @@ class IntakeService:
         return IntakeStep(Next.CONFIRM, state, grid_name=grid.name if grid else None,
                           refresh=refresh and state.draft.summary_outbox_id is not None)
 
+    async def warn_once(self, draft: Draft) -> bool:
+        """True the first time an urgent draft is shown: its reporter is told whom to call meanwhile."""
+        if not draft.urgent or draft.urgent_warned:
+            return False
+        draft.urgent_warned = True
+        return True
+
     async def summary_shown(self, person: Person, outbox_id: int) -> None:
         """Remember the summary message, so a late album photo edits it instead of sending another."""
         draft = await self.current(person)
@@ -177,6 +184,7 @@ class IntakeService:
             draft.category = parse.category
             draft.category_confidence = parse.category_confidence
         draft.urgent = draft.urgent or parse.urgent
+        draft.urgent_cue = draft.urgent_cue or (parse.urgent_cue[:64] if parse.urgent and parse.urgent_cue else None)
         draft.address_text = draft.address_text or parse.first("address")
 
     async def add_photo(self, person: Person, attachment: Attachment, media_group_id: str | None,

@@ -81,8 +81,9 @@ async def _simulate(args) -> int:
     from gridsec.simulate import ScriptError, run_simulation
 
     try:
-        await run_simulation(_config(args), Path(args.script), database=args.database, district=args.district,
-                             out=sys.stdout, pretty=args.pretty)
+        with nlu_server(_with_nlu(_config(args), args.nlu)) as config:
+            await run_simulation(config, Path(args.script), database=args.database, district=args.district,
+                                 out=sys.stdout, pretty=args.pretty)
     except ScriptError as exc:
         print(f"script error: {exc}", file=sys.stderr)
         return 2
@@ -95,9 +96,14 @@ async def _demo(args) -> int:
     print("网格秘书 demo: a resident reports, the grid officer handles it, the resident rates it.\n"
           "Everything runs offline: SQLite, the local Telegram stand-in, the bundled sample district.\n",
           file=sys.stderr)
-    with nlu_server(_config(args)) as config:
+    with nlu_server(_with_nlu(_config(args), args.nlu)) as config:
         await run_simulation(config, DEMO_SCRIPT, database=args.database, out=sys.stdout, pretty=not args.json)
     return 0
+
+
+def _with_nlu(config, backend: str | None):
+    """`--nlu keyword` runs a demo or simulation on the keyword parser instead of the configured NLU."""
+    return config.copy_with(nlu=config.nlu.copy_with(backend=backend)) if backend else config
 
 
 async def _district_import(args) -> int:
@@ -267,10 +273,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", parents=[common], help="run the bot against Telegram (needs TELEGRAM_BOT_TOKEN)")
     demo = sub.add_parser("demo", parents=[common], help="play the bundled demo offline")
     demo.add_argument("--json", action="store_true", help="print JSON lines instead of readable text")
+    demo.add_argument("--nlu", choices=["rasa", "keyword"], help="the NLU to use (default: the config's, rasa)")
     sim = sub.add_parser("simulate", parents=[common], help="run a scripted conversation, print JSON lines")
     sim.add_argument("script")
     sim.add_argument("--district", help="district directory to import first (default: the bundled sample)")
     sim.add_argument("--pretty", action="store_true", help="readable output instead of JSON lines")
+    sim.add_argument("--nlu", choices=["rasa", "keyword"], help="the NLU to use (default: the config's, rasa)")
     district = sub.add_parser("district", parents=[common], help="district data").add_subparsers(
         dest="district_command", required=True)
     imp = district.add_parser("import", parents=[common], help="import (or re-import) a district directory")

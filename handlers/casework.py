@@ -68,31 +68,6 @@ async def tasks(turn: Turn) -> None:
     turn.send_text("\n".join(lines), _view_rows([case for _, case in tasks[:10]]))
 
 
-# ---------------------------------------------------------------- resident intents without a ticket
-async def pick_open_case(turn: Turn, verb: str) -> Case | None:
-    """The resident's one open case, or None after offering a choice among several (or saying there is none)."""
-    situation = await turn.desk.situation()
-    cases = situation.open_cases
-    if verb == "rt":
-        cases = situation.awaiting_rating
-        if not cases:
-            turn.say("nothing_to_rate")
-            return None
-    if not cases:
-        turn.say("no_open_cases")
-        return None
-    if len(cases) == 1:
-        return cases[0]
-    turn.say("choose_case", _view_rows(cases[:8]))
-    return None
-
-
-async def progress(turn: Turn) -> None:
-    case = await pick_open_case(turn, "view")
-    if case is not None:
-        await show_case(turn, case)
-
-
 # ---------------------------------------------------------------- button dispatch
 async def on_case_button(update: Update, turn: Turn, case_id: int, verb: str, arg: str | None) -> None:
     case = await turn.desk.case(case_id, lock=verb in LOCKING)
@@ -117,7 +92,7 @@ async def _refresh_card(update: Update, turn: Turn, case: Case) -> None:
     """Swap the pressed card's buttons for the ones that fit the new status."""
     message = update.callback_query.message if update.callback_query else None
     if message is None or not getattr(message, "text", None) or not message.text.startswith(
-            (t("card_urgent_head"), "工单")):
+            (t("card_urgent_head").strip(), "工单")):
         return
     turn.send(Outgoing(turn.chat_id, "edit", text=card_text(turn.config, case),
                        buttons=buttons_for(case, await turn.desk.cases.roles_of(case, turn.desk.actor)),
@@ -161,14 +136,19 @@ async def _withdraw_yes(update, turn, case, arg):
 
 
 async def _rate(update, turn, case, arg):
-    rated = await turn.desk.rate(case, arg)
+    await rate_case(turn, case, arg)
+
+
+async def rate_case(turn: Turn, case: Case, score: str, comment: str | None = None) -> None:
+    """A rating by button, or in the resident's words ("还是老样子" is a 不满意 with that comment)."""
+    rated = await turn.desk.rate(case, score, comment)
     if rated.action is Action.REOPEN:
         turn.say("rate_reopened", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
     elif rated.action is Action.DISPUTE:
         officer = rated.supervisor
         turn.say("rate_disputed", ticket=case.ticket, case_id=case.id,
                  supervisor=f"{ROLES[officer.role]} {officer.name}" if officer else t("nobody_joined"))
-    elif arg == "unsatisfied":
+    elif score == "unsatisfied":
         turn.say("rate_unsatisfied_closed", ticket=case.ticket, case_id=case.id)
     else:
         turn.say("rate_thanks", case_id=case.id)
@@ -287,13 +267,3 @@ async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
         await desk.done_expecting()
         return True
     return False
-
-
-async def by_ticket_or_pick(turn: Turn, ticket: str | None, verb: str) -> Case | None:
-    """The case a resident means: the ticket they typed, else their only open one, else ask."""
-    if ticket:
-        case = await turn.desk.cases.by_ticket(ticket)
-        if case is None:
-            turn.say("ticket_not_found", ticket=ticket)
-        return case
-    return await pick_open_case(turn, verb)

@@ -11,16 +11,23 @@ from bot.intake import IntakeStep, Next
 from bot.outbox import Outgoing
 from bot.understanding import Parse
 from handlers.common import Turn
-from handlers.render import category_buttons, draft_buttons, place_buttons, summary_text, urgent_mark
+from handlers.render import (
+    category_buttons, draft_buttons, emergency_text, place_buttons, summary_text, urgent_mark,
+)
 from handlers.texts import t
 
 log = logging.getLogger(__name__)
+
+# The steps at which the reporter of something dangerous is told whom to call meanwhile.
+WARN_AT = (Next.LOCATE, Next.PICK_PLACE, Next.CONFIRM)
 
 
 async def show(turn: Turn, step: IntakeStep) -> None:
     """Ask for what is missing, offer the places, refuse a place outside, or show the summary to
     confirm (editing it in place for a late album photo)."""
     state, draft = step.state, step.state.draft if step.state else None
+    if draft is not None and await turn.desk.intake.warn_once(draft) and step.next in WARN_AT:
+        turn.send_text(emergency_text(turn.config, draft.category or "other"))  # first: it may save a life
     if step.next is Next.DESCRIBE:
         what = (t("what_photos", n=state.photos) if state.photos > 1 else t("what_photo")) if state.photos \
             else t("what_location")
@@ -109,4 +116,6 @@ async def confirm(turn: Turn) -> None:
     key = "filed_patrol" if case.source == "patrol" else "filed"
     turn.say(key, ticket=case.ticket, category=turn.config.category_name(case.category),
              urgent=urgent_mark(case.urgent), assignee=result.assignee, case_id=case.id)
+    if result.warn:
+        turn.send_text(emergency_text(turn.config, case.category))
     turn.toast = case.ticket

@@ -72,11 +72,24 @@ def urgent_mark(urgent: bool) -> str:
 def card_text(config: Config, case: Case, why: str = "") -> str:
     due = due_text(config, case)
     why = f"{due}\n{why}" if due and why else due or why
-    return t("card", urgent_head=t("card_urgent_head") if case.urgent else "", ticket=case.ticket,
+    return t("card", urgent_head=urgent_head(case), ticket=case.ticket,
              status=STATUS[case.status], category=config.category_name(case.category),
              description=case.description,
              place=place_text(config, case.grid.name if case.grid else None, case.lat, case.lon, case.address_text),
              reporter=reporter_label(case.reporter), created=local(config, case.created_at), why=why).rstrip()
+
+
+def urgent_head(case: Case) -> str:
+    """🚨 紧急（煤气味）: what made it urgent, so the officer knows why before reading on."""
+    if not case.urgent:
+        return ""
+    return t("card_urgent_because", cue=case.urgent_cue) if case.urgent_cue else t("card_urgent_head")
+
+
+def emergency_text(config: Config, category: str) -> str:
+    """Whom to call now: 燃气抢修 96833、火警 119."""
+    lines = "、".join(f"{line.name} {line.number}" for line in config.emergency.lines_for(category))
+    return t("emergency_hint", lines=lines)
 
 
 def due_text(config: Config, case: Case) -> str:

@@ -9,7 +9,7 @@ from telegram.ext import (
 from bot.lifecycle import TransitionRefused
 from bot.people import masked_phone
 from bot.understanding import normalize_ticket
-from handlers import casework, intake
+from handlers import casework, conversation, intake
 from handlers.common import Turn, handles, on_error, record_update
 from handlers.texts import ROLES, t
 
@@ -110,26 +110,8 @@ async def text(update: Update, turn: Turn) -> None:
 
 
 async def by_intent(update: Update, turn: Turn, body: str, parse, ticket: str | None) -> None:
-    draft = (await turn.desk.situation()).draft
-    intent = parse.intent
-    if draft is not None and intent in ("report", "add_info", "out_of_scope", "affirm"):
-        await intake.report_text(turn, body, parse)
-    elif intent == "report":
-        await intake.report_text(turn, body, parse)
-    elif intent in ("query_progress",):
-        await casework.progress(turn)
-    elif intent in ("urge", "cancel", "add_info", "rate_good", "rate_bad"):
-        verb = {"urge": "urg", "cancel": "can", "add_info": "inf", "rate_good": "rt", "rate_bad": "rt"}[intent]
-        case = await casework.by_ticket_or_pick(turn, ticket, verb)
-        if case is not None:
-            arg = {"rate_good": "satisfied", "rate_bad": "unsatisfied"}.get(intent)
-            await casework.on_case_button(update, turn, case.id, verb, arg)
-    elif intent == "thanks":
-        turn.say("thanks")
-    elif intent in ("greet", "help", "affirm", "deny"):
-        turn.say("help_staff" if turn.desk.is_staff else "help")
-    else:
-        turn.say("out_of_scope")
+    reading = await turn.desk.read(body, parse, ticket)
+    await conversation.respond(update, turn, reading, body, parse)
 
 
 @handles
@@ -184,13 +166,16 @@ async def unsupported(update: Update, turn: Turn) -> None:
 
 @handles
 async def button(update: Update, turn: Turn) -> None:
-    """Callback data: d:<verb>[:arg] for drafts, c:<case>:<verb>[:arg] for cases, t:<case>:<d|g>[:dept]."""
+    """Callback data: d:<verb>[:arg] for drafts, c:<case>:<verb>[:arg] for cases, t:<case>:<d|g>[:dept],
+    m:<move>:<case|-> for what a message meant."""
     parts = (update.callback_query.data or "").split(":")
     try:
         if parts[0] == "d":
             await intake.on_draft_button(turn, parts[1], parts[2] if len(parts) > 2 else None)
         elif parts[0] == "c":
             await casework.on_case_button(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
+        elif parts[0] == "m":
+            await conversation.on_meant_button(update, turn, parts[1], parts[2])
         elif parts[0] == "t":
             await casework.transfer_to(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
         else:

@@ -14,17 +14,25 @@ log = logging.getLogger(__name__)
 
 
 class FallbackNlu:
-    """Ask `primary`; on any failure (timeout, open circuit, server down) ask `fallback`."""
+    """Ask `primary`; on any failure (timeout, open circuit, server down) ask `fallback`. The switch
+    is logged once each way, not once per message."""
 
     def __init__(self, primary: NluClient, fallback: NluClient) -> None:
         self.primary, self.fallback = primary, fallback
+        self.falling_back = False
 
     async def parse(self, text: str) -> Parse:
         try:
-            return await self.primary.parse(text)
+            parse = await self.primary.parse(text)
         except Exception as exc:
-            log.warning("NLU server unavailable (%s); using the keyword fallback", exc)
+            if not self.falling_back:
+                log.warning("NLU server unavailable (%s); using the keyword fallback until it answers", exc)
+                self.falling_back = True
             return await self.fallback.parse(text)
+        if self.falling_back:
+            log.warning("NLU server answers again; the keyword fallback is no longer used")
+            self.falling_back = False
+        return parse
 
     async def close(self) -> None:
         close = getattr(self.primary, "close", None)

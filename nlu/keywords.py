@@ -227,13 +227,13 @@ class KeywordParser:
         entities = self._entities(text, norm)
         cat_hits = self._category_hits(norm)
         category, cat_conf, ranking, cat_total = self._rank(cat_hits)
-        urgent = self._urgent(norm)
-        intent, intent_conf = self._intent(norm, cat_total, entities, urgent)
+        cue = self._urgent(norm)
+        intent, intent_conf = self._intent(norm, cat_total, entities, cue is not None)
         if intent not in INTENTS:  # only possible with a broken table
             intent, intent_conf = "out_of_scope", 0.3
         return Parse(intent=intent, intent_confidence=round(intent_conf, 3), category=category,
-                     category_confidence=round(cat_conf, 3), urgent=urgent, department=None,
-                     entities=tuple(entities), source=self.source, category_ranking=ranking)
+                     category_confidence=round(cat_conf, 3), urgent=cue is not None, department=None,
+                     entities=tuple(entities), source=self.source, category_ranking=ranking, urgent_cue=cue)
 
     # ------------------------------------------------------------ normalisation
     def _normalize(self, text: str) -> str:
@@ -278,12 +278,13 @@ class KeywordParser:
         return order[0], totals[order[0]] / denom, ranking, total
 
     # ------------------------------------------------------------ urgency
-    def _urgent(self, norm: str) -> bool:
+    def _urgent(self, norm: str) -> str | None:
+        """The words that make the message urgent, or None."""
         for pat in self.t.urgent:
             for m in pat.finditer(norm):
                 if self._urgent_hit(norm, m.start(), m.end()):
-                    return True
-        return False
+                    return m.group(0)
+        return None
 
     def _urgent_hit(self, norm: str, start: int, end: int) -> bool:
         for ctx in self.t.not_urgent:

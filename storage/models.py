@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -181,6 +181,7 @@ class Case(Base):
     source: Mapped[str] = mapped_column(String(16), default="resident")  # resident | patrol
     category: Mapped[str] = mapped_column(String(32))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_cue: Mapped[str | None] = mapped_column(String(64))  # the words that made it urgent
     description: Mapped[str] = mapped_column(Text)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
@@ -314,6 +315,8 @@ class Draft(Base):
     category: Mapped[str | None] = mapped_column(String(32))
     category_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_cue: Mapped[str | None] = mapped_column(String(64))  # the words that made it urgent
+    urgent_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # told whom to call
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     grid_id: Mapped[str | None] = mapped_column(String(32))

@@ -1,0 +1,164 @@
+"""What a resident's message means in the conversation they are in.
+
+The NLU reads one message alone; people write in a conversation. A message that names no new
+problem or place while a case of theirs is open is about that case ("两天了还没人来" is an urge,
+"旁边还有根钢筋" an addition), and after 办结 "还是老样子" is a 不满意. When the reading is not sure,
+the bot asks with buttons instead of silently opening a new report. Pure functions of the
+person's `Situation` and the `Parse`, so every rule is testable without a database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.lifecycle import Status
+from bot.understanding import Intent, Parse
+from storage.models import Case
+
+
+class Move(StrEnum):
+    """What the bot does with the message."""
+
+    REPORT = "report"        # a new problem, or more of the report in progress
+    URGE = "urge"
+    ADD_INFO = "add_info"    # the words are added to the case and relayed to whoever has it
+    PROGRESS = "progress"
+    CANCEL = "cancel"        # asks for confirmation first
+    RATE_GOOD = "rate_good"
+    RATE_BAD = "rate_bad"    # 不满意 with the resident's words (cases.on_unsatisfied decides what follows)
+    ASK = "ask"              # unsure: offer `options` as buttons
+    CHOOSE = "choose"        # a case move, but which of several cases: offer `cases`
+    NONE_OPEN = "none_open"  # a case move with no case to act on
+    CHAT = "chat"            # greet, help, thanks, yes/no, out of scope: a fixed answer
+
+
+CASE_MOVES = {
+    Intent.URGE: Move.URGE, Intent.ADD_INFO: Move.ADD_INFO, Intent.QUERY_PROGRESS: Move.PROGRESS,
+    Intent.CANCEL: Move.CANCEL, Intent.RATE_GOOD: Move.RATE_GOOD, Intent.RATE_BAD: Move.RATE_BAD,
+}
+# Statuses a move can act on (the lifecycle table has the final word; this picks the candidates).
+ACTS_ON: dict[Move, frozenset[Status]] = {
+    Move.URGE: frozenset({Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}),
+    Move.ADD_INFO: frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}),
+    Move.PROGRESS: frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED, Status.RESOLVED}),
+    Move.CANCEL: frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}),
+    Move.RATE_GOOD: frozenset({Status.RESOLVED}),
+    Move.RATE_BAD: frozenset({Status.RESOLVED}),
+}
+
+
+# Words of an announcement that more is coming ("我想补充一下情况"), as opposed to the addition itself.
+_ANNOUNCING = ("我想", "我要", "想", "要", "再", "补充", "补", "一下", "情况", "材料", "说明", "信息", "资料",
+               "一点", "几句", "说", "讲", "下", "啲", "嘢", "多", "少少", "我", "的", "啊", "呀", "吖", "喔")
+_PUNCTUATION = set(" ，。！？,.!?~～…、：:；;")
+
+
+def announces_only(text: str) -> bool:
+    """True when `text` only says an addition will follow: then the bot asks for it."""
+    rest = "".join(ch for ch in text if ch not in _PUNCTUATION)
+    for word in sorted(_ANNOUNCING, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return len(rest) <= 1
+
+
+@dataclass(frozen=True)
+class Reading:
+    move: Move
+    case: Case | None = None
+    options: tuple[tuple[Move, Case | None], ...] = ()  # ASK: what the person may have meant
+    cases: tuple[Case, ...] = ()                         # CHOOSE: the cases it may be about
+    intent: str = ""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    ask_below: float = 0.6        # an intent less sure than this, while a case is open, is asked about
+    new_problem_above: float = 0.6  # a category this sure, unlike every open case's, is a new problem
+
+
+def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], ticket_case: Case | None = None,
+         category_words: dict[str, tuple[str, ...]] | None = None, thresholds: Thresholds = Thresholds()) -> Reading:
+    """The move for `text` given the person's open and resolved `cases` (newest first)."""
+    intent = parse.intent
+    if draft_open and intent in (Intent.REPORT, Intent.ADD_INFO, Intent.OUT_OF_SCOPE, Intent.AFFIRM):
+        return Reading(Move.REPORT, intent=intent)
+    words = category_words or {}
+    if intent in CASE_MOVES:
+        move = CASE_MOVES[intent]
+        if move is Move.RATE_BAD and not _on(cases, move) and _on(cases, Move.URGE):
+            move = Move.URGE  # "still not fixed" before 办结 is pressing for it
+        reading = _about(move, parse, text, cases, ticket_case, words)
+        if (reading.move is not Move.NONE_OPEN and parse.intent_confidence < thresholds.ask_below
+                and reading.case is not None):
+            return _ask(reading.case, parse, first=move)
+        if reading.move is Move.NONE_OPEN and move is Move.RATE_GOOD:
+            return Reading(Move.CHAT, intent=Intent.THANKS)
+        return reading
+    if intent == Intent.REPORT:
+        if not cases:
+            return Reading(Move.REPORT, intent=intent)
+        related = _related(parse, text, cases, words, thresholds)
+        if related is None:
+            return Reading(Move.REPORT, intent=intent)
+        return _ask(related, parse)
+    return Reading(Move.CHAT, intent=intent)
+
+
+def _on(cases: tuple[Case, ...], move: Move) -> tuple[Case, ...]:
+    return tuple(c for c in cases if c.status in ACTS_ON[move])
+
+
+def _about(move: Move, parse: Parse, text: str, cases: tuple[Case, ...], ticket_case: Case | None,
+           words: dict[str, tuple[str, ...]]) -> Reading:
+    """The one case a case move is about: the ticket, the only candidate, or the one the words name."""
+    if ticket_case is not None:
+        return Reading(move, ticket_case, intent=parse.intent)
+    candidates = _on(cases, move)
+    if not candidates:
+        return Reading(Move.NONE_OPEN, intent=parse.intent, cases=())
+    if len(candidates) == 1:
+        return Reading(move, candidates[0], intent=parse.intent)
+    named = [c for c in candidates if _names(c, parse, text, words)]
+    if len(named) == 1:
+        return Reading(move, named[0], intent=parse.intent)
+    return Reading(Move.CHOOSE, intent=parse.intent, cases=tuple(named or candidates)[:6],
+                   options=((move, None),))
+
+
+def _names(case: Case, parse: Parse, text: str, words: dict[str, tuple[str, ...]]) -> bool:
+    """Does the message point at this case: its place, or a word of its category ("那个路灯的呢")?"""
+    return _at_place(case, parse, text) or any(w in text for w in words.get(case.category, ()))
+
+
+def _at_place(case: Case, parse: Parse, text: str) -> bool:
+    place = case.address_text or ""
+    return bool(place) and (place in text or any(place in e.value or e.value in place
+                                                 for e in parse.entities if e.entity == "address"))
+
+
+def _related(parse: Parse, text: str, cases: tuple[Case, ...], words: dict[str, tuple[str, ...]],
+             thresholds: Thresholds) -> Case | None:
+    """The open case a report-like message may be about, or None when it names a new problem or place."""
+    candidates = _on(cases, Move.PROGRESS)
+    if not candidates:
+        return None
+    if parse.first("address") and not any(_at_place(c, parse, text) for c in candidates):
+        return None  # a place none of their cases is at
+    same = [c for c in candidates if c.category == parse.category or _names(c, parse, text, words)]
+    if same:
+        return same[0]
+    if parse.category_confidence >= thresholds.new_problem_above and parse.category != "other":
+        return None  # a different problem, said clearly
+    return candidates[0]
+
+
+def _ask(case: Case, parse: Parse, first: Move | None = None) -> Reading:
+    """Offer what the message may mean for `case`, and a new report."""
+    if case.status == Status.RESOLVED:
+        moves = [Move.RATE_BAD, Move.PROGRESS]
+    else:
+        moves = [Move.URGE, Move.ADD_INFO]
+    if first is not None and first in ACTS_ON and case.status in ACTS_ON[first]:
+        moves = [first] + [m for m in moves if m is not first]
+    return Reading(Move.ASK, case, options=tuple((m, case) for m in moves) + ((Move.REPORT, None),),
+                   intent=parse.intent)

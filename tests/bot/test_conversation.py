@@ -1,0 +1,101 @@
+"""Reading a message in its conversation: pure rules over the person's cases and the parse."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.conversation import Move, Thresholds, announces_only, read
+from bot.lifecycle import Status
+from bot.understanding import Entity, Parse
+
+WORDS = {"streetlight": ("路灯",), "garbage": ("垃圾", "环境卫生"), "noise": ("噪音",)}
+
+
+@dataclass
+class FakeCase:
+    id: int
+    status: str
+    category: str
+    address_text: str | None = None
+    ticket: str = "YX-20261124-0001"
+    created_at: datetime = field(default_factory=lambda: datetime(2026, 11, 24, tzinfo=timezone.utc))
+    grid: object = None
+
+
+def parse(intent: str, confidence: float = 0.95, category: str = "other", category_confidence: float = 0.3,
+          address: str | None = None) -> Parse:
+    entities = (Entity("address", address, 0, len(address)),) if address else ()
+    return Parse(intent, confidence, category, category_confidence, False, entities=entities)
+
+
+LAMP = FakeCase(1, Status.ACCEPTED, "streetlight", "中山五路12号")
+TRASH = FakeCase(2, Status.ASSIGNED, "garbage", "东湖新村3栋", ticket="YX-20261124-0002")
+FIXED = FakeCase(3, Status.RESOLVED, "streetlight", "北京路", ticket="YX-20261123-0009")
+
+
+def test_without_cases_a_report_is_a_report_and_a_case_move_has_nothing_to_act_on():
+    assert read(parse("report"), "楼下垃圾", draft_open=False, cases=()).move is Move.REPORT
+    assert read(parse("urge"), "快点", draft_open=False, cases=()).move is Move.NONE_OPEN
+
+
+def test_a_draft_in_progress_takes_more_of_the_report():
+    assert read(parse("add_info"), "旁边还有钢筋", draft_open=True, cases=(LAMP,)).move is Move.REPORT
+
+
+@pytest.mark.parametrize("intent,move", [("urge", Move.URGE), ("add_info", Move.ADD_INFO),
+                                         ("query_progress", Move.PROGRESS), ("cancel", Move.CANCEL)])
+def test_a_case_move_acts_on_the_only_open_case(intent, move):
+    reading = read(parse(intent), "…", draft_open=False, cases=(LAMP,))
+    assert reading.move is move and reading.case is LAMP
+
+
+def test_with_several_cases_the_words_pick_one_or_the_person_chooses():
+    assert read(parse("query_progress"), "那个路灯的呢", draft_open=False, cases=(LAMP, TRASH),
+                category_words=WORDS).case is LAMP
+    assert read(parse("urge"), "东湖新村3栋那个快点", draft_open=False, cases=(LAMP, TRASH)).case is TRASH
+    reading = read(parse("urge"), "快点啦", draft_open=False, cases=(LAMP, TRASH), category_words=WORDS)
+    assert reading.move is Move.CHOOSE and list(reading.cases) == [LAMP, TRASH]
+
+
+def test_a_ticket_picks_the_case():
+    assert read(parse("urge"), "YX-20261124-0002 快点", draft_open=False, cases=(LAMP, TRASH),
+                ticket_case=TRASH).case is TRASH
+
+
+def test_not_fixed_after_resolution_is_unsatisfied_and_before_it_an_urge():
+    assert read(parse("rate_bad"), "还是老样子", draft_open=False, cases=(FIXED,)).move is Move.RATE_BAD
+    assert read(parse("rate_bad"), "还是没修好", draft_open=False, cases=(LAMP,)).move is Move.URGE
+    assert read(parse("rate_good"), "好嘢", draft_open=False, cases=()).move is Move.CHAT
+
+
+def test_a_report_naming_no_new_problem_or_place_while_a_case_is_open_is_asked_about():
+    reading = read(parse("report", category="streetlight", category_confidence=0.9), "灯还是不亮啊",
+                   draft_open=False, cases=(LAMP,), category_words=WORDS)
+    assert reading.move is Move.ASK and reading.case is LAMP
+    assert [m for m, _ in reading.options] == [Move.URGE, Move.ADD_INFO, Move.REPORT]
+    after = read(parse("report", category="streetlight", category_confidence=0.9), "灯又黑了",
+                 draft_open=False, cases=(FIXED,), category_words=WORDS)
+    assert [m for m, _ in after.options] == [Move.RATE_BAD, Move.PROGRESS, Move.REPORT]
+
+
+def test_a_report_of_a_new_place_or_a_clearly_different_problem_is_a_new_report():
+    new_place = read(parse("report", category="streetlight", category_confidence=0.9, address="北京路8号"),
+                     "北京路8号路灯也不亮", draft_open=False, cases=(LAMP,), category_words=WORDS)
+    assert new_place.move is Move.REPORT
+    other = read(parse("report", category="noise", category_confidence=0.9), "楼上装修好吵",
+                 draft_open=False, cases=(LAMP,), category_words=WORDS)
+    assert other.move is Move.REPORT
+
+
+def test_an_unsure_case_move_is_asked_about_with_that_move_first():
+    reading = read(parse("cancel", confidence=0.4), "算了吧", draft_open=False, cases=(LAMP,),
+                   thresholds=Thresholds(ask_below=0.6))
+    assert reading.move is Move.ASK and reading.options[0] == (Move.CANCEL, LAMP)
+
+
+@pytest.mark.parametrize("text,only", [("我想补充一下情况", True), ("补充下", True), ("我要补充啲嘢", True),
+                                       ("补充一下，坑旁边还有根钢筋露出来", False), ("旁边还有个烂沙发", False)])
+def test_an_announced_addition_is_asked_for_and_a_real_one_kept(text, only):
+    assert announces_only(text) is only
