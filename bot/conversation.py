@@ -36,6 +36,9 @@ CASE_MOVES = {
     Intent.URGE: Move.URGE, Intent.ADD_INFO: Move.ADD_INFO, Intent.QUERY_PROGRESS: Move.PROGRESS,
     Intent.CANCEL: Move.CANCEL, Intent.RATE_GOOD: Move.RATE_GOOD, Intent.RATE_BAD: Move.RATE_BAD,
 }
+# Intents with a fixed answer that, from someone with a case open, may well be about the case.
+CHATTY = frozenset({Intent.HELP, Intent.OUT_OF_SCOPE, Intent.AFFIRM, Intent.DENY, Intent.GREET})
+SUBSTANTIAL_CHARS = 8  # "好的" and "你好" are chat; a sentence of eight characters says something
 # Statuses a move can act on (the lifecycle table has the final word; this picks the candidates).
 ACTS_ON: dict[Move, frozenset[Status]] = {
     Move.URGE: frozenset({Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}),
@@ -70,6 +73,18 @@ class Reading:
     intent: str = ""
 
 
+# Questions the bot asks in passing (a comment on the rating): a message that is plainly something
+# else — a new report, an urge, a cancel — is not taken as the answer.
+OPTIONAL_QUESTIONS = frozenset({"rate_comment"})
+NOT_AN_ANSWER = frozenset({Intent.REPORT, Intent.URGE, Intent.QUERY_PROGRESS, Intent.CANCEL, Intent.ADD_INFO})
+
+
+def answers(question: str, parse: Parse, thresholds: "Thresholds") -> bool:
+    """Whether a message answers the pending `question` rather than starting something else."""
+    return not (question in OPTIONAL_QUESTIONS and parse.intent in NOT_AN_ANSWER
+                and parse.intent_confidence >= thresholds.ask_below)
+
+
 @dataclass(frozen=True)
 class Thresholds:
     ask_below: float = 0.6        # an intent less sure than this, while a case is open, is asked about
@@ -88,6 +103,8 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
         if move is Move.RATE_BAD and not _on(cases, move) and _on(cases, Move.URGE):
             move = Move.URGE  # "still not fixed" before 办结 is pressing for it
         reading = _about(move, parse, text, cases, ticket_case, words)
+        if reading.move is Move.NONE_OPEN and _on(cases, Move.PROGRESS):
+            return _ask(_on(cases, Move.PROGRESS)[0], parse)  # e.g. an urge about a case already 办结
         if (reading.move is not Move.NONE_OPEN and parse.intent_confidence < thresholds.ask_below
                 and reading.case is not None):
             return _ask(reading.case, parse, first=move)
@@ -101,7 +118,15 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
         if related is None:
             return Reading(Move.REPORT, intent=intent)
         return _ask(related, parse)
+    if intent == Intent.THANKS and _on(cases, Move.RATE_GOOD):
+        return _ask(_on(cases, Move.RATE_GOOD)[0], parse, first=Move.RATE_GOOD)  # thanks for a case just 办结
+    if intent in CHATTY and cases and _says_something(text) and _on(cases, Move.PROGRESS):
+        return _ask(_on(cases, Move.PROGRESS)[0], parse)  # more than a hello while a case is open
     return Reading(Move.CHAT, intent=intent)
+
+
+def _says_something(text: str) -> bool:
+    return len([ch for ch in text if ch.isalnum()]) >= SUBSTANTIAL_CHARS
 
 
 def _on(cases: tuple[Case, ...], move: Move) -> tuple[Case, ...]:
@@ -155,7 +180,7 @@ def _related(parse: Parse, text: str, cases: tuple[Case, ...], words: dict[str, 
 def _ask(case: Case, parse: Parse, first: Move | None = None) -> Reading:
     """Offer what the message may mean for `case`, and a new report."""
     if case.status == Status.RESOLVED:
-        moves = [Move.RATE_BAD, Move.PROGRESS]
+        moves = [Move.RATE_BAD, Move.RATE_GOOD, Move.PROGRESS]
     else:
         moves = [Move.URGE, Move.ADD_INFO]
     if first is not None and first in ACTS_ON and case.status in ACTS_ON[first]:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor, CaseService
-from bot.conversation import Reading, Thresholds, read
+from bot.conversation import OPTIONAL_QUESTIONS, Reading, Thresholds, answers, read
 from bot.clock import parse_duration
 from bot.deadlines import policy_for
 from bot.duty import end_leave, set_leave
@@ -137,6 +137,21 @@ class Desk:
             return None
         return row
 
+    async def pending_for(self, text: str) -> tuple[PendingInput | None, Parse | None]:
+        """The question `text` answers, if any (with the parse when one was needed to tell): an
+        optional question (a rating comment) is dropped when the text is plainly something else."""
+        pending = await self.pending()
+        if pending is None or pending.action not in OPTIONAL_QUESTIONS:
+            return pending, None
+        parse = await self.understand(text)
+        if answers(pending.action, parse, self._thresholds()):
+            return pending, parse
+        await self.done_expecting()
+        return None, parse
+
+    def _thresholds(self) -> Thresholds:
+        return Thresholds(self.config.intake.ask_below, self.config.intake.new_problem_above)
+
     async def expect(self, action: str, case_id: int | None = None, **data) -> None:
         """Remember what the person is asked to type next (replacing any earlier question)."""
         row = await self.session.get(PendingInput, self.person.id)
@@ -182,11 +197,9 @@ class Desk:
             ticket_case = await self.cases.by_ticket(ticket)
             if ticket_case is None:
                 raise TransitionRefused("ticket_not_found", ticket=ticket)
-        intake = self.config.intake
         words = {key: tuple(w for w in entry.name.split("/") if w) for key, entry in self.config.categories.items()}
         return read(parse, text, draft_open=situation.draft is not None, cases=situation.open_cases,
-                    ticket_case=ticket_case, category_words=words,
-                    thresholds=Thresholds(intake.ask_below, intake.new_problem_above))
+                    ticket_case=ticket_case, category_words=words, thresholds=self._thresholds())
 
     async def case(self, case_id: int, *, lock: bool = False) -> Case:
         case = await self.cases.get(case_id, for_update=lock)

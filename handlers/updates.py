@@ -91,7 +91,7 @@ async def text(update: Update, turn: Turn) -> None:
         turn.say("text_too_long", length=len(body), limit=turn.config.intake.max_text_chars)
         return
     desk = turn.desk
-    pending = await desk.pending()
+    pending, parse = await desk.pending_for(body)
     if pending is not None and await casework.on_pending_text(update, turn, pending, body):
         return
     if message.reply_to_message is not None:
@@ -101,7 +101,7 @@ async def text(update: Update, turn: Turn) -> None:
             await desk.cases.relay(case, desk.actor, body)
             turn.say("relay_sent", case_id=case.id)
             return
-    parse = await desk.understand(body)
+    parse = parse or await desk.understand(body)
     ticket = normalize_ticket(parse.first("ticket") or "")
     if ticket and parse.intent not in ("urge", "cancel", "add_info", "rate_good", "rate_bad"):
         await casework.show_ticket(turn, ticket)

@@ -68,6 +68,14 @@ def test_not_fixed_after_resolution_is_unsatisfied_and_before_it_an_urge():
     assert read(parse("rate_bad"), "还是老样子", draft_open=False, cases=(FIXED,)).move is Move.RATE_BAD
     assert read(parse("rate_bad"), "还是没修好", draft_open=False, cases=(LAMP,)).move is Move.URGE
     assert read(parse("rate_good"), "好嘢", draft_open=False, cases=()).move is Move.CHAT
+    thanks = read(parse("thanks"), "来得很快，非常感谢", draft_open=False, cases=(FIXED,))
+    assert thanks.move is Move.ASK and thanks.options[0] == (Move.RATE_GOOD, FIXED)
+
+
+def test_more_than_a_hello_while_a_case_is_open_is_asked_about_and_a_hello_is_not():
+    assert read(parse("help"), "啱啱漏咗讲，坏嘅系巷口第二支", draft_open=False, cases=(LAMP,)).move is Move.ASK
+    assert read(parse("greet"), "你好", draft_open=False, cases=(LAMP,)).move is Move.CHAT
+    assert read(parse("urge"), "处理好了？", draft_open=False, cases=(FIXED,)).move is Move.ASK
 
 
 def test_a_report_naming_no_new_problem_or_place_while_a_case_is_open_is_asked_about():
@@ -77,7 +85,7 @@ def test_a_report_naming_no_new_problem_or_place_while_a_case_is_open_is_asked_a
     assert [m for m, _ in reading.options] == [Move.URGE, Move.ADD_INFO, Move.REPORT]
     after = read(parse("report", category="streetlight", category_confidence=0.9), "灯又黑了",
                  draft_open=False, cases=(FIXED,), category_words=WORDS)
-    assert [m for m, _ in after.options] == [Move.RATE_BAD, Move.PROGRESS, Move.REPORT]
+    assert [m for m, _ in after.options] == [Move.RATE_BAD, Move.RATE_GOOD, Move.PROGRESS, Move.REPORT]
 
 
 def test_a_report_of_a_new_place_or_a_clearly_different_problem_is_a_new_report():
@@ -99,3 +107,12 @@ def test_an_unsure_case_move_is_asked_about_with_that_move_first():
                                        ("补充一下，坑旁边还有根钢筋露出来", False), ("旁边还有个烂沙发", False)])
 def test_an_announced_addition_is_asked_for_and_a_real_one_kept(text, only):
     assert announces_only(text) is only
+
+
+def test_a_rating_comment_is_not_taken_from_a_message_that_is_plainly_something_else():
+    from bot.conversation import answers
+    t = Thresholds()
+    assert answers("rate_comment", parse("rate_good"), t)
+    assert answers("rate_comment", parse("report", confidence=0.3), t)  # unsure: still the comment
+    assert not answers("rate_comment", parse("report"), t)
+    assert answers("resolve_note", parse("report"), t)  # a question that must be answered keeps its answer
