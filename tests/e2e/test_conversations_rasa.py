@@ -91,10 +91,8 @@ async def play(sim: Simulation, conversation: dict) -> list[tuple[str, str, str]
         out = await sim.play({"user": "alice", "text": step["say"]})
         after, opened_after = await state(sim)
         replies = [r["text"] + " " + " ".join(r["buttons"]) for r in out if r["to"] == "alice"]
-        verdict = judge(step["expect"], set(after[len(before):]), opened_after > opened_before, replies)
-        if verdict == "wrong":
-            print("DEBUG", step, after[len(before):], opened_after > opened_before, replies)
-        verdicts.append((step["say"], step["expect"], verdict))
+        verdicts.append((step["say"], step["expect"],
+                         judge(step["expect"], set(after[len(before):]), opened_after > opened_before, replies)))
         if opened_after > opened_before:  # a new report: leave it, so the next turn is about the case again
             await sim.play({"user": "alice", "command": "cancel"})
     return verdicts
