@@ -42,7 +42,7 @@ async def respond(update: Update, turn: Turn, reading: Reading, text: str, parse
     elif move is Move.RATE_BAD:
         await casework.rate_case(turn, case, "unsatisfied", text)
     elif move in (Move.ASK, Move.CHOOSE):
-        await turn.desk.expect("meant", data={"text": text})
+        await turn.desk.expect("meant", text=text)
         if move is Move.ASK:
             turn.say("meant_ask", _options(reading), case=describe(turn, case))
         else:

@@ -82,3 +82,47 @@ async def test_small_talk_and_unrelated_questions(sim):
     out = await sim.play({"user": "alice", "text": "我的投诉处理到哪一步了"})
     assert "没有正在办理" in out[0]["text"]
     assert texts(out, "wang") == []
+
+
+async def test_words_about_the_open_case_are_asked_about_and_a_button_acts_with_them(sim):
+    """A report-like message with no new place while the case is open opens no draft: the bot asks,
+    and 补充到 relays the resident's own words; 反映新问题 starts a report with them."""
+    from tests.e2e.conftest import file_case
+    from storage.models import CaseEvent, Draft
+    ticket = await file_case(sim)
+    out = await sim.play({"user": "alice", "text": "垃圾还是没人收啊"})
+    assert "您是想" in out[0]["text"] and out[0]["buttons"] == [f"催办 {ticket}", f"补充到 {ticket}", "反映新问题"]
+    out = await sim.play({"user": "alice", "press": f"补充到 {ticket}"})
+    assert any("垃圾还是没人收啊" in t for t in texts(out, "wang"))
+    async with sim.runtime.services.db.session() as s:
+        assert await s.scalar(select(Draft)) is None
+        assert (await s.scalar(select(CaseEvent).order_by(CaseEvent.id.desc()))).note == "垃圾还是没人收啊"
+    await sim.play({"user": "alice", "text": "垃圾桶旁边还是很臭"})
+    out = await sim.play({"user": "alice", "press": "反映新问题"})
+    assert "位置" in out[-1]["text"]
+    async with sim.runtime.services.db.session() as s:
+        assert (await s.scalar(select(Draft))).description == "垃圾桶旁边还是很臭"
+
+
+async def test_not_fixed_after_resolution_reopens_with_the_residents_words(sim):
+    from tests.e2e.conftest import file_case
+    await file_case(sim)
+    await sim.play({"user": "wang", "press": "接单"})
+    await sim.play({"user": "wang", "press": "办结"})
+    await sim.play({"user": "wang", "text": "已清运"})
+    await sim.play({"user": "wang", "press": "确认办结"})
+    out = await sim.play({"user": "alice", "text": "说是处理好了，今天去看还是老样子"})
+    assert any("重新交给" in t for t in texts(out, "alice"))
+    card = [r for r in out if r["to"] == "wang" and r["buttons"]][-1]
+    assert "今天去看还是老样子" in card["text"] and card["buttons"][0] == "接单"
+    assert (await the_case(sim)).status == "assigned"
+
+
+async def test_an_urgent_report_says_why_on_the_card_and_whom_to_call(sim):
+    out = await sim.play({"user": "alice", "text": "楼道里好大一股煤气味"})
+    assert any("96833" in t and "119" in t for t in texts(out, "alice"))
+    await sim.play({"user": "alice", "location": list(INSIDE)})
+    out = await sim.play({"user": "alice", "press": "确认"})
+    assert not any("96833" in t for t in texts(out, "alice"))  # told once, at once
+    card = [r for r in out if r["to"] == "wang" and r["buttons"]][-1]
+    assert card["text"].startswith("🚨 紧急（") and "煤气味" in card["text"].split("\n")[0]
