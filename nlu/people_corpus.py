@@ -115,17 +115,39 @@ def validate(intents: list[dict], reports: list[dict]) -> list[str]:
     return errors
 
 
-def annotate(text: str, address: str) -> str:
-    if not address:
-        return text
-    i = text.index(address)
-    return f"{text[:i]}[{address}](address){text[i + len(address):]}"
+# The entity regexes of nlu/rasa/data/nlu/regex.yml: ticket numbers, phones and plates written in a row are
+# annotated the way gen_training.py annotates them, so DIET never sees one as a non-entity.
+ENTITY_REGEXES = [
+    ("ticket", re.compile(r"(?<![A-Za-z])[A-Za-z]{2}-\d{8}-\d{4}(?!\d)")),
+    ("phone", re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")),
+    ("plate", re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Za-z][A-Za-z0-9]{5,6}(?![A-Za-z0-9])")),
+]
+
+
+def spans(text: str, address: str) -> list[tuple[int, int, str]]:
+    out = []
+    if address:
+        i = text.index(address)
+        out.append((i, i + len(address), "address"))
+    for name, rx in ENTITY_REGEXES:
+        for m in rx.finditer(text):
+            if all(m.end() <= a or m.start() >= b for a, b, _ in out):
+                out.append((m.start(), m.end(), name))
+    return sorted(out)
+
+
+def annotate(text: str, address: str = "") -> str:
+    out, pos = [], 0
+    for a, b, name in spans(text, address):
+        out.append(f"{text[pos:a]}[{text[a:b]}]({name})")
+        pos = b
+    return "".join(out) + text[pos:]
 
 
 def to_yaml(intents: list[dict], reports: list[dict]) -> str:
     blocks: dict[tuple, list[str]] = defaultdict(list)
     for r in intents:
-        blocks[(r["intent"], "", False)].append(r["text"])
+        blocks[(r["intent"], "", False)].append(annotate(r["text"]))
     for r in reports:
         blocks[("report", r["category"], r["urgent"] == "true")].append(annotate(r["text"], r["address"]))
     chunks = []
