@@ -136,6 +136,22 @@ def urgent_flag(pairs: Iterable[tuple[str, str]]) -> dict:
             "tp": tp, "fn": fn, "fp": fp}
 
 
+CONFIDENCE_STEPS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def calibration(scored: list[tuple[bool, float]], target: float = 0.95) -> dict:
+    """For each threshold t: the share of messages at least t sure and their accuracy; `suggested`
+    is the lowest t above which the intent is right at least `target` of the time (what
+    intake.ask_below should be: below it the bot asks)."""
+    rows = []
+    for t in CONFIDENCE_STEPS:
+        above = [right for right, conf in scored if conf >= t]
+        rows.append({"threshold": t, "share": len(above) / len(scored) if scored else 0.0,
+                     "accuracy": sum(above) / len(above) if above else 0.0})
+    good = [r["threshold"] for r in rows if r["accuracy"] >= target and r["share"] > 0]
+    return {"rows": rows, "target": target, "suggested": good[0] if good else None}
+
+
 def evaluate(csv_path: str | Path, url: str | None = None, out: TextIO | None = None,
              records: list[dict] | None = None, concurrency: int = 4) -> dict:
     """Prints accuracy, macro-F1 and confusion matrices for every label column present; returns them."""
@@ -156,8 +172,13 @@ def evaluate(csv_path: str | Path, url: str | None = None, out: TextIO | None = 
 
     if "intent" in cols:
         section("intent", [(r["intent"], p["intent"]) for r, p in zip(rows, records) if r.get("intent")])
-        fb = sum(1 for r, p in zip(rows, records) if r.get("intent") and p["intent_confidence"] < 0.3)
-        print(f"(low-confidence intents < 0.3: {fb})", file=out)
+        scored = [(r["intent"] == p["intent"], p["intent_confidence"]) for r, p in zip(rows, records)
+                  if r.get("intent")]
+        results["intent_calibration"] = cal = calibration(scored)
+        print("intent confidence → share of messages at least that sure, and their accuracy:", file=out)
+        for r in cal["rows"]:
+            print(f"  ≥{r['threshold']:.1f}  {r['share']:6.1%}  {r['accuracy']:.3f}", file=out)
+        print(f"  lowest threshold with accuracy ≥ {cal['target']:.2f} above it: {cal['suggested']}", file=out)
     if "category" in cols:
         section("category", [(r["category"], p["category"]) for r, p in zip(rows, records) if r.get("category")])
     if "urgent" in cols:

@@ -73,3 +73,13 @@ def test_people_eval_csv_reads_and_validates(tmp_path):
     assert res["category"]["n"] == len(reports)
     assert res["urgent"]["n"] == len(reports)
     assert res["urgent_flag"]["tp"] == 0
+
+
+def test_calibration_suggests_the_lowest_threshold_that_is_right_often_enough():
+    from nlu.evaluate import calibration
+    scored = [(True, 0.95)] * 19 + [(False, 0.92)] + [(True, 0.65)] * 3 + [(False, 0.55)] * 5
+    cal = calibration(scored, target=0.95)
+    by_t = {r["threshold"]: r for r in cal["rows"]}
+    assert by_t[0.9]["accuracy"] == 0.95 and by_t[0.9]["share"] == 20 / 28
+    assert by_t[0.6]["accuracy"] == 22 / 23
+    assert cal["suggested"] == 0.6
