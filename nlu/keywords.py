@@ -16,8 +16,8 @@ Rules over keyword tables kept as data in `nlu/keywords.yaml`:
 * urgent: danger-to-people patterns with simple negation, hypothetical and "it is over" checks.
 * entities: ticket, phone, plate, address, time, with offsets into the original text.
 
-Matching runs on a normalised copy of the text (NFKC per character, a small traditional ->
-simplified map, lower case) built character for character, so every offset is an offset into the
+Matching runs on a normalised copy of the text (nlu.normalize.fold: NFKC per character and
+traditional -> simplified, then lower case) built character for character, so every offset is an offset into the
 text the caller passed, and `text[e.start:e.end] == e.value` for every entity.
 
 No jieba: plain substring/regex matching; nothing global is touched.
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 import yaml
 
 from bot.understanding import CATEGORIES, INTENTS, TICKET, Entity, Parse
+from nlu.normalize import fold_char
 
 DEFAULT_TABLES = Path(__file__).with_name("keywords.yaml")
 
@@ -103,8 +103,6 @@ class _Tables:
 
     def __init__(self, data: dict):
         self.prior_mass = float(data.get("category_prior_mass", 1.0))
-        pairs = str(data.get("traditional", "")).split()
-        self.trad = {p[0]: p[1] for p in pairs if len(p) == 2}
         particles = re.escape(str(data.get("particles", "")))
         part = f"[{particles}]*" if particles else ""
 
@@ -238,12 +236,8 @@ class KeywordParser:
     # ------------------------------------------------------------ normalisation
     def _normalize(self, text: str) -> str:
         out = []
-        trad = self.t.trad
         for ch in text:
-            n = unicodedata.normalize("NFKC", ch)
-            if len(n) != 1:
-                n = ch
-            n = trad.get(n, n)
+            n = fold_char(ch)
             low = n.lower()
             out.append(low if len(low) == 1 else n)
         return "".join(out)

@@ -12,7 +12,10 @@ Named in nlu/rasa/config.yml by import path (the package must be on PYTHONPATH o
   from the router trained by `nlu.router_train` (path from $GRIDSEC_ROUTER_MODEL or `model_path`),
   copied into the Rasa model at training time so the model is self-contained.
 - `nlu.components.heads.EntityMerger` → one entity per span: regex results win for ticket/phone/plate,
-  DIET for address/time; overlaps dropped.
+  DIET for address/time; overlaps dropped; values are spans of the text as sent (the pipeline works on
+  its folded copy, same offsets: nlu.components.normalizer).
+
+The heads classify what TextNormalizer made of the message (see `_doc`).
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from rasa.shared.nlu.constants import ENTITIES, METADATA, METADATA_EXAMPLE, META
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.normalizer import mandarin_text, original_text
 from nlu.components.textclf import TextClassifier
 
 logger = logging.getLogger(__name__)
@@ -48,8 +52,9 @@ def _meta(message: Message, key: str) -> Any:
 
 
 def _doc(message: Message) -> dict:
+    """What the heads classify: the folded text's jieba tokens and its Mandarin copy."""
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
-    return {"text": message.get(TEXT) or "", "tokens": [t.text for t in tokens]}
+    return {"text": message.get(TEXT) or "", "tokens": [t.text for t in tokens], "mandarin": mandarin_text(message)}
 
 
 class _PickledHead(GraphComponent):
@@ -318,5 +323,5 @@ class EntityMerger(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for m in messages:
-            m.set(ENTITIES, self.merge(m.get(TEXT) or "", m.get(ENTITIES) or []), add_to_output=True)
+            m.set(ENTITIES, self.merge(original_text(m), m.get(ENTITIES) or []), add_to_output=True)
         return messages

@@ -1,8 +1,8 @@
 """A small scikit-learn text classifier shared by the category and urgency heads.
 
 TF-IDF of the message's jieba tokens (uni+bigrams, from Rasa's tokenizer) stacked with TF-IDF of
-character 1–3-grams of the raw text, into a multinomial logistic regression (probabilities for
-rankings and thresholds). Everything module-level so it pickles.
+character 1–3-grams of its Mandarin-normalised copy (`mandarin`, so 嘅 and 的 are one n-gram), into
+a multinomial logistic regression (probabilities for rankings and thresholds). Everything module-level so it pickles.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ _SPACE = re.compile(r"\s+")
 
 
 def char_text(doc: dict) -> str:
-    return _SPACE.sub("", doc["text"]).lower()
+    return _SPACE.sub("", doc.get("mandarin") or doc["text"]).lower()
 
 
 def doc_tokens(doc: dict) -> list[str]:

@@ -88,6 +88,21 @@ async def test_regex_entities_once_each(rasa_url):
         assert text[e.start:e.end] == e.value
 
 
+@pytest.mark.parametrize("trad,simp", [
+    ("北京路步行街附近聞到好大煤氣味", "北京路步行街附近闻到好大煤气味"),
+    ("東風東路１２號門口垃圾堆成山三天冇人收", "东风东路12号门口垃圾堆成山三天冇人收"),
+])
+async def test_traditional_and_full_width_understood_like_simplified(rasa_url, trad, simp):
+    """Classification sees the folded text; entities and `text` are still those of the message as sent."""
+    d = server.parse_sync(rasa_url, trad)
+    a, b = await parse(rasa_url, trad), await parse(rasa_url, simp)
+    assert d["text"] == trad
+    assert (a.intent, a.category, a.urgent) == (b.intent, b.category, b.urgent), (a, b)
+    assert [(e.entity, e.start, e.end) for e in a.entities] == [(e.entity, e.start, e.end) for e in b.entities]
+    for e in a.entities:
+        assert trad[e.start:e.end] == e.value
+
+
 async def test_time_entity(rasa_url):
     p = await parse(rasa_url, "昨天晚上开始越秀公园门口噪音好大")
     assert p.first("time") == "昨天晚上"
