@@ -87,7 +87,7 @@ def answers(question: str, parse: Parse, thresholds: "Thresholds") -> bool:
 
 @dataclass(frozen=True)
 class Thresholds:
-    ask_below: float = 0.6        # an intent less sure than this, while a case is open, is asked about
+    ask_below: float = 0.7        # an intent less sure than this, while a case is open, is asked about
     new_problem_above: float = 0.6  # a category this sure, unlike every open case's, is a new problem
 
 

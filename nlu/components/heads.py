@@ -148,6 +148,31 @@ URGENT_RULES = [
     r"(食物中毒|中毒)",
     r"(压住|压到|砸中|砸到)(了)?.{0,3}(人|车)",
     r"(掉下去|跌落去|跌落|掉进)",
+    # smoke or a burning smell anywhere, a battery swelling: a fire starting
+    r"(冒烟|冒白烟|冒黑烟|出烟|浓烟|烧焦味|焦味|电池.{0,4}(鼓包|发烫|爆))",
+    # water reaching electricity
+    r"(漏水|进水|渗水|浸水|水浸|滴水).{0,10}(电表|电箱|配电|电房|电灯|灯|插座|电线|电掣)",
+    r"(电表|电箱|配电|电房|插座|电线).{0,6}(进水|浸水|水浸|湿晒|泡水)",
+    # floods with people in them
+    r"(齐腰|齐胸|没过膝|淹到腰|浸到腰|水深.{0,3}(腰|胸))",
+    r"(水|浸|淹).{0,12}(人.{0,4}(困|出不来|出唔嚟|未出|没出|还在里面))",
+    # poison in the air or food, people falling ill at once
+    r"(毒气|有毒气体|一氧化碳|化学.{0,3}味).{0,12}",
+    r"(头晕|想呕|呕吐|呼吸困难|透唔到气|喘不过气).{0,12}(几个|好多|都|街坊|人)",
+    r"(昏过去|晕过去|晕咗|昏咗|失去知觉|口吐白沫|抽搐)",
+    # weapons, threats to kill or burn, someone about to jump
+    r"(拿着刀|拿刀|揸刀|举刀|挥刀|菜刀|砍人|斩人|捅人|持械)",
+    r"(放火|纵火|烧死|杀了你|要杀|斩死)",
+    r"(要跳楼|想跳楼|跳楼|跳落去|轻生|坐在.{0,4}(楼顶|天台|窗台|栏杆))",
+    # someone vulnerable missing
+    r"(老人|老伴|阿婆|阿公|阿伯|奶奶|爷爷|外婆|外公|孩子|小孩|细路|仔|女儿|儿子).{0,16}(走失|走丢|不见了|没回来|冇返嚟|未返|搵唔到|找不到|失踪)",
+    r"(走失|走丢|失踪).{0,8}(老人|阿婆|阿公|孩子|小孩|细路)",
+    r"(老年痴呆|认知症|失智).{0,20}(没回|冇返|不见|走失|找不到|搵唔到)",
+    r"(没回来|冇返嚟|未返|不见了|找不到|搵唔到).{0,20}(老年痴呆|认知症|失智)",
+    # falling from height
+    r"(高空抛物|砸下来|掉下来.{0,4}(砖|瓦|玻璃|花盆|窗)|摇摇欲坠|随时.{0,3}(掉|跌|塌))",
+    # the same in English, with spaces stripped
+    r"(?i)(gassmell|smell(s|ing)?(of|like)gas|gasleak|leakinggas|onfire|smoke|sparks|electrocut|trapped)",
 ]
 NEGATION = re.compile(r"(没有|冇|無|无|未|不是|唔系)$")
 _URGENT = [re.compile(p) for p in URGENT_RULES]
