@@ -53,3 +53,11 @@ async def file_case(sim: Simulation, user: str = "alice", text: str = "楼下垃
     await sim.play({"user": user, "location": list(INSIDE)})
     out = await sim.play({"user": user, "press": "确认"})
     return next(r["case"] for r in out if r["to"] == user and r["case"])
+
+
+async def resolve(sim: Simulation, note: str = "已处理", officer: str = "wang") -> list[dict]:
+    """The officer accepts the case on their card and closes it with a note (接单, 办结, note, 确认办结)."""
+    await sim.play({"user": officer, "press": "接单"})
+    await sim.play({"user": officer, "press": "办结"})
+    await sim.play({"user": officer, "text": note})
+    return await sim.play({"user": officer, "press": "确认办结"})

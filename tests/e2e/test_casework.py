@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.models import Case, CaseEvent
-from tests.e2e.conftest import INSIDE, file_case, texts
+from tests.e2e.conftest import INSIDE, file_case, resolve, texts
 
 RESIDENT = {"name": "alice", "role": "resident"}
 WANG = {"name": "wang", "role": "grid_officer", "officer_id": "YX-O00021"}      # grid YX-BZ-01-03
@@ -134,10 +134,7 @@ async def test_resident_cancels_from_my_list(sim):
 
 async def test_unsatisfied_rating_reopens_the_case(sim):
     ticket = await file_case(sim)
-    await sim.play({"user": "wang", "press": "接单"})
-    await sim.play({"user": "wang", "press": "办结"})
-    await sim.play({"user": "wang", "text": "已处理"})
-    await sim.play({"user": "wang", "press": "确认办结"})
+    await resolve(sim)
     out = await sim.play({"user": "alice", "press": "不满意"})
     assert any("重新交给" in t for t in texts(out, "alice"))
     card = [r for r in out if r["to"] == "wang" and r["buttons"]][-1]

@@ -105,12 +105,9 @@ async def test_words_about_the_open_case_are_asked_about_and_a_button_acts_with_
 
 
 async def test_not_fixed_after_resolution_reopens_with_the_residents_words(sim):
-    from tests.e2e.conftest import file_case
+    from tests.e2e.conftest import file_case, resolve
     await file_case(sim)
-    await sim.play({"user": "wang", "press": "接单"})
-    await sim.play({"user": "wang", "press": "办结"})
-    await sim.play({"user": "wang", "text": "已清运"})
-    await sim.play({"user": "wang", "press": "确认办结"})
+    await resolve(sim, "已清运")
     out = await sim.play({"user": "alice", "text": "说是处理好了，今天去看还是老样子"})
     assert any("重新交给" in t for t in texts(out, "alice"))
     card = [r for r in out if r["to"] == "wang" and r["buttons"]][-1]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from gridsec.simulate import Simulation, simulation_config
 from storage.models import Case, CaseEvent, Draft, PendingInput
-from tests.e2e.conftest import ASSETS, INSIDE, PEOPLE, START, file_case
+from tests.e2e.conftest import ASSETS, PEOPLE, START, file_case, resolve
 
 CONVERSATIONS = yaml.safe_load((Path(__file__).resolve().parents[2] / "nlu" / "eval" / "conversations.yaml")
                                .read_text(encoding="utf-8"))
@@ -31,12 +31,10 @@ def rasa_config(config, tmp_path, rasa_url):
 
 
 async def into_status(sim: Simulation, status: str) -> None:
-    if status in ("accepted", "resolved"):
+    if status == "accepted":
         await sim.play({"user": "wang", "press": "接单"})
     if status == "resolved":
-        await sim.play({"user": "wang", "press": "办结"})
-        await sim.play({"user": "wang", "text": "已派人处理完毕"})
-        await sim.play({"user": "wang", "press": "确认办结"})
+        await resolve(sim, "已派人处理完毕")
     if status == "returned":
         await sim.play({"user": "wang", "press": "退回"})
         await sim.play({"user": "wang", "text": "不属于本网格"})
