@@ -70,6 +70,7 @@ class Reading:
     case: Case | None = None
     options: tuple[tuple[Move, Case | None], ...] = ()  # ASK: what the person may have meant
     cases: tuple[Case, ...] = ()                         # CHOOSE: the cases it may be about
+    then: Move | None = None                             # CHOOSE: the move for the case chosen
     intent: str = ""
 
 
@@ -103,13 +104,13 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
         if move is Move.RATE_BAD and not _on(cases, move) and _on(cases, Move.URGE):
             move = Move.URGE  # "still not fixed" before 办结 is pressing for it
         reading = _about(move, parse, text, cases, ticket_case, words)
-        if reading.move is Move.NONE_OPEN and _on(cases, Move.PROGRESS):
-            return _ask(_on(cases, Move.PROGRESS)[0], parse)  # e.g. an urge about a case already 办结
-        if (reading.move is not Move.NONE_OPEN and parse.intent_confidence < thresholds.ask_below
-                and reading.case is not None):
+        if reading is None:  # no case this move can act on
+            if _on(cases, Move.PROGRESS):
+                return _ask(_on(cases, Move.PROGRESS)[0], parse)  # e.g. an urge about a case already 办结
+            return Reading(Move.CHAT if move is Move.RATE_GOOD else Move.NONE_OPEN,
+                           intent=Intent.THANKS if move is Move.RATE_GOOD else intent)
+        if reading.case is not None and parse.intent_confidence < thresholds.ask_below:
             return _ask(reading.case, parse, first=move)
-        if reading.move is Move.NONE_OPEN and move is Move.RATE_GOOD:
-            return Reading(Move.CHAT, intent=Intent.THANKS)
         return reading
     if intent == Intent.REPORT:
         if not cases:
@@ -134,20 +135,20 @@ def _on(cases: tuple[Case, ...], move: Move) -> tuple[Case, ...]:
 
 
 def _about(move: Move, parse: Parse, text: str, cases: tuple[Case, ...], ticket_case: Case | None,
-           words: dict[str, tuple[str, ...]]) -> Reading:
-    """The one case a case move is about: the ticket, the only candidate, or the one the words name."""
+           words: dict[str, tuple[str, ...]]) -> Reading | None:
+    """The one case a case move is about: the ticket, the only candidate, or the one the words name;
+    a choice among several; None when no case is in a status the move acts on."""
     if ticket_case is not None:
         return Reading(move, ticket_case, intent=parse.intent)
     candidates = _on(cases, move)
     if not candidates:
-        return Reading(Move.NONE_OPEN, intent=parse.intent, cases=())
+        return None
     if len(candidates) == 1:
         return Reading(move, candidates[0], intent=parse.intent)
     named = [c for c in candidates if _names(c, parse, text, words)]
     if len(named) == 1:
         return Reading(move, named[0], intent=parse.intent)
-    return Reading(Move.CHOOSE, intent=parse.intent, cases=tuple(named or candidates)[:6],
-                   options=((move, None),))
+    return Reading(Move.CHOOSE, intent=parse.intent, cases=tuple(named or candidates)[:6], then=move)
 
 
 def _names(case: Case, parse: Parse, text: str, words: dict[str, tuple[str, ...]]) -> bool:

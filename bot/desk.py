@@ -21,7 +21,7 @@ from bot.clock import parse_duration
 from bot.deadlines import policy_for
 from bot.duty import end_leave, set_leave
 from bot.intake import IntakeService, IntakeStep
-from bot.lifecycle import FINAL, Action, Status, TransitionRefused
+from bot.lifecycle import FINAL, Action, TransitionRefused
 from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
 from bot.ports import Notifier
@@ -56,15 +56,7 @@ class Situation:
     what a short "好了吗" or "撤了吧" refers to."""
 
     draft: Draft | None
-    open_cases: tuple[Case, ...]        # newest first
-    awaiting_rating: tuple[Case, ...]   # resolved, waiting for their rating
-    question: PendingInput | None       # what the bot last asked them to type
-
-    def by_status(self) -> dict[Status, tuple[Case, ...]]:
-        grouped: dict[Status, list[Case]] = {}
-        for case in self.open_cases:
-            grouped.setdefault(Status(case.status), []).append(case)
-        return {status: tuple(cases) for status, cases in grouped.items()}
+    open_cases: tuple[Case, ...]  # newest first, resolved ones (awaiting a rating) included
 
 
 @dataclass(frozen=True)
@@ -184,9 +176,7 @@ class Desk:
     async def situation(self) -> Situation:
         mine = await self.cases.reported_by(self.person, 50)
         return Situation(draft=await self.intake.current(self.person),
-                         open_cases=tuple(c for c in mine if c.status not in FINAL),
-                         awaiting_rating=tuple(c for c in mine if c.status == Status.RESOLVED),
-                         question=await self.pending())
+                         open_cases=tuple(c for c in mine if c.status not in FINAL))
 
     async def read(self, text: str, parse: Parse, ticket: str | None) -> Reading:
         """What the message means given where the person stands (their draft, open cases, a

@@ -121,7 +121,8 @@ class IntakeService:
         return IntakeStep(Next.CONFIRM, state, grid_name=grid.name if grid else None,
                           refresh=refresh and state.draft.summary_outbox_id is not None)
 
-    async def warn_once(self, draft: Draft) -> bool:
+    @staticmethod
+    def warn_once(draft: Draft) -> bool:
         """True the first time an urgent draft is shown: its reporter is told whom to call meanwhile."""
         if not draft.urgent or draft.urgent_warned:
             return False

@@ -89,7 +89,6 @@ class Parse:
     entities: tuple[Entity, ...] = field(default_factory=tuple)
     source: str = "keyword"  # which backend answered: "rasa" | "keyword"
     category_ranking: tuple[tuple[str, float], ...] = field(default_factory=tuple)
-    intent_ranking: tuple[tuple[str, float], ...] = field(default_factory=tuple)
     urgent_cue: str | None = None  # the words that make it urgent, when a rule saw them
 
     def first(self, entity: str) -> str | None:

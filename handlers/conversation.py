@@ -46,8 +46,7 @@ async def respond(update: Update, turn: Turn, reading: Reading, text: str, parse
         if move is Move.ASK:
             turn.say("meant_ask", _options(reading), case=describe(turn, case))
         else:
-            chosen = reading.options[0][0]
-            turn.say("meant_choose", [[Button(describe(turn, c), f"m:{chosen}:{c.id}")] for c in reading.cases])
+            turn.say("meant_choose", [[Button(describe(turn, c), f"m:{reading.then}:{c.id}")] for c in reading.cases])
     elif move is Move.NONE_OPEN:
         turn.say("nothing_to_rate" if reading.intent in (Intent.RATE_BAD,) else "no_open_cases")
     else:

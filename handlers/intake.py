@@ -26,7 +26,7 @@ async def show(turn: Turn, step: IntakeStep) -> None:
     """Ask for what is missing, offer the places, refuse a place outside, or show the summary to
     confirm (editing it in place for a late album photo)."""
     state, draft = step.state, step.state.draft if step.state else None
-    if draft is not None and await turn.desk.intake.warn_once(draft) and step.next in WARN_AT:
+    if draft is not None and turn.desk.intake.warn_once(draft) and step.next in WARN_AT:
         turn.send_text(emergency_text(turn.config, draft.category or "other"))  # first: it may save a life
     if step.next is Next.DESCRIBE:
         what = (t("what_photos", n=state.photos) if state.photos > 1 else t("what_photo")) if state.photos \

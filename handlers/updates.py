@@ -6,6 +6,7 @@ from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters,
 )
 
+from bot.conversation import CASE_MOVES
 from bot.lifecycle import TransitionRefused
 from bot.people import masked_phone
 from bot.understanding import normalize_ticket
@@ -103,7 +104,7 @@ async def text(update: Update, turn: Turn) -> None:
             return
     parse = parse or await desk.understand(body)
     ticket = normalize_ticket(parse.first("ticket") or "")
-    if ticket and parse.intent not in ("urge", "cancel", "add_info", "rate_good", "rate_bad"):
+    if ticket and parse.intent not in CASE_MOVES:  # a bare ticket, or a question about it: show the case
         await casework.show_ticket(turn, ticket)
         return
     await by_intent(update, turn, body, parse, ticket)

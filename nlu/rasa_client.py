@@ -156,11 +156,9 @@ def to_parse(data: dict[str, Any], department_threshold: float = 0.5,
         Entity(e["entity"], str(e.get("value", "")), int(e["start"]), int(e["end"]))
         for e in data.get("entities") or [] if e.get("entity") in ENTITY_TYPES
     )
-    intents = tuple((r["name"], round(float(r["confidence"]), 4)) for r in data.get("intent_ranking") or []
-                    if r.get("name") in INTENTS)
     cue = urgent.get("rule") if isinstance(urgent, dict) and isinstance(urgent.get("rule"), str) else None
     return Parse(intent=intent, intent_confidence=round(conf, 4), category=category,
                  category_confidence=round(float(cat.get("confidence") or 0.0), 4),
                  urgent=bool(urgent.get("value")) if isinstance(urgent, dict) else bool(urgent),
                  department=department, entities=entities, source="rasa", category_ranking=ranking,
-                 intent_ranking=intents, urgent_cue=cue)
+                 urgent_cue=cue)
