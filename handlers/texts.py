@@ -214,6 +214,7 @@ T: dict[str, str] = {
     "extended_ack": "已延期：{ticket} 的办结时限改为 {due}，已通知办理人。",
     "reassign_menu": "把 {ticket} 改派给：",
     "same_officer": "这件工单已经在这位网格员手里了，请选择其他人。",
+    "not_reassignable": "只能改派给本社区、您管辖范围内已绑定且在岗的网格员，请从改派菜单中选择。",
     "rate_disputed": "很抱歉没有让您满意。{ticket} 已提交 {supervisor} 复核，由其决定是否重新办理，结果会通知您。",
     "rate_unsatisfied_closed": "您的评价已记录，{ticket} 已结案。问题如仍存在，可随时重新反映。",
     "dispute_reopened_ack": "已重新交办 {ticket}，办理人：{assignee}。",
