@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.hygiene import bounded_id, clean_payload
 from storage.db import Database
 from storage.models import InboundUpdate
 
@@ -24,7 +25,7 @@ class Inbox:
         async with self.db.session() as session:
             row = await session.get(InboundUpdate, update_id)
             if row is None:
-                session.add(InboundUpdate(update_id=update_id, tg_user_id=user_id, payload=payload,
+                session.add(InboundUpdate(update_id=update_id, tg_user_id=bounded_id(user_id), payload=clean_payload(payload),
                                           status="received", received_at=now))
                 return True
             return row.status not in ("done", "failed")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.hygiene import clean_text
 from bot.lifecycle import Action, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.records import Case
@@ -257,7 +258,7 @@ async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
         case = await desk.case(pending.case_id)
         attachment = await store_photo(update, turn, "info" if pending.action == "add_info" else "relay")
         await desk.attach(attachment, case)
-        caption = update.effective_message.caption or ""
+        caption = clean_text(update.effective_message.caption or "", turn.config.intake.max_text_chars)
         if pending.action == "add_info":
             await desk.cases.add_info(case, desk.actor, caption, attachment.id)
             turn.say("info_added", ticket=case.ticket, case_id=case.id)

@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.desk import Caller, Desk
+from bot.hygiene import clean_text, ids_fit
 from bot.lifecycle import TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.people import Refused
@@ -80,15 +81,16 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         services = services_of(context)
         user, chat = update.effective_user, update.effective_chat
         # The bot works in private chats, where the chat id is the user's id (a button press on an
-        # inaccessible message carries no chat). Group messages are stored and left alone.
+        # inaccessible message carries no chat). Group messages, and forged updates whose ids no
+        # column can hold (bot/hygiene.py), are stored and left alone.
         chat_id = chat.id if chat is not None else (user.id if user is not None else None)
-        if user is None or (chat is not None and chat.type != "private"):
+        if user is None or (chat is not None and chat.type != "private") or not ids_fit(update.to_dict()):
             await services.inbox.settle(update.update_id, "done", services.clock.now())
             return
-        name = " ".join(p for p in (user.first_name, user.last_name) if p)
+        name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
         toast = None
         try:
-            async with services.desk(Caller(user.id, chat_id, name, user.username)) as desk:
+            async with services.desk(Caller(user.id, chat_id, name, clean_text(user.username or "", 64) or None)) as desk:
                 turn = Turn(desk, chat_id)
                 try:
                     async with desk.savepoint():

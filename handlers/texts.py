@@ -39,6 +39,8 @@ T: dict[str, str] = {
     "empty_text": "没有收到文字内容，请描述一下遇到的问题。",
     "text_too_long": "描述有点长（{length}字，上限{limit}字），请精简后再发，照片和位置可以分开发送。",
     "contact_saved": "已记下您的联系电话（对网格员显示为 {masked}）。",
+    "contact_unreadable": "这张名片里没有可用的电话号码。",
+    "location_unreadable": "收到的位置无法识别，请重新发送位置（点 📎 → 位置）。",
     "error": "抱歉，系统刚才出了点问题，您的消息已保存，我们会尽快处理。请稍后再试。",
     "ops_alert": "⚠️ 处理更新 {update_id} 时出错（用户 {user}）：{error}",
     # ---- intake
