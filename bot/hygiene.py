@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 import re
+import traceback
 from typing import Any
+
+from sqlalchemy.exc import StatementError
 
 INT64_MAX = 2 ** 63 - 1
 INT32_MAX = 2 ** 31 - 1  # our own row ids (cases, attachments) are 32-bit on PostgreSQL
@@ -71,6 +74,15 @@ def phone(value: str) -> str | None:
     if not digits or len(digits) > PHONE_DIGITS:
         return None
     return ("+" if value.strip().startswith("+") else "") + digits
+
+
+def error_line(exc: BaseException) -> str:
+    """A failure in one line, as stored on the inbound update and sent to the ops chat: a database
+    error says its kind and statement, never the values it was given (the engine hides them in logs)."""
+    if isinstance(exc, StatementError):
+        statement = " ".join((exc.statement or "").split())[:200]
+        return f"{type(exc).__name__} ({type(exc.orig).__name__ if exc.orig else '-'}): {statement}"
+    return "".join(traceback.format_exception_only(exc)).strip().replace("\n", " ")
 
 
 def finite(*numbers: float) -> bool:

@@ -40,6 +40,16 @@ class Inbox:
         async with self.db.session() as session:
             await self.mark(session, update_id, status, now, error)
 
+    async def prune(self, before: datetime, now: datetime) -> int:
+        """Empty the payloads of settled updates that arrived before `before` (privacy.retention_days),
+        group chatter included; the id and status stay, so a redelivery is still recognised.
+        Returns how many were emptied."""
+        async with self.db.session() as session:
+            result = await session.execute(update(InboundUpdate).where(
+                InboundUpdate.pruned_at.is_(None), InboundUpdate.received_at < before,
+                InboundUpdate.status != "received").values(payload={}, pruned_at=now))
+        return result.rowcount
+
     async def unfinished(self) -> list[dict[str, Any]]:
         """Payloads of updates stored but never handled (the last process died), oldest first."""
         async with self.db.session() as session:

@@ -4,14 +4,14 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.hygiene import clean_text
-from bot.lifecycle import Action, Status, TransitionRefused
+from bot.lifecycle import Action, Role, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.records import Case
 from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
-    assignee_text, buttons_for, card_text, limit_text, local, timeline_text, transfer_buttons, urgent_mark,
+    assignee_text, buttons_for, card_text, limit_text, local, personal, timeline_text, transfer_buttons, urgent_mark,
 )
 from handlers.texts import BUTTONS, ROLES, STATUS, t
 
@@ -25,13 +25,14 @@ async def show_case(turn: Turn, case: Case) -> None:
     if not roles and not await cases.can_view(case, actor):
         turn.say("ticket_not_yours", ticket=case.ticket)
         return
-    turn.say("case_view", buttons_for(case, roles), case_id=case.id, **await _view_params(turn, case))
+    turn.say("case_view", buttons_for(case, roles), case_id=case.id, **await _view_params(turn, case, roles))
 
 
-async def _view_params(turn: Turn, case: Case) -> dict:
+async def _view_params(turn: Turn, case: Case, roles: set[Role]) -> dict:
     return dict(ticket=case.ticket, status=STATUS[case.status], category=turn.config.category_name(case.category),
-                urgent=urgent_mark(case.urgent), description=case.description[:500],
-                assignee=assignee_text(case), timeline=timeline_text(turn.config, await turn.desk.cases.timeline(case)))
+                urgent=urgent_mark(case.urgent), description=personal(turn.config, case.description, roles)[:500],
+                assignee=assignee_text(case),
+                timeline=timeline_text(turn.config, await turn.desk.cases.timeline(case), roles))
 
 
 async def show_ticket(turn: Turn, ticket: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import traceback
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -18,7 +17,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.desk import Caller, Desk
-from bot.hygiene import clean_text, ids_fit
+from bot.hygiene import clean_text, error_line, ids_fit
 from bot.lifecycle import TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.people import Refused
@@ -112,7 +111,7 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
 
 
 def one_line(exc: BaseException) -> str:
-    return "".join(traceback.format_exception_only(exc)).strip().replace("\n", " ")
+    return error_line(exc)
 
 
 async def apologise(services: Services, update_id: int | None, chat_id: int | None, user_id: int | None,

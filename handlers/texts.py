@@ -10,9 +10,19 @@ T: dict[str, str] = {
         "2. 发一张现场照片（可选，最多10张）；\n"
         "3. 发送位置（📎 → 位置），我据此找到负责的网格员。\n"
         "我会生成工单号，每一步处理进展都会通知您，处理完请您评价。\n\n"
-        "我会保存：您发来的文字、照片、位置和与网格员的往来消息，仅用于办理您的诉求；"
-        "网格员只看到您的称呼首字和打码后的电话。\n\n"
+        "{privacy}\n\n"
         "常用：/my 我的诉求　发送工单号查看进度　/help 帮助"
+    ),
+    "privacy_masked": (
+        "我会保存您发来的文字、照片、位置和与工作人员的往来消息，仅用于办理您的诉求。"
+        "工作人员只看到您称呼的首字；您分享的电话，和您在文字里写的手机号、座机号、身份证号，"
+        "他们看到的都是打码的（如 138****8000）。收到的原始消息在{days}天后清除，工单记录保留。"
+    ),
+    "privacy_whole": (
+        "我会保存您发来的文字、照片、位置和与工作人员的往来消息，仅用于办理您的诉求。"
+        "工作人员只看到您称呼的首字；您分享的电话，和您在文字里写的手机号、座机号、身份证号，"
+        "{who}看到的是完整号码，其他工作人员看到的是打码的（如 138****8000）。"
+        "收到的原始消息在{days}天后清除，工单记录保留。"
     ),
     "help": (
         "怎么用：\n"
@@ -266,6 +276,9 @@ ROLES: dict[str, str] = {
     "grid_officer": "网格员", "grid_leader": "网格长", "community_secretary": "社区书记",
     "street_supervisor": "街道督办", "district_supervisor": "区级督办",
 }
+
+# How /start names the roles privacy.show_whole_to lets see numbers whole.
+CASE_ROLES: dict[str, str] = {"assignee": "承办的工作人员", "supervisor": "督办的上级"}
 
 SCORES: dict[str, str] = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 

@@ -9,10 +9,10 @@ from telegram.ext import (
 from bot.conversation import CASE_MOVES
 from bot.hygiene import clean_text, finite, phone, row_id
 from bot.lifecycle import TransitionRefused
-from bot.people import masked_phone
 from bot.understanding import normalize_ticket
 from handlers import casework, conversation, intake
 from handlers.common import Turn, handles, on_error, record_update
+from handlers.render import STAFF, personal, privacy_text
 from handlers.texts import ROLES, t
 
 
@@ -28,7 +28,7 @@ def caption(update: Update, turn: Turn) -> str:
 # ---------------------------------------------------------------- commands
 @handles
 async def start(update: Update, turn: Turn) -> None:
-    turn.say("start")
+    turn.say("start", privacy=privacy_text(turn.config))
     if turn.desk.is_staff:
         turn.say("help_staff")
 
@@ -172,7 +172,7 @@ async def contact(update: Update, turn: Turn) -> None:
         turn.say("contact_unreadable")
         return
     turn.desk.save_phone(number)
-    turn.say("contact_saved", masked=masked_phone(number))
+    turn.say("contact_saved", masked=personal(turn.config, number, STAFF))
 
 
 @handles
