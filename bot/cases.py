@@ -148,7 +148,8 @@ class CaseService:
                         Officer.person_id.is_not(None), Officer.id != (case.assignee_officer_id or ""))
                  .order_by(Grid.id, Officer.id))
         if actor.post.officer.role != "district_supervisor":
-            query = query.where(or_(Grid.id.in_(scopes), Grid.community_id.in_(scopes), Community.street_id.in_(scopes)))
+            query = query.where(or_(Grid.id.in_(scopes), Grid.community_id.in_(scopes),
+                                    Community.street_id.in_(scopes)))
         rows = (await self.session.execute(query)).all()
         return list({o.id: (o, grid) for o, grid in rows}.values())
 

@@ -25,7 +25,8 @@ class Inbox:
         async with self.db.session() as session:
             row = await session.get(InboundUpdate, update_id)
             if row is None:
-                session.add(InboundUpdate(update_id=update_id, tg_user_id=bounded_id(user_id), payload=clean_payload(payload),
+                session.add(InboundUpdate(update_id=update_id, tg_user_id=bounded_id(user_id),
+                                          payload=clean_payload(payload),
                                           status="received", received_at=now))
                 return True
             return row.status not in ("done", "failed")

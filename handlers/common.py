@@ -87,9 +87,10 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
             await services.inbox.settle(update.update_id, "done", services.clock.now())
             return
         name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
+        username = clean_text(user.username or "", 64) or None
         toast = None
         try:
-            async with services.desk(Caller(user.id, chat_id, name, clean_text(user.username or "", 64) or None)) as desk:
+            async with services.desk(Caller(user.id, chat_id, name, username)) as desk:
                 turn = Turn(desk, chat_id)
                 try:
                     async with desk.savepoint():
@@ -110,10 +111,6 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
     return wrapper
 
 
-def one_line(exc: BaseException) -> str:
-    return error_line(exc)
-
-
 async def apologise(services: Services, update_id: int | None, chat_id: int | None, user_id: int | None,
                     exc: BaseException) -> None:
     """The update is marked failed, the person gets a short apology and the ops chat
@@ -122,9 +119,9 @@ async def apologise(services: Services, update_id: int | None, chat_id: int | No
     messages = [Outgoing(chat_id, text=t("error"))] if chat_id is not None else []
     if ops:
         messages.append(Outgoing(ops, text=t("ops_alert", update_id=update_id, user=user_id or "-",
-                                             error=one_line(exc)[:300])))
+                                             error=error_line(exc)[:300])))
     try:
-        await services.failed(update_id, one_line(exc), messages)
+        await services.failed(update_id, error_line(exc), messages)
     except Exception:  # the database itself may be what failed; the log keeps the story
         log.exception("could not queue the apology for update %s", update_id)
     services.queued()

@@ -311,7 +311,8 @@ class OutboxNotifier:
         elif action == Action.ESCALATE and audience is Audience.SUPERVISORS:
             head = t("ping_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
                      due=local(config, due), late=span_text(event.at - due), assignee=assignee_text(case))
-            text, buttons = f"{head}\n\n{card_text(config, case, viewer=Role.SUPERVISOR)}", case_buttons(case, SUPERVISOR_BUTTONS)
+            text = f"{head}\n\n{card_text(config, case, viewer=Role.SUPERVISOR)}"
+            buttons = case_buttons(case, SUPERVISOR_BUTTONS)
         elif action == Action.ESCALATE:
             text = t("n_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
                      names=escalated_to(data))

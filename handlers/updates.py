@@ -191,7 +191,8 @@ async def button(update: Update, turn: Turn) -> None:
         if parts[0] == "d":
             await intake.on_draft_button(turn, parts[1], parts[2] if len(parts) > 2 else None)
         elif parts[0] == "c":
-            await casework.on_case_button(update, turn, row_id(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
+            await casework.on_case_button(update, turn, row_id(parts[1]), parts[2],
+                                          parts[3] if len(parts) > 3 else None)
         elif parts[0] == "m":
             await conversation.on_meant_button(update, turn, parts[1], parts[2])
         elif parts[0] == "t":

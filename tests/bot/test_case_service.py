@@ -300,7 +300,8 @@ async def test_a_supervisor_reassigns_only_to_joined_active_officers_of_their_sc
     assert [officer.id for officer, _ in targets] == [COLLEAGUE]
     for officer_id in (UNJOINED, RETIRED, OTHER_OFFICER, OTHER_STREET_OFFICER, "YX-O99999"):
         before = await snapshot(w, case)
-        officer = await w.session.get(Officer, officer_id) or Officer(id=officer_id, name="x", phone="", role="grid_officer")
+        officer = await w.session.get(Officer, officer_id) or Officer(  # a post that does not exist
+            id=officer_id, name="x", phone="", role="grid_officer")
         with pytest.raises(TransitionRefused) as refused:
             await w.cases.transfer(case, w.actors[S], NOTE, officer=officer)
         assert refused.value.reason == "not_reassignable", officer_id

@@ -90,7 +90,8 @@ def updates(draw, users: list[int]) -> dict:
             "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "👍"}]}},
         "poll": lambda: {"poll": poll(draw)},
         "poll_answer": lambda: {"poll_answer": {"poll_id": draw(strings), "user": sender(user),
-                                                "option_ids": [draw(big_ints)], "option_persistent_ids": [draw(strings)]}},
+                                                "option_ids": [draw(big_ints)],
+                                                "option_persistent_ids": [draw(strings)]}},
         "my_chat_member": lambda: {"my_chat_member": {
             "chat": private, "from": sender(user), "date": 1764000000,
             "old_chat_member": {"status": "member", "user": sender(1)},
