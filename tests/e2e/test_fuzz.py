@@ -122,12 +122,12 @@ def errors():
 
 
 # No shrinking: each example is a round trip through the bot, and the failing batch is printed as drawn.
-@settings(max_examples=150, deadline=None, database=None, phases=(Phase.generate,),
+@settings(max_examples=200, deadline=None, database=None, phases=(Phase.generate,),
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 async def test_odd_updates_are_stored_and_settled_without_an_error(sim, errors, data):
     """One running bot takes every example (the database keeps what earlier ones left, as it would)."""
-    batch = data.draw(st.lists(updates([u.tg_id for u in sim.users.values()]), min_size=1, max_size=5))
+    batch = data.draw(st.lists(updates([u.tg_id for u in sim.users.values()]), min_size=1, max_size=8))
     ids = [sim.standin.inject_raw(update).update_id for update in batch]
     await sim.settle(ids, timeout=15)
     sim.standin.sent.clear()
