@@ -13,7 +13,7 @@ from telegram import Bot
 from gridsec.ingest import SECRET_HEADER, arrival
 from gridsec.simulate import Simulation, simulation_config
 from storage.models import InboundUpdate
-from tests.e2e.conftest import ASSETS, PEOPLE, START, sim_for  # noqa: F401  (sim_for is a fixture)
+from tests.e2e.conftest import ASSETS, PEOPLE, START
 
 TRANSPORTS = ["polling", "webhook"]
 SECRET = "hook-Secret_1"
@@ -108,3 +108,21 @@ async def test_the_webhook_takes_only_posts_carrying_the_secret(secret_sim):
                 assert response.status == 403
     async with sim.runtime.services.db.session() as s:
         assert await s.scalar(select(InboundUpdate).where(InboundUpdate.update_id == 990001)) is None
+
+
+async def test_one_persons_backlog_does_not_hold_up_anyone_else(sim):
+    dispatcher = sim.runtime.dispatcher
+    order, handle = [], dispatcher.handle
+
+    async def recording(payload: dict) -> None:
+        order.append(payload["update_id"])
+        await handle(payload)
+
+    dispatcher.handle = recording
+    alice, bob = sim.users["alice"].tg_id, sim.users["bob"].tg_id
+    backlog = [sim.standin.inject_command(alice, "help").update_id for _ in range(150)]
+    bobs = sim.standin.inject_command(bob, "help").update_id
+    await sim.settle([*backlog, bobs])
+    assert sorted(order) == sorted([*backlog, bobs])  # each handled once
+    assert [i for i in order if i != bobs] == backlog  # alice's in order
+    assert order.index(bobs) < 10  # bob waited for a round, not for alice's 150
