@@ -35,8 +35,8 @@ def arrival(raw: Any, bot: Bot) -> Arrival:
     """Classify one update as delivered: whose it is, or why PTB cannot read it."""
     payload = raw if isinstance(raw, dict) else {"unreadable": raw}
     update_id = payload.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool):
-        return Arrival(_stand_in_id(payload), None, payload, "no update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < 2 ** 63:
+        return Arrival(_stand_in_id(payload), None, payload, "no usable update_id")
     try:
         update = Update.de_json(payload, bot)
     except Exception as exc:  # whatever the installed PTB fails on (an older or newer Bot API)
@@ -60,13 +60,33 @@ class Ingest:
     async def store(self, batch: list[Any]) -> list[Arrival]:
         """Raises when the batch could not be stored: then it must not be acknowledged."""
         arrivals = [arrival(raw, self.bot) for raw in batch]
-        fresh = await self.inbox.store(arrivals, self.clock.now())
+        now = self.clock.now()
+        try:
+            fresh = await self.inbox.store(arrivals, now)
+        except Exception as exc:
+            fresh = await self._one_by_one(arrivals, now, exc)
         for bad in (a for a in fresh if a.unparsable):
-            log.error("update %s cannot be parsed (%s): stored as %s and skipped", bad.update_id,
+            log.error("update %s cannot be handled (%s): stored as %s and skipped", bad.update_id,
                       bad.unparsable, UNPARSABLE)
         if fresh:
             self.on_stored()
         return arrivals
+
+    async def _one_by_one(self, arrivals: list[Arrival], now, batch_error: Exception) -> list[Arrival]:
+        """The batch failed: store its updates singly, so that one the database refuses (a value its
+        JSON type rejects) is kept as text, unparsable, instead of holding up every later update.
+        When even that fails, the database itself is away: raise, and nothing is acknowledged."""
+        fresh = []
+        for one in arrivals:
+            try:
+                fresh += await self.inbox.store([one], now)
+            except Exception as exc:
+                kept = Arrival(one.update_id, None, {"unstorable": json.dumps(one.payload, default=str)[:20000]},
+                               f"cannot be stored: {type(exc).__name__}: {exc}"[:500])
+                fresh += await self.inbox.store([kept], now)
+        log.warning("a batch of %d updates could not be stored at once (%s); stored one by one",
+                    len(arrivals), type(batch_error).__name__)
+        return fresh
 
 
 class Trouble:
