@@ -149,6 +149,8 @@ class Polling:
             "getupdates", api_kwargs={"offset": self.offset, "limit": self.LIMIT, "timeout": self.timeout,
                                       "allowed_updates": list(Update.ALL_TYPES)},
             return_type=None, read_timeout=self.timeout + 10)
+        if not isinstance(batch, list):
+            raise TypeError(f"getUpdates answered {type(batch).__name__}, not a list")
         arrivals = await self.ingest.store(batch)
         ids = [a.update_id for a in arrivals if a.update_id >= 0]
         if ids:
@@ -188,7 +190,8 @@ class Webhook:
             self._runner = None
 
     async def _receive(self, request: web.Request) -> web.Response:
-        if self.secret and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret):
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if self.secret and not hmac.compare_digest(given, self.secret.encode()):
             return web.Response(status=403)
         body = await request.read()
         try:
