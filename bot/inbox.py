@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.hygiene import bounded_id, clean_payload
 from storage.db import Database
 from storage.models import InboundUpdate
 
@@ -47,7 +48,8 @@ class Inbox:
             known = set((await session.execute(select(InboundUpdate.update_id)
                                                .where(InboundUpdate.update_id.in_(by_id)))).scalars())
             fresh = [a for a in by_id.values() if a.update_id not in known]
-            session.add_all(InboundUpdate(update_id=a.update_id, tg_user_id=a.user_id, payload=a.payload,
+            session.add_all(InboundUpdate(update_id=a.update_id, tg_user_id=bounded_id(a.user_id),
+                                          payload=clean_payload(a.payload),
                                           status=UNPARSABLE if a.unparsable else RECEIVED,
                                           error=a.unparsable, received_at=now) for a in fresh)
         return fresh
@@ -88,3 +90,13 @@ class Inbox:
     async def settle(self, update_id: int, status: str, now: datetime, error: str | None = None) -> None:
         async with self.db.session() as session:
             await self.mark(session, update_id, status, now, error)
+
+    async def prune(self, before: datetime, now: datetime) -> int:
+        """Empty the payloads of settled updates that arrived before `before` (privacy.retention_days),
+        group chatter included; the id and status stay, so a redelivery is still recognised.
+        Returns how many were emptied."""
+        async with self.db.session() as session:
+            result = await session.execute(update(InboundUpdate).where(
+                InboundUpdate.pruned_at.is_(None), InboundUpdate.received_at < before,
+                InboundUpdate.status != RECEIVED).values(payload={}, pruned_at=now))
+        return result.rowcount
