@@ -3,11 +3,13 @@ stored and skipped once, not fetched again and again; one that cannot be stored 
 Telegram until it can. The real bot (BotRuntime) against the stand-in, SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 import logging
 
 import aiohttp
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 from telegram import Bot
 
 from gridsec.ingest import SECRET_HEADER, arrival
@@ -90,22 +92,27 @@ async def test_an_update_that_cannot_be_stored_stays_with_telegram_until_it_can(
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_an_update_the_database_refuses_is_kept_as_text_and_holds_up_nothing(sim_for, transport):
-    """NaN is what Python's JSON reader accepts and PostgreSQL's json type refuses; SQLite keeps it."""
+    """A value the database will not take (before bot/hygiene.py, PostgreSQL's json refused NaN) must
+    not hold up the batch: its update is kept as text, the others are stored and handled."""
     sim = await sim_for(transport=transport)
-    alice = sim.users["alice"].tg_id
-    message = {**sim.standin.world.user(alice).as_user()}
-    odd = sim.standin.inject_raw({"message": {"message_id": 900, "date": 0, "text": "/help", "from": message,
-                                              "chat": {"id": alice, "type": "private"},
-                                              "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-                                              "x_reading": float("nan")}}).update_id
+    inbox, alice = sim.runtime.services.inbox, sim.users["alice"].tg_id
+    real = inbox.store
+
+    async def refusing(arrivals, now):
+        if any("x_refused" in a.payload.get("message", {}) for a in arrivals):
+            raise DataError("INSERT", {}, ValueError("invalid input syntax for type json"))
+        return await real(arrivals, now)
+
+    inbox.store = refusing
+    odd = sim.standin.inject_raw({"message": {"message_id": 900, "date": 0, "text": "hi", "x_refused": 1,
+                                              "from": sim.standin.world.user(alice).as_user(),
+                                              "chat": {"id": alice, "type": "private"}}}).update_id
     out = await sim.play({"user": "alice", "text": "路灯坏了"})
     await sim.settle([odd])
     assert any("位置" in r["text"] for r in out)
     row = await stored(sim, odd)
-    if row.status == "unparsable":  # PostgreSQL: kept as text
-        assert "cannot be stored" in row.error and "NaN" in row.payload["unstorable"]
-    else:
-        assert row.status == "done"
+    assert row.status == "unparsable" and row.error.startswith("cannot be stored: DataError")
+    assert json.loads(row.payload["unstorable"])["message"]["x_refused"] == 1
     assert sim.standin.unconfirmed() == []
 
 
