@@ -1,5 +1,5 @@
-"""What every handler shares: storing the update first, one desk (transaction) per update, replies
-through the outbox, and refusals and failures turned into plain Chinese.
+"""What every handler shares: only stored updates handled, each once; one desk (transaction) per
+update, replies through the outbox, and refusals and failures turned into plain Chinese.
 
 A handler is `async def h(update, turn: Turn)`. The `handles` wrapper opens the person's desk,
 runs the handler in a savepoint, marks the stored update done in the same transaction, and turns
@@ -59,18 +59,18 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 async def record_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Group -1: store every update by id before anything can fail; stop if it was handled already,
-    and stop if it cannot be stored (handling it unstored would break that promise)."""
+    """Group -1: the channel stored the update before acknowledging it (gridsec/ingest.py); go on only
+    while it is stored and unhandled, so nothing is handled twice and nothing handled unstored.
+    If even that cannot be read, the update stays `received` and is tried again later."""
     services = services_of(context)
-    user = update.effective_user
     try:
-        fresh = await services.inbox.receive(update.update_id, user.id if user else None, update.to_dict(),
-                                             services.clock.now())
-    except Exception as exc:
-        log.exception("update %s could not be stored", update.update_id)
-        await apologise(services, update.update_id, private_chat(update), user.id if user else None, exc)
-        raise ApplicationHandlerStop from exc
-    if not fresh:
+        unhandled = await services.inbox.unhandled(update.update_id)
+    except Exception:
+        log.exception("update %s: could not read whether it was handled; left for later", update.update_id)
+        raise ApplicationHandlerStop from None
+    if unhandled is None:
+        log.error("update %s reached the handlers without being stored; left alone", update.update_id)
+    if not unhandled:
         raise ApplicationHandlerStop
 
 

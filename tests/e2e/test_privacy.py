@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.desk import Desk
+from bot.inbox import Arrival
 from storage.models import Case, InboundUpdate, RelayedMessage
 from tests.e2e.conftest import INSIDE
 from tests.e2e.test_bad_input import with_ops_chat
@@ -81,7 +82,8 @@ async def test_old_payloads_and_group_chatter_are_emptied_and_redelivery_still_r
     old = [uid for uid in rows if uid < recent]
     assert len(old) == 2 and all(rows[uid].payload == {} and rows[uid].status == "done" for uid in old)
     assert rows[recent].payload["message"]["text"] == "还有一件事"
-    assert not await services.inbox.receive(old[0], alice, {"update_id": old[0]}, services.clock.now())
+    assert await services.inbox.store([Arrival(old[0], alice, {"update_id": old[0]})], services.clock.now()) == []
+    assert await services.inbox.unhandled(old[0]) is False
     assert sim.runtime.supervisor is not None
     assert (await sim.runtime.supervisor.tick()).pruned == 0  # each row is emptied once
     assert services.clock.now() - rows[old[0]].received_at > timedelta(days=30)
