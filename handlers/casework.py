@@ -10,7 +10,7 @@ from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
-    assignee_text, buttons_for, card_text, limit_text, local, timeline_text, transfer_buttons, urgent_mark,
+    assignee_text, buttons_for, card_text, clip, limit_text, local, timeline_text, transfer_buttons, urgent_mark,
 )
 from handlers.texts import BUTTONS, ROLES, STATUS, t
 
@@ -29,7 +29,7 @@ async def show_case(turn: Turn, case: Case) -> None:
 
 async def _view_params(turn: Turn, case: Case) -> dict:
     return dict(ticket=case.ticket, status=STATUS[case.status], category=turn.config.category_name(case.category),
-                urgent=urgent_mark(case.urgent), description=case.description[:500],
+                urgent=urgent_mark(case.urgent), description=clip(case.description, 500),
                 assignee=assignee_text(case), timeline=timeline_text(turn.config, await turn.desk.cases.timeline(case)))
 
 

@@ -15,6 +15,18 @@ from bot.records import Case, CaseEvent, Department, Draft, Person
 from handlers.keyboards import button_names
 from handlers.texts import ACTIONS, BUTTONS, ROLES, SCORES, STATUS, t
 
+# Telegram refuses a text over 4096 characters and a caption over 1024 ("Message is too long").
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+# How much of a description a card or a summary shows: three of them (a reminder's head, the card,
+# the timeline) still fit in one message. The database keeps the whole text.
+DESCRIPTION_SHOWN = 1000
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the cut marked with "…", so a message is never refused for its length."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 # Callback verbs, short because callback_data is limited to 64 bytes.
 VERBS = {
     "accept": "acc", "transfer": "tr", "return": "ret", "reply": "rep", "resolve": "res",
@@ -74,7 +86,7 @@ def card_text(config: Config, case: Case, why: str = "") -> str:
     why = f"{due}\n{why}" if due and why else due or why
     return t("card", urgent_head=urgent_head(case), ticket=case.ticket,
              status=STATUS[case.status], category=config.category_name(case.category),
-             description=case.description,
+             description=clip(case.description, DESCRIPTION_SHOWN),
              place=place_text(config, case.grid.name if case.grid else None, case.lat, case.lon, case.address_text),
              reporter=reporter_label(case.reporter), created=local(config, case.created_at), why=why).rstrip()
 
@@ -139,7 +151,7 @@ def span_text(span) -> str:
 
 def summary_text(config: Config, draft: Draft, grid_name: str | None, photos: int) -> str:
     return t("summary", category=config.category_name(draft.category or "other"),
-             urgent=urgent_mark(draft.urgent), description=draft.description,
+             urgent=urgent_mark(draft.urgent), description=clip(draft.description, DESCRIPTION_SHOWN),
              place=place_text(config, grid_name, draft.lat, draft.lon, draft.address_text), photos=photos)
 
 

@@ -40,6 +40,7 @@ T: dict[str, str] = {
     "text_too_long": "描述有点长（{length}字，上限{limit}字），请精简后再发，照片和位置可以分开发送。",
     "contact_saved": "已记下您的联系电话（对网格员显示为 {masked}）。",
     "error": "抱歉，系统刚才出了点问题，您的消息已保存，我们会尽快处理。请稍后再试。",
+    "resend_mark": "（重发）",
     "ops_alert": "⚠️ 处理更新 {update_id} 时出错（用户 {user}）：{error}",
     # ---- intake
     "need_location": "收到：{summary}\n请发送问题所在位置（点 📎 → 位置，或点下方按钮），我据此找到负责的网格员。",
