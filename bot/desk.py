@@ -261,7 +261,7 @@ class Desk:
     # ------------------------------------------------------------ people and posts
     async def join(self, code: str) -> StaffPost:
         """Redeem an invite; cards that waited for this post to be taken are delivered now."""
-        post = await redeem_invite(self.session, self.person, code, self.now)
+        post = await redeem_invite(self.session, self.person, code, self.now, self.services.limits.joins)
         self.actor = Actor(self.person, post)
         for case in await self.cases.tasks_of(post):
             await self.notifier.card(case, self.person)

@@ -85,6 +85,10 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         if user is None or (chat is not None and chat.type != "private"):
             await services.inbox.settle(update.update_id, "done", services.clock.now())
             return
+        if not await admitted(services, update, chat_id):
+            if update.callback_query is not None:
+                context.application.create_task(_answer(update, None))
+            return
         name = " ".join(p for p in (user.first_name, user.last_name) if p)
         toast = None
         try:
@@ -107,6 +111,18 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         if update.callback_query is not None:  # off the update path: the next update need not wait for it
             context.application.create_task(_answer(update, toast))
     return wrapper
+
+
+async def admitted(services: Services, update: Update, chat_id: int) -> bool:
+    """Within the person's rate limit; otherwise the update is set aside as rate-limited, cheaply
+    (no desk, no NLU), and the person is told once per spell."""
+    verdict = services.limits.message(update.effective_user.id, services.clock.now())
+    if verdict.admitted:
+        return True
+    notice = [Outgoing(chat_id, text=t("rate_limited"))] if verdict.tell else []
+    await services.set_aside(update.update_id, "rate-limited", notice)
+    services.queued()
+    return False
 
 
 def one_line(exc: BaseException) -> str:

@@ -40,6 +40,7 @@ T: dict[str, str] = {
     "text_too_long": "描述有点长（{length}字，上限{limit}字），请精简后再发，照片和位置可以分开发送。",
     "contact_saved": "已记下您的联系电话（对网格员显示为 {masked}）。",
     "error": "抱歉，系统刚才出了点问题，您的消息已保存，我们会尽快处理。请稍后再试。",
+    "rate_limited": "您发消息太快了，我先歇一会儿：一分钟内的其余消息已收到，但不会逐条回复。请稍后再发，紧急情况请直接拨打 110 / 119 / 120。",
     "resend_mark": "（重发）",
     "ops_alert": "⚠️ 处理更新 {update_id} 时出错（用户 {user}）：{error}",
     # ---- intake
@@ -159,6 +160,7 @@ T: dict[str, str] = {
     "join_usage": "用法：/join 邀请码",
     "joined_officer": "绑定成功：{name}（{role}），负责 {scope}。\n/tasks 查看待办，/patrol 巡查上报。",
     "joined_department": "绑定成功：{department} 工作人员。转办到本部门的工单会发给您，/tasks 查看待办。",
+    "join_throttled": "邀请码尝试次数过多，请一小时后再试，或向管理员申请新的邀请码。",
     "invite_unknown": "邀请码无效，请核对后重试。",
     "invite_used": "这个邀请码已经使用过了，请向管理员申请新的邀请码。",
     "invite_expired": "这个邀请码已过期，请向管理员申请新的邀请码。",
