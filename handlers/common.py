@@ -101,6 +101,8 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
                     params = getattr(refused, "params", {})
                     turn.say(refused.reason, **params)
                     turn.toast = t(refused.reason, **params)
+                if is_command(update):  # a command is a new start: no question the bot asked still stands
+                    await desk.done_expecting()
                 await desk.handled(update.update_id)
                 toast = turn.toast
         except Exception as exc:
@@ -111,6 +113,11 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         if update.callback_query is not None:  # off the update path: the next update need not wait for it
             context.application.create_task(_answer(update, toast))
     return wrapper
+
+
+def is_command(update: Update) -> bool:
+    message = update.message
+    return message is not None and (message.text or "").startswith("/")
 
 
 async def admitted(services: Services, update: Update, chat_id: int) -> bool:

@@ -211,6 +211,10 @@ class OutboxNotifier:
         self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why), case_id=case.id,
                            buttons=buttons_for(case, {role})))
 
+    async def prompt_dropped(self, case: Case, person: Person) -> None:
+        self.send(Outgoing(person.chat_id, text=t("prompt_dropped", ticket=case.ticket, status=STATUS[case.status],
+                                                  assignee=assignee_text(case)), case_id=case.id))
+
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         for person in people:
             await self._one(case, event, audience, person)
