@@ -250,12 +250,14 @@ class OutboxWorker:
         chat that finishes wakes the worker sooner). A slow chat holds only its own slot."""
         free = self.config.concurrent_chats - len(self._sending)
         if free <= 0:
-            return 30.0
+            return self.BUSY
         async with self.db.session() as s:
             chats = [c for (c,) in await s.execute(
                 select(OutboxMessage.chat_id).where(OutboxMessage.status.in_(OWED))
                 .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id)))]
-        now, delay = time.monotonic(), 30.0
+        if not chats:
+            return self.IDLE
+        now, delay = time.monotonic(), self.BUSY
         for chat_id in chats:
             if chat_id in self._sending:
                 continue
@@ -264,12 +266,15 @@ class OutboxWorker:
                 delay = min(delay, resume - now)
                 continue
             if free == 0:  # a chat that finishes wakes the worker
-                return 30.0
+                return self.BUSY
             free -= 1
             task = asyncio.create_task(self._send_chat(chat_id), name=f"outbox-{chat_id}")
             self._sending[chat_id] = task
             task.add_done_callback(lambda _, chat=chat_id: self._done(chat))
         return max(0.01, delay)
+
+    IDLE = 30.0  # nothing owed: look again after this long, or when woken
+    BUSY = 1.0  # sends under way: a chat that finishes wakes the worker; this is only a safety net
 
     def _done(self, chat_id: int) -> None:
         self._sending.pop(chat_id, None)

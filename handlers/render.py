@@ -155,9 +155,13 @@ def summary_text(config: Config, draft: Draft, grid_name: str | None, photos: in
              place=place_text(config, grid_name, draft.lat, draft.lon, draft.address_text), photos=photos)
 
 
+# A case view shows the newest this many timeline rows (a long-running case has hundreds of reminders).
+TIMELINE_SHOWN = 30
+
+
 def timeline_text(config: Config, events: list[CaseEvent]) -> str:
-    lines = []
-    for e in events:
+    lines = [t("timeline_more", n=len(events) - TIMELINE_SHOWN)] if len(events) > TIMELINE_SHOWN else []
+    for e in events[-TIMELINE_SHOWN:]:
         note = f"：{e.note}" if e.note and e.action not in (Action.RELAY,) else ""
         if e.action == Action.RATE:
             note = f"：{SCORES.get(e.data.get('score'), '')}" + (f" {e.note}" if e.note else "")

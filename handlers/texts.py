@@ -93,6 +93,7 @@ T: dict[str, str] = {
     "progress": "{ticket} 当前状态：{status}\n{detail}",
     "case_view": "工单 {ticket}（{status}）\n类别：{category}{urgent}\n描述：{description}\n办理人：{assignee}\n\n办理记录：\n{timeline}",
     "timeline_line": "{time} {action}{note}",
+    "timeline_more": "……（更早的 {n} 条记录略）",
     "ticket_not_found": "没有找到工单 {ticket}，请核对工单号。",
     "ticket_not_yours": "工单 {ticket} 不是您提交或经办的，无法查看。",
     "urged": "已催办 {ticket}，已提醒 {assignee}。",
