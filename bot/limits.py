@@ -62,10 +62,16 @@ class Limits:
         self.messages = Window(config.messages_per_minute, timedelta(minutes=1))
         self.joins = Window(config.join_attempts_per_hour, timedelta(hours=1))
         self._told: set[int] = set()
+        self._album: dict[int, str] = {}  # person → the album their last admitted photo belonged to
 
-    def message(self, person: int, now: datetime) -> Verdict:
-        """A message (text, photo, press, command) from `person`: handled, or refused."""
+    def message(self, person: int, now: datetime, album: str | None = None) -> Verdict:
+        """A message (text, photo, press, command) from `person`: handled, or refused. The photos
+        of one album count as one message, so a report with ten photos costs what one does."""
+        if album is not None and self._album.get(person) == album:
+            return Verdict(True)
         if self.messages.admit(person, now):
+            if album is not None:
+                self._album[person] = album
             self._told.discard(person)
             return Verdict(True)
         if person in self._told:

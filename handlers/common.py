@@ -123,7 +123,8 @@ def is_command(update: Update) -> bool:
 async def admitted(services: Services, update: Update, chat_id: int) -> bool:
     """Within the person's rate limit; otherwise the update is set aside as rate-limited, cheaply
     (no desk, no NLU), and the person is told once per spell."""
-    verdict = services.limits.message(update.effective_user.id, services.clock.now())
+    album = update.message.media_group_id if update.message is not None else None
+    verdict = services.limits.message(update.effective_user.id, services.clock.now(), album)
     if verdict.admitted:
         return True
     notice = [Outgoing(chat_id, text=t("rate_limited"))] if verdict.tell else []

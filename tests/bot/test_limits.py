@@ -47,3 +47,10 @@ def test_quiet_people_are_forgotten():
     clock.advance(timedelta(minutes=2))
     window.admit(-1, clock.now())
     assert len(window._events) == 1
+
+
+def test_the_photos_of_one_album_count_once():
+    clock, limits = ManualClock(START), Limits(LimitsConfig(messages_per_minute=2))
+    assert all(limits.message(1, clock.now(), album="a1").admitted for _ in range(10))
+    assert limits.message(1, clock.now()).admitted  # the text after the album
+    assert not limits.message(1, clock.now(), album="a2").admitted  # another album is another message
