@@ -13,7 +13,9 @@ Telegram doubles messages. So the outbox sends such a message at most once more:
 - a failure known to have happened before Telegram had the request (connection refused, a pool
   timeout, 429, 5xx) is retried as usual (`RetryLater`);
 - an uncertain one (`Uncertain`) marks the row's payload `resend` and backs off; the resend goes
-  out visibly marked （重发）, so a reader who got both knows the second is the same message;
+  out visibly marked （重发） (a text or a caption; a location pin or an album cannot carry the
+  mark), so a reader who got both knows the second is the same message; the chat's later messages
+  wait behind it, so the order is kept;
 - a resend that is uncertain too is left `unconfirmed` (logged), never sent a third time;
 - an edit is idempotent and is simply retried.
 
