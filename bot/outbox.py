@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
@@ -194,6 +195,7 @@ class OutboxWorker:
         self.patience = Patience(config)
         self._sending: dict[int, asyncio.Task] = {}  # chat id → the task sending its messages, one per chat
         self._resume: dict[int, float] = {}  # chat id → monotonic time its next message may go
+        self._queue: deque[int] = deque()  # owed chats read by the last pass, not started yet
         self.sent_count = 0
 
     def wake(self) -> None:
@@ -249,27 +251,24 @@ class OutboxWorker:
     async def drain_once(self) -> float:
         """Start sending to each chat that is owed messages and has no send under way, oldest first,
         at most `concurrent_chats` at a time; return the seconds until another may be started (a
-        chat that finishes wakes the worker sooner). A slow chat holds only its own slot."""
-        free = self.config.concurrent_chats - len(self._sending)
-        if free <= 0:
-            return self.BUSY
-        async with self.db.session() as s:
-            chats = [c for (c,) in await s.execute(
-                select(OutboxMessage.chat_id).where(OutboxMessage.status.in_(OWED))
-                .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id)))]
-        if not chats:
-            return self.IDLE
+        chat that finishes wakes the worker sooner). A slow chat holds only its own slot. The owed
+        chats are read once and started as slots free up, then read again."""
+        if not self._queue:
+            async with self.db.session() as s:
+                self._queue.extend(c for (c,) in await s.execute(
+                    select(OutboxMessage.chat_id).where(OutboxMessage.status.in_(OWED))
+                    .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id))))
+            if not self._queue:
+                return self.IDLE
         now, delay = time.monotonic(), self.BUSY
-        for chat_id in chats:
+        while self._queue and len(self._sending) < self.config.concurrent_chats:
+            chat_id = self._queue.popleft()
             if chat_id in self._sending:
                 continue
             resume = self._resume.get(chat_id, 0.0)
-            if resume > now:
+            if resume > now:  # found again by the next read
                 delay = min(delay, resume - now)
                 continue
-            if free == 0:  # a chat that finishes wakes the worker
-                return self.BUSY
-            free -= 1
             task = asyncio.create_task(self._send_chat(chat_id), name=f"outbox-{chat_id}")
             self._sending[chat_id] = task
             task.add_done_callback(lambda _, chat=chat_id: self._done(chat))
