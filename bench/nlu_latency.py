@@ -26,6 +26,11 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 
 from nlu import server  # noqa: E402
+from nlu.keywords import KeywordParser  # noqa: E402
+
+# Issue 11's limits, and the figures measured when it was filed (the model before the people corpus).
+TARGETS = {"p50 ms": 30.0, "p99 ms": 80.0, "server RSS MB": 2048.0, "training s": 600.0}
+BEFORE = {"p50 ms": 19.6, "p99 ms": 31.0, "server RSS MB": 1434.0, "training s": 220.0}
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -56,6 +61,24 @@ async def run_clients(url: str, texts: list[str], clients: int, per_client: int)
 def report(name: str, lat: list[float], wall: float) -> str:
     return (f"{name:22} n={len(lat):4d}  p50 {pct(lat, 50):7.1f} ms  p95 {pct(lat, 95):7.1f} ms  "
             f"p99 {pct(lat, 99):7.1f} ms  mean {statistics.mean(lat):6.1f} ms  throughput {len(lat) / wall:6.1f}/s")
+
+
+def keyword_baseline(texts: list[str], n: int) -> list[float]:
+    """The fallback parser in this process on the same messages: the floor a server round trip is compared with."""
+    parser, lat = KeywordParser(), []
+    for i in range(n):
+        t0 = time.perf_counter()
+        parser.parse_sync(texts[i % len(texts)])
+        lat.append((time.perf_counter() - t0) * 1000)
+    return lat
+
+
+def verdict(now: dict[str, float]) -> None:
+    print(f"{'':16}{'now':>9}{'before':>9}{'limit':>9}  now/before  within limit")
+    for key, limit in TARGETS.items():
+        value = now[key]
+        print(f"{key:16}{value:9.1f}{BEFORE[key]:9.1f}{limit:9.1f}  {value / BEFORE[key]:10.2f}  "
+              f"{'yes' if value <= limit else 'NO'}")
 
 
 def main() -> int:
@@ -90,8 +113,14 @@ def main() -> int:
         print(report("1 client", lat1, wall1))
         lat20, wall20 = asyncio.run(run_clients(url, texts, 20, a.per_client))
         print(report("20 concurrent clients", lat20, wall20))
+        base = keyword_baseline(texts, a.n1)
+        print(f"{'keyword parser':22} in-process p50 {pct(base, 50):.2f} ms: the server round trip is "
+              f"{pct(lat1, 50) / pct(base, 50):.0f}x that at one client")
         if srv:
-            print(f"server RSS after load test {srv.rss_mb():.0f} MB")
+            rss = srv.rss_mb()
+            print(f"server RSS after load test {rss:.0f} MB")
+            verdict({"p50 ms": pct(lat1, 50), "p99 ms": pct(lat1, 99), "server RSS MB": rss,
+                     "training s": float(info["train_seconds"])})
     finally:
         if srv:
             srv.stop()

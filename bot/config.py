@@ -204,6 +204,15 @@ class CasesConfig(Section):
     close_after: Span = timedelta(days=3)
 
 
+class PrivacyConfig(Section):
+    # Who sees phone and ID-card numbers whole, in report text and the reporter's own number; everyone
+    # else (staff, by default) sees them masked. Roles: reporter, assignee, supervisor.
+    show_whole_to: tuple[Literal["reporter", "assignee", "supervisor"], ...] = list_field(("reporter",))
+    # Stored inbound updates (their full payloads, group chatter included) are emptied this many days
+    # after they were handled; the row and its status stay, so a redelivery is still recognised.
+    retention_days: int = Field(30, gt=0)
+
+
 class OutboxConfig(Section):
     max_attempts: int = Field(8, gt=0)
     backoff_base_seconds: float = Field(1.0, gt=0)
@@ -390,6 +399,7 @@ class Config(Section):
     nlu: NluConfig = NluConfig()
     intake: IntakeConfig = IntakeConfig()
     cases: CasesConfig = CasesConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     outbox: OutboxConfig = OutboxConfig()
     limits: LimitsConfig = LimitsConfig()
     invites: InvitesConfig = InvitesConfig()

@@ -31,7 +31,7 @@ from bot.supervision import DigestLine, task_list
 from bot.timetext import parse_extension
 from bot.understanding import Parse
 from storage.models import (
-    Attachment, Case, Department, Draft, Grid, Officer, OfficerScope, OutboxMessage, PendingInput, Person,
+    Attachment, Case, Department, Draft, Grid, Officer, OutboxMessage, PendingInput, Person,
 )
 
 log = logging.getLogger(__name__)
@@ -327,20 +327,13 @@ class Desk:
         return await departments_for(self.session, self.config, case.category, suggested)
 
     async def reassign_options(self, case: Case) -> tuple[list[Colleague], list[Department]]:
-        """改派: other joined grid officers of the case's community, then departments."""
+        """改派: the grid officers the actor may give the case to (CaseService.reassign_targets), then departments."""
         await self.cases.ensure_allowed(case, self.actor, Action.TRANSFER)
         return await self._colleagues(case), await departments_for(self.session, self.config, case.category)
 
     async def _colleagues(self, case: Case) -> list[Colleague]:
-        if case.grid is None:
-            return []
-        rows = (await self.session.execute(
-            select(Officer, Grid.name).join(OfficerScope, OfficerScope.officer_id == Officer.id)
-            .join(Grid, Grid.id == OfficerScope.scope_id)
-            .where(Grid.community_id == case.grid.community_id, Officer.role == "grid_officer", Officer.active,
-                   Officer.person_id.is_not(None), Officer.id != (case.assignee_officer_id or ""))
-            .order_by(Grid.id, Officer.id))).all()
-        return list({o.id: Colleague(o, grid) for o, grid in rows}.values())[:MAX_COLLEAGUES]
+        targets = await self.cases.reassign_targets(case, self.actor)
+        return [Colleague(officer, grid) for officer, grid in targets[:MAX_COLLEAGUES]]
 
     async def aim_transfer(self, case: Case, *, department_id: str | None = None, grid_id: str | None = None,
                            officer_id: str | None = None) -> None:
@@ -351,10 +344,7 @@ class Desk:
                 raise TransitionRefused("expired_button")
             await self.expect("transfer_reason", case.id, department=department_id)
         elif officer_id is not None:
-            if await self.session.get(Officer, officer_id) is None:
-                raise TransitionRefused("expired_button")
-            if officer_id == case.assignee_officer_id:
-                raise TransitionRefused("same_officer")
+            await self.cases.ensure_reassignable(case, self.actor, officer_id)
             await self.expect("transfer_reason", case.id, officer=officer_id)
         else:
             grid = await self.session.get(Grid, grid_id.strip().upper()) if grid_id else None

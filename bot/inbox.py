@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.hygiene import bounded_id, clean_payload
 from storage.db import Database
 from storage.models import InboundUpdate
 
@@ -24,7 +25,8 @@ class Inbox:
         async with self.db.session() as session:
             row = await session.get(InboundUpdate, update_id)
             if row is None:
-                session.add(InboundUpdate(update_id=update_id, tg_user_id=user_id, payload=payload,
+                session.add(InboundUpdate(update_id=update_id, tg_user_id=bounded_id(user_id),
+                                          payload=clean_payload(payload),
                                           status="received", received_at=now))
                 return True
             return row.status not in ("done", "failed")
@@ -38,6 +40,16 @@ class Inbox:
     async def settle(self, update_id: int, status: str, now: datetime, error: str | None = None) -> None:
         async with self.db.session() as session:
             await self.mark(session, update_id, status, now, error)
+
+    async def prune(self, before: datetime, now: datetime) -> int:
+        """Empty the payloads of settled updates that arrived before `before` (privacy.retention_days),
+        group chatter included; the id and status stay, so a redelivery is still recognised.
+        Returns how many were emptied."""
+        async with self.db.session() as session:
+            result = await session.execute(update(InboundUpdate).where(
+                InboundUpdate.pruned_at.is_(None), InboundUpdate.received_at < before,
+                InboundUpdate.status != "received").values(payload={}, pruned_at=now))
+        return result.rowcount
 
     async def unfinished(self) -> list[dict[str, Any]]:
         """Payloads of updates stored but never handled (the last process died), oldest first."""

@@ -128,13 +128,6 @@ async def _redeem(session: AsyncSession, person: Person, code: str, now: datetim
     return await staff_post(session, person)
 
 
-def masked_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"
-
-
 def masked_name(name: str) -> str:
     name = name.strip()
     return (name[0] + "**") if name else "匿名"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import traceback
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -18,6 +17,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.desk import Caller, Desk
+from bot.hygiene import clean_text, error_line, ids_fit
 from bot.lifecycle import TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.people import Refused
@@ -80,19 +80,21 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         services = services_of(context)
         user, chat = update.effective_user, update.effective_chat
         # The bot works in private chats, where the chat id is the user's id (a button press on an
-        # inaccessible message carries no chat). Group messages are stored and left alone.
+        # inaccessible message carries no chat). Group messages, and forged updates whose ids no
+        # column can hold (bot/hygiene.py), are stored and left alone.
         chat_id = chat.id if chat is not None else (user.id if user is not None else None)
-        if user is None or (chat is not None and chat.type != "private"):
+        if user is None or (chat is not None and chat.type != "private") or not ids_fit(update.to_dict()):
             await services.inbox.settle(update.update_id, "done", services.clock.now())
             return
         if not await admitted(services, update, chat_id):
             if update.callback_query is not None:
                 context.application.create_task(_answer(update, None))
             return
-        name = " ".join(p for p in (user.first_name, user.last_name) if p)
+        name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
+        username = clean_text(user.username or "", 64) or None
         toast = None
         try:
-            async with services.desk(Caller(user.id, chat_id, name, user.username)) as desk:
+            async with services.desk(Caller(user.id, chat_id, name, username)) as desk:
                 turn = Turn(desk, chat_id)
                 try:
                     async with desk.savepoint():
@@ -133,10 +135,6 @@ async def admitted(services: Services, update: Update, chat_id: int) -> bool:
     return False
 
 
-def one_line(exc: BaseException) -> str:
-    return "".join(traceback.format_exception_only(exc)).strip().replace("\n", " ")
-
-
 async def apologise(services: Services, update_id: int | None, chat_id: int | None, user_id: int | None,
                     exc: BaseException) -> None:
     """The update is marked failed, the person gets a short apology and the ops chat
@@ -145,9 +143,9 @@ async def apologise(services: Services, update_id: int | None, chat_id: int | No
     messages = [Outgoing(chat_id, text=t("error"))] if chat_id is not None else []
     if ops:
         messages.append(Outgoing(ops, text=t("ops_alert", update_id=update_id, user=user_id or "-",
-                                             error=one_line(exc)[:300])))
+                                             error=error_line(exc)[:300])))
     try:
-        await services.failed(update_id, one_line(exc), messages)
+        await services.failed(update_id, error_line(exc), messages)
     except Exception:  # the database itself may be what failed; the log keeps the story
         log.exception("could not queue the apology for update %s", update_id)
     services.queued()

@@ -10,9 +10,19 @@ T: dict[str, str] = {
         "2. 发一张现场照片（可选，最多10张）；\n"
         "3. 发送位置（📎 → 位置），我据此找到负责的网格员。\n"
         "我会生成工单号，每一步处理进展都会通知您，处理完请您评价。\n\n"
-        "我会保存：您发来的文字、照片、位置和与网格员的往来消息，仅用于办理您的诉求；"
-        "网格员只看到您的称呼首字和打码后的电话。\n\n"
+        "{privacy}\n\n"
         "常用：/my 我的诉求　发送工单号查看进度　/help 帮助"
+    ),
+    "privacy_masked": (
+        "我会保存您发来的文字、照片、位置和与工作人员的往来消息，仅用于办理您的诉求。"
+        "工作人员只看到您称呼的首字；您分享的电话，和您在文字里写的手机号、座机号、身份证号，"
+        "他们看到的都是打码的（如 138****8000）。收到的原始消息在{days}天后清除，工单记录保留。"
+    ),
+    "privacy_whole": (
+        "我会保存您发来的文字、照片、位置和与工作人员的往来消息，仅用于办理您的诉求。"
+        "工作人员只看到您称呼的首字；您分享的电话，和您在文字里写的手机号、座机号、身份证号，"
+        "{who}看到的是完整号码，其他工作人员看到的是打码的（如 138****8000）。"
+        "收到的原始消息在{days}天后清除，工单记录保留。"
     ),
     "help": (
         "怎么用：\n"
@@ -39,6 +49,8 @@ T: dict[str, str] = {
     "empty_text": "没有收到文字内容，请描述一下遇到的问题。",
     "text_too_long": "描述有点长（{length}字，上限{limit}字），请精简后再发，照片和位置可以分开发送。",
     "contact_saved": "已记下您的联系电话（对网格员显示为 {masked}）。",
+    "contact_unreadable": "这张名片里没有可用的电话号码。",
+    "location_unreadable": "收到的位置无法识别，请重新发送位置（点 📎 → 位置）。",
     "error": "抱歉，系统刚才出了点问题，您的消息已保存，我们会尽快处理。请稍后再试。",
     "rate_limited": "您发消息太快了，我先歇一会儿：一分钟内的其余消息已收到，但不会逐条回复。请稍后再发，紧急情况请直接拨打 110 / 119 / 120。",
     "prompt_dropped": "{ticket} 已有变化（现为{status}，办理人：{assignee}），刚才请您输入的内容不再需要，已取消。",
@@ -220,6 +232,7 @@ T: dict[str, str] = {
     "extended_ack": "已延期：{ticket} 的办结时限改为 {due}，已通知办理人。",
     "reassign_menu": "把 {ticket} 改派给：",
     "same_officer": "这件工单已经在这位网格员手里了，请选择其他人。",
+    "not_reassignable": "只能改派给本社区、您管辖范围内已绑定且在岗的网格员，请从改派菜单中选择。",
     "rate_disputed": "很抱歉没有让您满意。{ticket} 已提交 {supervisor} 复核，由其决定是否重新办理，结果会通知您。",
     "rate_unsatisfied_closed": "您的评价已记录，{ticket} 已结案。问题如仍存在，可随时重新反映。",
     "dispute_reopened_ack": "已重新交办 {ticket}，办理人：{assignee}。",
@@ -269,6 +282,9 @@ ROLES: dict[str, str] = {
     "grid_officer": "网格员", "grid_leader": "网格长", "community_secretary": "社区书记",
     "street_supervisor": "街道督办", "district_supervisor": "区级督办",
 }
+
+# How /start names the roles privacy.show_whole_to lets see numbers whole.
+CASE_ROLES: dict[str, str] = {"assignee": "承办的工作人员", "supervisor": "督办的上级"}
 
 SCORES: dict[str, str] = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 

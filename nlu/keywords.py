@@ -13,10 +13,10 @@ Rules over keyword tables kept as data in `nlu/keywords.yaml`:
   out_of_scope. So "好的" is affirm, while a long complaint ending in "谢谢" is a report.
 * category: leftmost-longest keyword matching over all categories at once; confidence is the top
   category's weight share, with `category_prior_mass` kept back, so it is always below 1.0.
-* urgent: danger-to-people patterns with simple negation, hypothetical and "it is over" checks.
+* urgent: the shared danger rules (nlu/danger.py), as in the Rasa pipeline.
 * entities: ticket, phone, plate, address, time, with offsets into the original text.
 
-Matching runs on a normalised copy of the text (nlu.normalize.fold: NFKC per character and
+Matching runs on a normalised copy of the text (nlu.normalize.fold_lower: NFKC per character and
 traditional -> simplified, then lower case) built character for character, so every offset is an offset into the
 text the caller passed, and `text[e.start:e.end] == e.value` for every entity.
 
@@ -33,7 +33,8 @@ from typing import Any
 import yaml
 
 from bot.understanding import CATEGORIES, INTENTS, TICKET, Entity, Parse
-from nlu.normalize import fold_char
+from nlu.danger import DangerRules, load_rules
+from nlu.normalize import fold_lower
 
 DEFAULT_TABLES = Path(__file__).with_name("keywords.yaml")
 
@@ -42,11 +43,8 @@ MAX_CHARS = 20_000
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff"
 _CN_NUM = "零〇一二两三四五六七八九十百"
-_CLAUSE_BREAK = re.compile(r"[,，。.!！?？;；:：、\n\r\t~…]| {1,}")
 _NON_WORD = re.compile(r"[\W_]+")
 _NAME_CHAR = re.compile(rf"[{_CJK}0-9a-z]")
-# a clause that is only "no" ("煤气味？没有啊"): the danger just mentioned is denied
-_BARE_NO = re.compile(r"^(?:没有?|冇|无|不是|唔系)(?:啦|啊|呀|了|喇|嘅|的|哦)*$")
 
 # ---------------------------------------------------------------- entity patterns (structural)
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9])")
@@ -148,18 +146,6 @@ class _Tables:
             self.keyword_cat.setdefault(str(kw).lower(), ("", 0.0))
         self.keyword_re = re.compile(_alternation(self.keyword_cat))
 
-        urgent = data.get("urgent") or {}
-        self.urgent = _compile_all(urgent.get("patterns"))
-        self.not_urgent = _compile_all(urgent.get("not_urgent"))
-        self.negators = [str(w) for w in urgent.get("negators", ())]
-        self.neg_exclusions = sorted((str(w) for w in urgent.get("negation_exclusions", ())), key=len, reverse=True)
-        self.hypothetical = [str(w) for w in urgent.get("hypothetical", ())]
-        self.imminent = [str(w) for w in urgent.get("imminent", ())]
-        self.hypothetical_adjacent = [str(w) for w in urgent.get("hypothetical_adjacent", ())]
-        over = _alternation(urgent.get("over", ()))
-        self.over_re = re.compile(over)
-        self.over_next_clause = re.compile(rf"^.{{0,3}}?(?:现在|而家|宜家|已经|目前|依家)+.{{0,2}}?(?:{over})")
-
         addr = data.get("address") or {}
         road = _alternation(addr.get("road_suffixes", ()))
         road_nb = _not_before("".join(str(c) for c in addr.get("road_not_before", ())))
@@ -213,6 +199,7 @@ class KeywordParser:
 
     def __init__(self, tables_path: str | Path | None = None):
         self.t = _load_tables(str(Path(tables_path or DEFAULT_TABLES).resolve()))
+        self.danger: DangerRules = load_rules()
 
     async def parse(self, text: str) -> Parse:
         return self.parse_sync(text)
@@ -221,11 +208,11 @@ class KeywordParser:
         if not isinstance(text, str):
             text = "" if text is None else str(text)
         text = text[:MAX_CHARS] if len(text) > MAX_CHARS else text
-        norm = self._normalize(text)
+        norm = fold_lower(text)
         entities = self._entities(text, norm)
         cat_hits = self._category_hits(norm)
         category, cat_conf, ranking, cat_total = self._rank(cat_hits)
-        cue = self._urgent(norm)
+        cue = self.danger.cue(norm)
         intent, intent_conf = self._intent(norm, cat_total, entities, cue is not None)
         if intent not in INTENTS:  # only possible with a broken table
             intent, intent_conf = "out_of_scope", 0.3
@@ -234,14 +221,6 @@ class KeywordParser:
                      entities=tuple(entities), source=self.source, category_ranking=ranking, urgent_cue=cue)
 
     # ------------------------------------------------------------ normalisation
-    def _normalize(self, text: str) -> str:
-        out = []
-        for ch in text:
-            n = fold_char(ch)
-            low = n.lower()
-            out.append(low if len(low) == 1 else n)
-        return "".join(out)
-
     # ------------------------------------------------------------ categories
     def _category_hits(self, norm: str) -> list[tuple[str, float, int, str]]:
         hits = []
@@ -270,46 +249,6 @@ class KeywordParser:
         denom = total + self.t.prior_mass
         ranking = tuple((c, round(totals[c] / denom, 3)) for c in order[:3])
         return order[0], totals[order[0]] / denom, ranking, total
-
-    # ------------------------------------------------------------ urgency
-    def _urgent(self, norm: str) -> str | None:
-        """The words that make the message urgent, or None."""
-        for pat in self.t.urgent:
-            for m in pat.finditer(norm):
-                if self._urgent_hit(norm, m.start(), m.end()):
-                    return m.group(0)
-        return None
-
-    def _urgent_hit(self, norm: str, start: int, end: int) -> bool:
-        for ctx in self.t.not_urgent:
-            for c in ctx.finditer(norm, max(0, start - 8), min(len(norm), end + 8)):
-                if c.start() <= start and c.end() >= end or c.start() < end and c.end() > start:
-                    return False
-        lo = max(0, start - 6)
-        pre = norm[lo:start]
-        breaks = list(_CLAUSE_BREAK.finditer(pre))
-        if breaks:
-            pre = pre[breaks[-1].end():]
-        cleaned = pre
-        for w in self.t.neg_exclusions:
-            cleaned = cleaned.replace(w, "#" * len(w))
-        if any(n in cleaned for n in self.t.negators):
-            return False
-        hypothetical = any(h in cleaned for h in self.t.hypothetical) or any(
-            cleaned.endswith(h) for h in self.t.hypothetical_adjacent)
-        if hypothetical and not any(i in pre for i in self.t.imminent):
-            return False
-        brk = _CLAUSE_BREAK.search(norm, end)
-        clause_end = brk.start() if brk else len(norm)
-        if self.t.over_re.search(norm[end:min(clause_end, end + 8)]):
-            return False
-        if brk:
-            nxt = _CLAUSE_BREAK.search(norm, brk.end())
-            next_clause = norm[brk.end():nxt.start() if nxt else len(norm)]
-            if len(next_clause) <= 10 and (self.t.over_next_clause.search(next_clause)
-                                           or _BARE_NO.match(next_clause)):
-                return False
-        return True
 
     # ------------------------------------------------------------ intent
     def _problem_score(self, norm: str, cat_total: float, entities, urgent: bool) -> float:

@@ -48,6 +48,16 @@ def fold(text: str) -> str:
     return "".join(fold_char(c) for c in text)
 
 
+def fold_lower(text: str) -> str:
+    """fold, then lower case where that keeps one character: what keyword and danger rules match on."""
+    out = []
+    for c in text:
+        n = fold_char(c)
+        low = n.lower()
+        out.append(low if len(low) == 1 else n)
+    return "".join(out)
+
+
 # Cantonese → Mandarin, on folded (simplified) text. Multi-character words first where a single
 # character's reading would be wrong (唔该 is "please", not 不该; 系 alone is 关系/系统, so only the
 # Cantonese copula patterns are mapped; 呢 alone is Mandarin's particle; 边 alone is 路边).
@@ -74,4 +84,4 @@ def mandarin(text: str) -> str:
     return _CANTONESE_RE.sub(lambda m: CANTONESE[m.group()], fold(text))
 
 
-__all__ = ["CANTONESE", "fold", "fold_char", "mandarin"]
+__all__ = ["CANTONESE", "fold", "fold_char", "fold_lower", "mandarin"]

@@ -11,7 +11,7 @@ Sources (written by hand, one message a row, see nlu/training_data/people/README
 The YAML follows nlu/gen_training.py exactly: one block per (intent, category, urgent) with the
 category and urgent flag as intent-level metadata, addresses annotated inline `[中山五路12号](address)`.
 Blocks are sorted, examples keep their file order, so the output is deterministic.
-Standard library only, so it runs in either venv.
+Standard library and nlu.normalize (OpenCC), so it runs in either venv.
 """
 from __future__ import annotations
 
@@ -22,12 +22,17 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from nlu.normalize import fold
+
 HERE = Path(__file__).resolve().parent
 PEOPLE = HERE / "training_data" / "people"
 INTENTS_CSV = PEOPLE / "intents.csv"
 REPORTS_CSV = PEOPLE / "reports.csv"
 OUT_YAML = HERE / "rasa" / "data" / "nlu" / "people.yml"
 HANDWRITTEN_TXT = HERE / "training_data" / "handwritten.txt"  # an evaluation set: must not be trained on
+EVAL_SETS = sorted((HERE / "eval").glob("*.csv"))  # the people's evaluation sets: never trained on
+# Fragments this short ("好的", "谢谢晒") are everyday replies any two corpora share; longer ones may not be.
+SHARED_FRAGMENT_CHARS = 6
 
 INTENTS = ["greet", "report", "query_progress", "urge", "add_info", "cancel", "rate_good", "rate_bad", "help",
            "affirm", "deny", "thanks", "out_of_scope"]
@@ -74,8 +79,22 @@ def read_rows() -> tuple[list[dict], list[dict]]:
             load(REPORTS_CSV, ["text", "category", "urgent", "cue", "address"]))
 
 
+def leak_key(text: str) -> str:
+    """A text as the leak check compares it: folded, lower case, without spaces or punctuation."""
+    return "".join(c for c in fold(text).casefold() if c.isalnum())
+
+
+def eval_keys() -> set[str]:
+    keys = set()
+    for path in EVAL_SETS:
+        with path.open(encoding="utf-8", newline="") as f:
+            keys.update(k for k in (leak_key(r["text"]) for r in csv.DictReader(f)) if len(k) > SHARED_FRAGMENT_CHARS)
+    return keys
+
+
 def validate(intents: list[dict], reports: list[dict]) -> list[str]:
     errors: list[str] = []
+    evaluation = eval_keys()
     seen: dict[str, str] = {}
     held = set()
     if HANDWRITTEN_TXT.exists():
@@ -97,6 +116,8 @@ def validate(intents: list[dict], reports: list[dict]) -> list[str]:
         seen.setdefault(t, where(r))
         if t in held:
             errors.append(f"{where(r)}: text is in the hand-written evaluation set: {t}")
+        if leak_key(t) in evaluation:  # the row is named, the evaluation text is not printed
+            errors.append(f"{where(r)}: equals a text of an evaluation set in nlu/eval/ once normalised")
     for r in intents:
         if r["intent"] not in INTENTS:
             errors.append(f"{where(r)}: unknown intent {r['intent']!r}")

@@ -37,6 +37,7 @@ def _inputs() -> list[Path]:
     for sub in ("data", "dictionary"):
         files += sorted(p for p in (PROJECT / sub).rglob("*") if p.is_file())
     files += sorted(COMPONENTS.glob("*.py"))
+    files += [ROOT / "nlu" / name for name in ("normalize.py", "danger.py", "danger.yaml")]  # the components read them
     if ROUTER_PATH.exists():
         files.append(ROUTER_PATH)
     return files
@@ -133,7 +134,8 @@ def ensure_router(progress: bool = True) -> Path | None:
 def train(force: bool = False, progress: bool = True, with_router: bool = True) -> Path:
     """Trains the NLU model unless one for the same inputs exists; returns the model path.
 
-    Inputs hashed: config.yml, data/**, dictionary/**, nlu/components/*.py, the router model, the Rasa
+    Inputs hashed: config.yml, data/**, dictionary/**, nlu/components/*.py, what they read from nlu/
+    (normalize.py, danger.py, danger.yaml), the router model, the Rasa
     requirements. Writes <model>.json beside the model with train seconds and peak RSS.
     """
     rasa = rasa_bin()

@@ -1,12 +1,15 @@
-"""Checks and describes the people's evaluation set (nlu/eval/people_eval.csv).
+"""Checks and describes the evaluation sets (SETS: people_eval.csv, second_eval.csv, each with its
+conversations).
 
-    .venv/bin/python nlu/eval/stats.py [CSV] [--conversations YAML]
+    .venv/bin/python nlu/eval/stats.py                      # every set in SETS
+    .venv/bin/python nlu/eval/stats.py CSV [--conversations YAML]
 
 Fails (exit 1) on: an unknown intent or category, a duplicate text (after removing spaces and
-punctuation and folding case), a category or urgent value on a non-report row, a report row without a
-category or without urgent true/false, a row without a writer, fewer than MIN_INTENT rows for an
-intent or MIN_CATEGORY report rows for a category; and, for conversations.yaml, an unknown `expect`
-or status, a conversation with fewer than 3 or more than 6 resident turns.
+punctuation and folding case), also across sets (a row of one set repeated in another is not a fresh
+row), a category or urgent value on a non-report row, a report row without a category or without urgent
+true/false, a row without a writer, fewer than MIN_INTENT rows for an intent or MIN_CATEGORY report rows
+for a category; and, for the conversations, an unknown `expect` or status, a conversation with fewer
+than 3 or more than 6 resident turns.
 
 Prints counts per intent, category, urgent, writer, and the shares of Cantonese, traditional
 characters, planted typos, place mentions, emoji and English. Those shares are heuristics (marker
@@ -26,8 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 from bot.understanding import CATEGORIES, INTENTS  # noqa: E402
 
-DEFAULT_CSV = Path(__file__).with_name("people_eval.csv")
-DEFAULT_CONV = Path(__file__).with_name("conversations.yaml")
+EVAL = Path(__file__).resolve().parent
+# Each evaluation set and its conversations. The second was written later, by other imagined writers,
+# without seeing the training data or the first set (README: "The second set").
+SETS = {EVAL / "people_eval.csv": EVAL / "conversations.yaml",
+        EVAL / "second_eval.csv": EVAL / "second_conversations.yaml"}
 MIN_INTENT = 25
 MIN_CATEGORY = 15
 EXPECTS = {"urge", "add_info", "query_progress", "cancel", "rate_bad", "rate_good", "new_report", "ask"}
@@ -45,7 +51,11 @@ TRADITIONAL = set("這們個來時會說對點還過樓電燈門問題處請號�
 TYPOS = ("以经", "铁秀", "难文", "瘫换", "时的", "不时", "你号", "你门", "路登", "下水到", "摆滩", "然气", "撤消",
          "处里", "在也没人", "还再", "着边", "城管在那里", "由人接", "在不来", "溅的到处", "吵的人", "凶的很", "贴的到处",
          "钱去那里", "在那里办", "有科树", "消防通到", "被人到了", "照骗", "清里", "怎么在没人", "我在补充", "味到很重",
-         "臭的很", "敲的咚咚")
+         "臭的很", "敲的咚咚",
+         # second_eval.csv
+         "垃级", "历害", "在次", "煤汽", "井改", "路当", "吵地", "管里费", "物叶", "楼到", "燃起味", "老版", "欠心",
+         "居为会", "投素", "天然汽", "修的很好", "到那里了", "在说一下", "办的怎么样", "你在看看", "处里了",
+         "恶心的要命", "听的到", "打子", "看一下把", "孩子门")
 PLACES = re.compile(
     r"北京路|中山[一二三四五六七]路|东风[东中西]?路|東風|越秀|农林[上下]路|農林|东山|東山|署前路|解放[北中南]路|环市|環市|淘金|华乐|"
     r"華樂|建设|建設|小北|德政|文德|大南路|高第街|一德路|海珠广场|海珠廣場|起义路|西湖路|教育路|广卫路|仓边|倉邊|越华路|盘福|流花|"
@@ -53,7 +63,11 @@ PLACES = re.compile(
     r"较场|百灵路|诗书|光塔|六榕|人民[北中南]路|大塘|榨粉|桂香|流水井|惠福|北較場|龙腾里|龍騰|华侨新村|东园|東園|广九|龙津|文明路|"
     r"梅东|大东|大東|仁生里|公园前|纪念堂|紀念堂|区庄|杨箕|二沙|竹丝岗|水荫|米市|登峰|矿泉|"
     r"[\u4e00-\u9fff]{1,3}(?:大院|新村|小区|市场|街市|地铁站|地鐵站|出口|医院|醫院|中学|小学|大厦|大廈|公园|公園)|"
-    r"\d+号|[一二三四五六七八九十]+号|\d+號|号之|號之")
+    r"\d+号|[一二三四五六七八九十]+号|\d+號|号之|號之|"
+    # second_eval.csv
+    r"长塘街|長塘街|旧仓巷|芳草街|下塘|农讲所|大马站|朝天路|西门口|应元路|万福路|泰康路|东皋|東皋|培正路|烟墩路|团一大|"
+    r"禺山路|大德路|吉祥路|素波巷|龟岗|合群路|达道路|法政路|海珠[中北]路|将军东路|陶街|桂花岗|瑶台|云泉|百子路|光孝|水均岗|"
+    r"雅荷塘|烈士陵园|大新路|回龙路|沿江|福兴坊|青莲巷|仁安里|德宝楼|金桂苑|榕荫里|锦华")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
 
@@ -137,15 +151,26 @@ def pct(n: int, d: int) -> str:
     return f"{n:4d} ({100 * n / max(d, 1):4.1f} %)"
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
+def read_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
 
-    ap = argparse.ArgumentParser(prog="nlu/eval/stats.py")
-    ap.add_argument("csv", nargs="?", default=str(DEFAULT_CSV))
-    ap.add_argument("--conversations", default=str(DEFAULT_CONV))
-    a = ap.parse_args(argv)
-    with open(a.csv, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
+
+def check_across(rows: list[dict], others: dict[Path, list[dict]]) -> list[str]:
+    """Rows whose text (normalised as for duplicates) is also in another set."""
+    errors = []
+    for other, other_rows in others.items():
+        theirs = {}
+        for j, r in enumerate(other_rows, start=2):
+            theirs.setdefault(norm(r.get("text") or ""), j)
+        theirs.pop("", None)  # emoji-only texts normalise to nothing
+        errors += [f"line {i}: also in {other.name} line {theirs[norm(r['text'])]}: {r['text']}"
+                   for i, r in enumerate(rows, start=2) if norm(r.get("text") or "") in theirs]
+    return errors
+
+
+def describe(rows: list[dict], conversations: Path) -> list[str]:
+    """Prints the set's counts and shares; returns the problems found in its rows and conversations."""
     errors = check_rows(rows)
     n = len(rows)
     reports = [r for r in rows if r["intent"] == "report"]
@@ -174,19 +199,43 @@ def main(argv: list[str] | None = None) -> int:
     print("\nwriter")
     for w, c in sorted(Counter(r["writer"] for r in rows).items(), key=lambda x: -x[1]):
         print(f"  {w:22} {c:4d}")
-    conv = Path(a.conversations)
-    if conv.exists():
-        cerr, expects, langs, nconv = check_conversations(conv)
+    if conversations.exists():
+        cerr, expects, langs, nconv = check_conversations(conversations)
         errors += cerr
         print(f"\nconversations {nconv}: languages {dict(langs)}; resident turns by expect "
               f"{dict(sorted(expects.items()))}")
-    if errors:
-        print(f"\n{len(errors)} problem(s):", file=sys.stderr)
-        for e in errors:
-            print("  " + e, file=sys.stderr)
-        return 1
-    print("\nOK")
-    return 0
+    else:
+        errors.append(f"no conversations file {conversations}")
+    return errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="nlu/eval/stats.py")
+    ap.add_argument("csv", nargs="?", help="one set (default: every set in SETS)")
+    ap.add_argument("--conversations", help="its conversations (default: the set's own in SETS)")
+    a = ap.parse_args(argv)
+    if a.csv:
+        path = Path(a.csv).resolve()
+        chosen = {path: Path(a.conversations) if a.conversations else SETS.get(path, EVAL / "conversations.yaml")}
+    else:
+        chosen = SETS
+    problems = 0
+    for path, conversations in chosen.items():
+        print(f"== {path.name} / {conversations.name}")
+        rows = read_rows(path)
+        others = {p: read_rows(p) for p in SETS if p != path and p.exists()}
+        errors = describe(rows, conversations) + check_across(rows, others)
+        if errors:
+            print(f"\n{path.name}: {len(errors)} problem(s):", file=sys.stderr)
+            for e in errors:
+                print("  " + e, file=sys.stderr)
+        else:
+            print("\nOK")
+        problems += len(errors)
+        print()
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

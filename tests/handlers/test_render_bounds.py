@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.config import load_config
+from bot.lifecycle import Role
 from handlers.render import DESCRIPTION_SHOWN, TEXT_LIMIT, TIMELINE_SHOWN, card_text, clip, timeline_text
 from handlers.texts import t
 from storage.models import Case, CaseEvent, Person
@@ -37,6 +38,6 @@ def test_a_card_shows_the_description_cut_and_fits(config):
 def test_a_long_timeline_shows_the_newest_rows(config):
     events = [CaseEvent(action="remind", at=AT + timedelta(minutes=i), note=f"第{i}次" + "提醒" * 100, data={})
               for i in range(100)]
-    lines = timeline_text(config, events).splitlines()
+    lines = timeline_text(config, events, {Role.REPORTER}).splitlines()
     assert lines[0] == t("timeline_more", n=100 - TIMELINE_SHOWN)
     assert len(lines) == TIMELINE_SHOWN + 1 and "第99次" in lines[-1] and "第69次" not in "".join(lines)

@@ -6,7 +6,10 @@ scored only there; urgent's recall and precision are reported explicitly.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,21 +61,45 @@ def test_urgent_flag_without_flags():
         "recall": 0.0, "precision": 0.0, "tp": 0, "fn": 1, "fp": 0}
 
 
-def test_people_eval_csv_reads_and_validates(tmp_path):
-    """The committed set passes its own checks and evaluates end to end with dummy predictions."""
-    import subprocess
-    import sys
+def load_stats():
+    spec = importlib.util.spec_from_file_location("eval_stats", EVAL / "stats.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    r = subprocess.run([sys.executable, str(EVAL / "stats.py")], capture_output=True, text=True)
+
+EVAL_SETS = load_stats().SETS
+
+
+def test_both_sets_are_known():
+    assert {p.name for p in EVAL_SETS} == {"people_eval.csv", "second_eval.csv"}
+
+
+@pytest.mark.parametrize("src", sorted(EVAL_SETS), ids=lambda p: p.stem)
+def test_eval_set_reads_and_validates(src):
+    """Each committed set passes its own checks (with its conversations, and sharing no text with the
+    other set) and evaluates end to end with dummy predictions."""
+    r = subprocess.run([sys.executable, str(EVAL / "stats.py"), str(src), "--conversations", str(EVAL_SETS[src])],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    src = EVAL / "people_eval.csv"
     with src.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     res = evaluate(src, records=[rec("report")] * len(rows), out=io.StringIO())
     reports = [x for x in rows if x["intent"] == "report"]
+    assert res["intent"]["n"] == len(rows)
     assert res["category"]["n"] == len(reports)
     assert res["urgent"]["n"] == len(reports)
     assert res["urgent_flag"]["tp"] == 0
+
+
+def test_a_text_shared_between_sets_fails_the_check(tmp_path):
+    """A row copied from another set is not a fresh row: stats.py refuses it."""
+    stats = load_stats()
+    first = [{"text": "楼下垃圾没人收！", "intent": "report"}, {"text": "👌", "intent": "affirm"}]
+    second = [{"text": "谢谢", "intent": "thanks"}, {"text": "楼下 垃圾没人收", "intent": "report"},
+              {"text": "👍", "intent": "affirm"}]
+    errors = stats.check_across(second, {tmp_path / "first.csv": first})
+    assert errors == ["line 3: also in first.csv line 2: 楼下 垃圾没人收"]
 
 
 def test_calibration_suggests_the_lowest_threshold_that_is_right_often_enough():

@@ -1,0 +1,104 @@
+"""Danger to people or property now: the one rule set behind the urgent flag.
+
+The Rasa pipeline's UrgencyDetector and the keyword fallback both ask `DangerRules.cue(text)`, so a
+gas leak is urgent whichever NLU answers. The rules are data (`nlu/danger.yaml`); this module holds
+the checks that keep a mention from counting: a negator before it in its clause, a hypothetical
+without an imminent word, the danger being over, an alarming-looking context. Standard library and
+PyYAML only: it runs in the bot's venv and in Rasa's.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from nlu.normalize import fold_lower
+
+RULES_PATH = Path(__file__).with_name("danger.yaml")
+
+CLAUSE_BREAK = re.compile(r"[,，。.!！?？;；:：、\n\r\t~…]| {1,}")
+# a clause that is only "no" ("煤气味？没有啊"): the danger just mentioned is denied
+_BARE_NO = re.compile(r"^(?:没有?|冇|无|不是|唔系)(?:啦|啊|呀|了|喇|嘅|的|哦)*$")
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted({str(w) for w in words}, key=len, reverse=True)) or "(?!)"
+
+
+@dataclass(frozen=True)
+class DangerRules:
+    patterns: tuple[re.Pattern, ...]
+    not_urgent: tuple[re.Pattern, ...]
+    negators: tuple[str, ...]
+    neg_exclusions: tuple[str, ...]
+    hypothetical: tuple[str, ...]
+    hypothetical_adjacent: tuple[str, ...]
+    imminent: tuple[str, ...]
+    over: re.Pattern
+    over_next_clause: re.Pattern
+
+    @classmethod
+    def from_data(cls, data: dict) -> "DangerRules":
+        def words(key: str) -> tuple[str, ...]:
+            return tuple(str(w) for w in data.get(key) or ())
+
+        over = _alternation(words("over"))
+        return cls(
+            patterns=tuple(re.compile(str(p)) for p in data.get("patterns") or ()),
+            not_urgent=tuple(re.compile(str(p)) for p in data.get("not_urgent") or ()),
+            negators=words("negators"),
+            neg_exclusions=tuple(sorted(words("negation_exclusions"), key=len, reverse=True)),
+            hypothetical=words("hypothetical"), hypothetical_adjacent=words("hypothetical_adjacent"),
+            imminent=words("imminent"), over=re.compile(over),
+            over_next_clause=re.compile(rf"^.{{0,3}}?(?:现在|而家|宜家|已经|目前|依家)+.{{0,2}}?(?:{over})"))
+
+    def cue(self, norm: str) -> str | None:
+        """The words that make the message urgent, or None; `norm` is `fold_lower(text)`."""
+        for pattern in self.patterns:
+            for m in pattern.finditer(norm):
+                if self._counts(norm, m.start(), m.end()):
+                    return m.group(0)
+        return None
+
+    def _counts(self, norm: str, start: int, end: int) -> bool:
+        for context in self.not_urgent:
+            for c in context.finditer(norm, max(0, start - 8), min(len(norm), end + 8)):
+                if c.start() < end and c.end() > start:
+                    return False
+        pre = norm[max(0, start - 6):start]
+        breaks = list(CLAUSE_BREAK.finditer(pre))
+        if breaks:
+            pre = pre[breaks[-1].end():]
+        cleaned = pre
+        for w in self.neg_exclusions:
+            cleaned = cleaned.replace(w, "#" * len(w))
+        if any(n in cleaned for n in self.negators):
+            return False
+        hypothetical = any(h in cleaned for h in self.hypothetical) or any(
+            cleaned.endswith(h) for h in self.hypothetical_adjacent)
+        if hypothetical and not any(i in pre for i in self.imminent):
+            return False
+        brk = CLAUSE_BREAK.search(norm, end)
+        clause_end = brk.start() if brk else len(norm)
+        if self.over.search(norm[end:min(clause_end, end + 8)]):
+            return False
+        if brk:
+            nxt = CLAUSE_BREAK.search(norm, brk.end())
+            next_clause = norm[brk.end():nxt.start() if nxt else len(norm)]
+            if len(next_clause) <= 10 and (self.over_next_clause.search(next_clause) or _BARE_NO.match(next_clause)):
+                return False
+        return True
+
+
+@functools.lru_cache(maxsize=4)
+def load_rules(path: str = str(RULES_PATH)) -> DangerRules:
+    with open(path, encoding="utf-8") as fh:
+        return DangerRules.from_data(yaml.safe_load(fh) or {})
+
+
+def danger_cue(text: str) -> str | None:
+    """The cue in `text` as sent (any script, any width), by the shared rules."""
+    return load_rules().cue(fold_lower(text))
