@@ -230,6 +230,20 @@ class OutboxConfig(Section):
             raise ValueError(f"from 0 to less than (per_chat_burst - 1) / per_chat_per_second, got {margin}")
         return margin
 
+    # How long a send waits for Telegram's answer at first; after an answer that did not come in
+    # time, later sends wait longer (twice the slowest answer seen, at most the max).
+    send_timeout_seconds: float = Field(10.0, gt=0)
+    send_timeout_max_seconds: float = Field(60.0, gt=0)
+    # Chats sent to at the same time (each chat gets one message at a time, in order).
+    concurrent_chats: int = Field(8, gt=0)
+
+
+class LimitsConfig(Section):
+    """Per-person limits, so that one person's flood or guessing costs others nothing."""
+
+    messages_per_minute: int = Field(20, gt=0)
+    join_attempts_per_hour: int = Field(5, gt=0)
+
 
 class InvitesConfig(Section):
     valid_hours: float = Field(72.0, gt=0)
@@ -387,6 +401,7 @@ class Config(Section):
     cases: CasesConfig = CasesConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     outbox: OutboxConfig = OutboxConfig()
+    limits: LimitsConfig = LimitsConfig()
     invites: InvitesConfig = InvitesConfig()
     district: DistrictConfig = DistrictConfig()
     # Left out or empty: every category, named by its id.

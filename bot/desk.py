@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 MAX_COLLEAGUES = 8
 
 
+def stage(case: Case) -> str:
+    """Where a case stands, as far as a question about it goes: its status and who has it."""
+    return f"{case.status}:{case.assignee_officer_id or ''}:{case.assignee_department_id or ''}"
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is talking, as a channel identifies them (Telegram: the user, in their private chat)."""
@@ -123,10 +128,22 @@ class Desk:
 
     # ------------------------------------------------------------ the question the bot asked
     async def pending(self) -> PendingInput | None:
+        """The question the bot asked, unless it expired or its case moved on meanwhile (someone
+        else accepted, transferred or closed it): then it is dropped and the person told, so a
+        stale question never traps what they type next."""
         row = await self.session.get(PendingInput, self.person.id)
-        if row is not None and row.expires_at <= self.now:
+        if row is None:
+            return None
+        if row.expires_at <= self.now:
             await self.session.delete(row)
             return None
+        if row.case_id is not None and "stage" in row.data:
+            case = await self.cases.get(row.case_id)
+            if case is None or stage(case) != row.data["stage"]:
+                await self.session.delete(row)
+                if case is not None:
+                    await self.notifier.prompt_dropped(case, self.person)
+                return None
         return row
 
     async def pending_for(self, text: str) -> tuple[PendingInput | None, Parse | None]:
@@ -148,12 +165,21 @@ class Desk:
         """Remember what the person is asked to type next (replacing any earlier question)."""
         row = await self.session.get(PendingInput, self.person.id)
         expires = self.now + timedelta(minutes=self.config.intake.followup_minutes)
+        if case_id is not None:
+            data["stage"] = stage(await self.case(case_id))
         if row is None:
             self.session.add(PendingInput(person_id=self.person.id, action=action, case_id=case_id,
                                           data=data, expires_at=expires))
         else:
             row.action, row.case_id, row.data, row.expires_at = action, case_id, data, expires
         await self.session.flush()
+
+    async def restage(self, case: Case) -> None:
+        """The person moved `case` on themselves: a question they were asked about it still stands."""
+        row = await self.session.get(PendingInput, self.person.id)
+        if row is not None and row.case_id == case.id and "stage" in row.data:
+            row.data = {**row.data, "stage": stage(case)}
+            await self.session.flush()
 
     async def remember(self, pending: PendingInput, **data) -> None:
         """Add to what the pending question has collected so far (a note, photo ids)."""
@@ -261,7 +287,7 @@ class Desk:
     # ------------------------------------------------------------ people and posts
     async def join(self, code: str) -> StaffPost:
         """Redeem an invite; cards that waited for this post to be taken are delivered now."""
-        post = await redeem_invite(self.session, self.person, code, self.now)
+        post = await redeem_invite(self.session, self.person, code, self.now, self.services.limits.joins)
         self.actor = Actor(self.person, post)
         for case in await self.cases.tasks_of(post):
             await self.notifier.card(case, self.person)

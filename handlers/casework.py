@@ -11,7 +11,8 @@ from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
-    assignee_text, buttons_for, card_text, limit_text, local, personal, timeline_text, transfer_buttons, urgent_mark,
+    assignee_text, buttons_for, card_text, clip, limit_text, local, personal, timeline_text, transfer_buttons,
+    urgent_mark,
 )
 from handlers.texts import BUTTONS, ROLES, STATUS, t
 
@@ -30,7 +31,7 @@ async def show_case(turn: Turn, case: Case) -> None:
 
 async def _view_params(turn: Turn, case: Case, roles: set[Role]) -> dict:
     return dict(ticket=case.ticket, status=STATUS[case.status], category=turn.config.category_name(case.category),
-                urgent=urgent_mark(case.urgent), description=personal(turn.config, case.description, roles)[:500],
+                urgent=urgent_mark(case.urgent), description=clip(personal(turn.config, case.description, roles), 500),
                 assignee=assignee_text(case),
                 timeline=timeline_text(turn.config, await turn.desk.cases.timeline(case), roles))
 
@@ -77,6 +78,7 @@ async def on_case_button(update: Update, turn: Turn, case_id: int, verb: str, ar
     if handler is None:
         raise TransitionRefused("expired_button")
     await handler(update, turn, case, arg)
+    await turn.desk.restage(case)
 
 
 async def _view(update, turn, case, arg):
@@ -189,7 +191,15 @@ async def on_pending_text(update: Update, turn: Turn, pending, text: str) -> boo
     if handler is None:
         return False
     case = await turn.desk.case(pending.case_id, lock=True) if pending.case_id else None
-    await handler(update, turn, pending, case, text)
+    try:
+        async with turn.desk.savepoint():
+            await handler(update, turn, pending, case, text)
+    except TransitionRefused as refused:
+        if refused.reason in ASKED_AGAIN:
+            raise
+        await turn.desk.done_expecting()  # the answer can never be taken: end the question, say why
+        turn.say(refused.reason, **refused.params)
+        turn.say("prompt_ended")
     return True
 
 
@@ -232,6 +242,9 @@ def _completes(method: str, ack: str):
         turn.say(ack, ticket=case.ticket, case_id=case.id)
     return handler
 
+
+# Refusals of what was typed rather than of the question itself: the question stays for another try.
+ASKED_AGAIN = {"extend_past", "note_required", "same_officer", "unknown_grid", "same_grid"}
 
 PENDING_TEXT = {
     "redescribe": _p_redescribe, "resolve_note": _p_resolve_note,

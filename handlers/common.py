@@ -86,6 +86,10 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         if user is None or (chat is not None and chat.type != "private") or not ids_fit(update.to_dict()):
             await services.inbox.settle(update.update_id, "done", services.clock.now())
             return
+        if not await admitted(services, update, chat_id):
+            if update.callback_query is not None:
+                context.application.create_task(_answer(update, None))
+            return
         name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
         username = clean_text(user.username or "", 64) or None
         toast = None
@@ -99,6 +103,8 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
                     params = getattr(refused, "params", {})
                     turn.say(refused.reason, **params)
                     turn.toast = t(refused.reason, **params)
+                if is_command(update):  # a command is a new start: no question the bot asked still stands
+                    await desk.done_expecting()
                 await desk.handled(update.update_id)
                 toast = turn.toast
         except Exception as exc:
@@ -109,6 +115,24 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         if update.callback_query is not None:  # off the update path: the next update need not wait for it
             context.application.create_task(_answer(update, toast))
     return wrapper
+
+
+def is_command(update: Update) -> bool:
+    message = update.message
+    return message is not None and (message.text or "").startswith("/")
+
+
+async def admitted(services: Services, update: Update, chat_id: int) -> bool:
+    """Within the person's rate limit; otherwise the update is set aside as rate-limited, cheaply
+    (no desk, no NLU), and the person is told once per spell."""
+    album = update.message.media_group_id if update.message is not None else None
+    verdict = services.limits.message(update.effective_user.id, services.clock.now(), album)
+    if verdict.admitted:
+        return True
+    notice = [Outgoing(chat_id, text=t("rate_limited"))] if verdict.tell else []
+    await services.set_aside(update.update_id, "rate-limited", notice)
+    services.queued()
+    return False
 
 
 async def apologise(services: Services, update_id: int | None, chat_id: int | None, user_id: int | None,

@@ -16,6 +16,18 @@ from bot.records import Case, CaseEvent, Department, Draft, Person
 from handlers.keyboards import button_names
 from handlers.texts import ACTIONS, BUTTONS, CASE_ROLES, ROLES, SCORES, STATUS, t
 
+# Telegram refuses a text over 4096 characters and a caption over 1024 ("Message is too long").
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+# How much of a description a card or a summary shows: three of them (a reminder's head, the card,
+# the timeline) still fit in one message. The database keeps the whole text.
+DESCRIPTION_SHOWN = 1000
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the cut marked with "…", so a message is never refused for its length."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 # Callback verbs, short because callback_data is limited to 64 bytes.
 VERBS = {
     "accept": "acc", "transfer": "tr", "return": "ret", "reply": "rep", "resolve": "res",
@@ -122,7 +134,7 @@ def card_text(config: Config, case: Case, why: str = "", viewer: Role = Role.ASS
     why = f"{due}\n{why}" if due and why else due or why
     return t("card", urgent_head=urgent_head(case), ticket=case.ticket,
              status=STATUS[case.status], category=config.category_name(case.category),
-             description=personal(config, case.description, viewer),
+             description=clip(personal(config, case.description, viewer), DESCRIPTION_SHOWN),
              place=place_text(config, case.grid.name if case.grid else None, case.lat, case.lon, case.address_text),
              reporter=reporter_label(config, case.reporter, viewer), created=local(config, case.created_at),
              why=why).rstrip()
@@ -188,13 +200,17 @@ def span_text(span) -> str:
 
 def summary_text(config: Config, draft: Draft, grid_name: str | None, photos: int) -> str:
     return t("summary", category=config.category_name(draft.category or "other"),
-             urgent=urgent_mark(draft.urgent), description=draft.description,
+             urgent=urgent_mark(draft.urgent), description=clip(draft.description, DESCRIPTION_SHOWN),
              place=place_text(config, grid_name, draft.lat, draft.lon, draft.address_text), photos=photos)
 
 
+# A case view shows the newest this many timeline rows (a long-running case has hundreds of reminders).
+TIMELINE_SHOWN = 30
+
+
 def timeline_text(config: Config, events: list[CaseEvent], viewer: set[Role]) -> str:
-    lines = []
-    for e in events:
+    lines = [t("timeline_more", n=len(events) - TIMELINE_SHOWN)] if len(events) > TIMELINE_SHOWN else []
+    for e in events[-TIMELINE_SHOWN:]:
         note = f"：{e.note}" if e.note and e.action not in (Action.RELAY,) else ""
         if e.action == Action.RATE:
             note = f"：{SCORES.get(e.data.get('score'), '')}" + (f" {e.note}" if e.note else "")
@@ -247,6 +263,10 @@ class OutboxNotifier:
             self.send(Outgoing(person.chat_id, "location", location=(case.lat, case.lon), case_id=case.id))
         self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why, role), case_id=case.id,
                            buttons=buttons_for(case, {role})))
+
+    async def prompt_dropped(self, case: Case, person: Person) -> None:
+        self.send(Outgoing(person.chat_id, text=t("prompt_dropped", ticket=case.ticket, status=STATUS[case.status],
+                                                  assignee=assignee_text(case)), case_id=case.id))
 
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         for person in people:
