@@ -2,9 +2,10 @@
 
 A row is written in the same transaction as the change that implies it, so a crash either loses
 both or neither. The worker sends rows in order per chat, one at a time per chat, paces itself to
-Telegram's limits, honours retry_after, and backs off on other errors; a row is marked sent right
-after Telegram accepts it, so a restart does not send it again (the only window left is a crash
-between Telegram's answer and that commit).
+Telegram's limits, honours retry_after, and backs off on other errors; a row is marked `sending` (committed) before
+its request goes out and `sent` right after Telegram accepts it, so a restart neither sends a
+delivered message again unmarked nor loses one that was in flight: a row still `sending` when the
+worker starts is a request whose answer the killed process never heard, and is treated as below.
 
 A send whose answer was lost is not a failure: the request went out (a read timeout, a connection
 dropped after writing) and Telegram may well have delivered it. Retrying it blindly is how a slow
@@ -166,7 +167,7 @@ class Pacing:
         self.chats[chat_id].take()
 
 
-OWED = ("pending",)  # rows the worker still has to send
+OWED = ("pending", "sending")  # rows the worker still has to send; `sending` = in flight at a crash
 
 
 class Patience:
@@ -326,7 +327,10 @@ class OutboxWorker:
             if edit_target is None:  # the message to edit was never delivered: nothing to edit
                 await self._finish(row.id, "failed", error="edit target was never sent")
                 return True
+        if row.status == "sending":  # the last process died with this request out: it may have arrived
+            return await self._uncertain(row, message, "in flight when the last process stopped")
         await self._pace(row.chat_id)
+        await self._mark_sending(row.id)
         started = time.monotonic()
         try:
             message_id = await self.sender.send(message, edit_target, self.patience.seconds)
@@ -370,11 +374,15 @@ class OutboxWorker:
         async with self.db.session() as s:
             return await s.scalar(select(OutboxMessage.tg_message_id).where(OutboxMessage.id == outbox_id))
 
+    async def _mark_sending(self, outbox_id: int) -> None:
+        async with self.db.session() as s:
+            (await s.get(OutboxMessage, outbox_id)).status = "sending"
+
     async def _retry(self, row: OutboxMessage, error: str, retry_after: float | None, *,
                      resend: bool = False) -> None:
         async with self.db.session() as s:
             fresh = await s.get(OutboxMessage, row.id)
-            fresh.last_error = error
+            fresh.status, fresh.last_error = "pending", error
             if resend:
                 fresh.payload = {**fresh.payload, "resend": True}
             if retry_after is not None:  # Telegram's own pacing: wait exactly that, it is not a failure

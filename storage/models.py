@@ -365,7 +365,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))  # text | photo | album | location | edit
     payload: Mapped[dict[str, Any]] = mapped_column()
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sending | sent | failed | unconfirmed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
