@@ -266,6 +266,20 @@ ROLES: dict[str, str] = {
 
 SCORES: dict[str, str] = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 
+# The command centre's figures (bot/figures.py, whose docstring defines them): key → (name, definition).
+FIGURES: dict[str, tuple[str, str]] = {
+    "filed": ("受理量", "本期受理（提交）的诉求件数"),
+    "same_day_rate": ("当日办结率", "本期受理的诉求中，在受理当日办结的比例（重新办理后以最近一次办结为准）"),
+    "on_time_rate": ("按期办结率", "本期受理且已办结或已过办结时限的诉求中，在时限内办结的比例（延期后以新时限为准）"),
+    "closed_rate": ("结案率", "本期受理的诉求中，已结案的比例"),
+    "rework_rate": ("返工率", "本期受理且至少办结过一次的诉求中，办结后被重新办理过的比例"),
+    "first_dispatch_rate": ("首派准确率", "本期受理的诉求中，从未被退回、也未以“非本网格”转到其他网格的比例"),
+    "satisfaction_rate": ("满意率", "本期收到的评价中，满意与基本满意的比例"),
+    "avg_accept_minutes": ("平均接单时长", "本期接单的诉求，从派单到接单的平均用时（分钟）"),
+    "avg_resolve_hours": ("平均办结时长", "本期办结的诉求，从受理到办结的平均用时（小时）"),
+    "overdue_open": ("超期未办", "此刻仍未办结、已超过接单或办结时限的诉求件数"),
+}
+
 
 def t(key: str, **params: object) -> str:
     return T[key].format(**params)
