@@ -30,6 +30,7 @@ from bot.routing import department_for_label, departments_for, place_in_grid, su
 from bot.supervision import DigestLine, task_list
 from bot.timetext import parse_extension
 from bot.understanding import Parse
+from bot.web_access import WebAccess
 from storage.models import (
     Attachment, Case, Department, Draft, Grid, Officer, OfficerScope, OutboxMessage, PendingInput, Person,
 )
@@ -266,6 +267,12 @@ class Desk:
         for case in await self.cases.tasks_of(post):
             await self.notifier.card(case, self.person)
         return post
+
+    async def web_link(self) -> str:
+        """/web: a one-time link into the command centre (web/) for this person's post."""
+        if not self.is_staff:
+            raise Refused("staff_only")
+        return await WebAccess(self.session, self.services.clock, self.config).link_for(self.actor)
 
     async def leave(self, args: list[str]):
         """/leave 3d [代班工号] for oneself; a supervisor: /leave 工号 3d [代班工号]."""

@@ -1,4 +1,4 @@
-"""`gridsec` — the command line: run, demo, simulate, district import, invite, report, db upgrade, nlu …
+"""`gridsec` — the command line: run, demo, simulate, district import, invite, report, web, db upgrade, nlu …
 
 Every command takes --config FILE and --database URL (also GRIDSEC_DATABASE_URL).
 """
@@ -290,6 +290,51 @@ async def _report(args) -> int:
     return 0
 
 
+async def _web(args) -> int:
+    """`gridsec web`: serve the command centre; `gridsec web link OFFICER_ID`: print a login link."""
+    from bot.clock import SystemClock
+    from gridsec.app import ensure_district
+    from storage.db import Database
+
+    config = _config(args)
+    if args.port:
+        config = config.copy_with(web=config.web.copy_with(port=args.port))
+    db = Database(config.database.url)
+    await db.upgrade()
+    await ensure_district(db, config)
+    try:
+        if args.web_command == "link":
+            return await _web_link(db, config, args.officer_id)
+        import uvicorn
+
+        from web.app import create_app
+
+        server = uvicorn.Server(uvicorn.Config(create_app(config, db, SystemClock()), host=config.web.listen,
+                                               port=config.web.port, log_level="warning"))
+        print(f"the command centre is at {config.web.base_url} (Ctrl+C stops it)", file=sys.stderr)
+        await server.serve()
+        return 0
+    finally:
+        await db.dispose()
+
+
+async def _web_link(db, config, officer_id: str | None) -> int:
+    from bot.clock import SystemClock
+    from bot.web_access import WebAccess
+
+    if not officer_id:
+        print("give the OFFICER_ID the link is for", file=sys.stderr)
+        return 2
+    try:
+        async with db.session() as session:
+            url = await WebAccess(session, SystemClock(), config).link_for_officer(officer_id)
+    except LookupError as exc:
+        print(f"cannot make a link: {exc}", file=sys.stderr)
+        return 2
+    print(url)
+    return 0
+
+
 async def _db_upgrade(args) -> int:
     from storage.db import Database
 
@@ -357,13 +402,17 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="last", help="last local day, YYYY-MM-DD (default: today)")
     report.add_argument("--now", help="ISO time the open cases are judged at (default: now)")
     report.add_argument("--json", action="store_true", help="one JSON object")
+    web = sub.add_parser("web", parents=[common], help="serve the command centre, or print a login link")
+    web.add_argument("web_command", nargs="?", choices=["link"], help="link: print a one-time login link")
+    web.add_argument("officer_id", nargs="?", help="with link: the officer post the link logs in as")
+    web.add_argument("--port", type=int, help="port to listen on (default: web.port)")
     db = sub.add_parser("db", parents=[common], help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", parents=[common], help="apply migrations")
     return p
 
 
 COMMANDS = {"run": _run, "demo": _demo, "simulate": _simulate, "invite": _invite, "route": _route, "nlu": _nlu,
-            "report": _report,
+            "report": _report, "web": _web,
             ("district", "import"): _district_import, ("district", "corrections"): _corrections,
             ("district", "vocab"): _vocab,
             ("db", "upgrade"): _db_upgrade}

@@ -233,6 +233,8 @@ T: dict[str, str] = {
     "dur_hours": "{n}小时",
     "dur_minutes": "{n}分钟",
     "dur_zero": "不到1分钟",
+    # ---- the command centre (/web)
+    "web_link": "🖥 指挥中心登录链接（{minutes}分钟内有效，只能使用一次）：\n{url}",
 }
 
 BUTTONS: dict[str, str] = {
@@ -280,6 +282,27 @@ FIGURES: dict[str, tuple[str, str]] = {
     "overdue_open": ("超期未办", "此刻仍未办结、已超过接单或办结时限的诉求件数"),
 }
 
+
+# The command centre's pages (web/templates read them as W.key).
+WEB: dict[str, str] = {
+    "title": "网格秘书 · 指挥中心",
+    "login_needed": "请在网格秘书机器人中发送 /web 获取登录链接（10分钟内有效，只能使用一次）。",
+    "link_unknown": "登录链接无效。请在机器人中发送 /web 重新获取。",
+    "link_used": "这个登录链接已经用过了。请在机器人中发送 /web 重新获取。",
+    "link_expired": "登录链接已过期（10分钟内有效）。请在机器人中发送 /web 重新获取。",
+    "post_gone": "您的岗位已变更，无法登录。",
+    "not_staff": "只有网格员、督办人员和部门工作人员可以登录指挥中心。",
+    "init_data_bad": "无法验证 Telegram 登录信息。",
+    "init_data_old": "Telegram 登录信息已过期，请重新打开。",
+    "forbidden": "您无权查看这里的内容。",
+    "not_found": "没有找到。",
+    "logout": "退出登录",
+    "figures": "指标",
+    "cases": "诉求列表",
+    "period": "统计期",
+    "ticket": "工单号", "status": "状态", "category": "类别", "grid": "网格", "filed_at": "受理时间",
+    "no_cases": "暂无诉求。",
+}
 
 def t(key: str, **params: object) -> str:
     return T[key].format(**params)

@@ -1,0 +1,147 @@
+"""The command centre's routes: thin adapters, as handlers/ are for Telegram.
+
+Each route opens one unit of work, asks bot/web_access.py (the domain) for what the logged-in
+post may see, and renders a template or JSON. A page or JSON outside the post's scope answers 403,
+an unknown one 404; without a session, pages ask for a /web link and JSON answers 401.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.figures import Period, UnknownScope
+from bot.web_access import Forbidden, LoginRefused, Viewer, WebAccess
+from handlers.texts import FIGURES, STATUS, WEB
+from storage.db import Database
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "gridsec_session"
+Page = Callable[[Request, WebAccess, Viewer], Awaitable[Response]]
+
+
+def create_app(config: Config, db: Database, clock: Clock) -> Starlette:
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(W=WEB, FIGURES=FIGURES, STATUS=STATUS, category_name=config.category_name)
+
+    @asynccontextmanager
+    async def access():
+        async with db.session() as session:
+            yield WebAccess(session, clock, config)
+
+    def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
+        return templates.TemplateResponse(request, template, context, status_code=status)
+
+    def refusal(request: Request, api: bool, status: int, reason: str) -> Response:
+        if api:
+            return JSONResponse({"error": reason}, status_code=status)
+        return page("message.html", request, status, message=WEB[reason])
+
+    def logged_in(handler: Page, api: bool = False):
+        """The route for a logged-in post; Forbidden → 403, unknown → 404, no session → 401."""
+        async def route(request: Request) -> Response:
+            async with access() as web:
+                viewer = await web.viewer(request.cookies.get(COOKIE))
+                if viewer is None:
+                    return refusal(request, api, 401, "login_needed")
+                try:
+                    return await handler(request, web, viewer)
+                except Forbidden:
+                    return refusal(request, api, 403, "forbidden")
+                except (LookupError, UnknownScope, ValueError):
+                    return refusal(request, api, 404, "not_found")
+        return route
+
+    async def login_link(request: Request) -> Response:
+        try:
+            async with access() as web:
+                secret = await web.redeem(request.path_params["secret"])
+        except LoginRefused as refused:
+            return refusal(request, False, 403, refused.reason)
+        return _with_session(RedirectResponse("/", status_code=303), secret, config)
+
+    async def login_telegram(request: Request) -> Response:
+        form = await request.form()
+        try:
+            async with access() as web:
+                secret = await web.login_telegram(str(form.get("init_data", "")))
+        except LoginRefused as refused:
+            return JSONResponse({"error": refused.reason}, status_code=403)
+        return _with_session(JSONResponse({"ok": True, "next": "/"}), secret, config)
+
+    async def logout(request: Request) -> Response:
+        async with access() as web:
+            await web.logout(request.cookies.get(COOKIE))
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    async def home(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        scope_id = await web.home(viewer)
+        return RedirectResponse(f"/scope/{scope_id}" if scope_id else "/cases", status_code=303)
+
+    async def scope_page(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        result = await web.figures(viewer, request.path_params["scope_id"], _period(request, config, clock))
+        return page("scope.html", request, viewer=viewer, result=result, values=result.tally.figures())
+
+    async def figures_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        result = await web.figures(viewer, request.query_params.get("scope", ""), _period(request, config, clock))
+        return JSONResponse(result.as_dict())
+
+    async def cases_page(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        return page("cases.html", request, viewer=viewer, cases=await web.cases(viewer), tz=config.tz)
+
+    async def cases_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        return JSONResponse({"cases": [_case(c) for c in await web.cases(viewer)]})
+
+    async def case_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        return JSONResponse(_case(await web.case(viewer, int(request.path_params["case_id"]))))
+
+    return Starlette(routes=[
+        Route("/", logged_in(home)),
+        Route("/login/{secret}", login_link),
+        Route("/login/telegram", login_telegram, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/scope/{scope_id}", logged_in(scope_page)),
+        Route("/cases", logged_in(cases_page)),
+        Route("/api/figures", logged_in(figures_json, api=True)),
+        Route("/api/cases", logged_in(cases_json, api=True)),
+        Route("/api/cases/{case_id:int}", logged_in(case_json, api=True)),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ])
+
+
+def _with_session(response: Response, secret: str, config: Config) -> Response:
+    response.set_cookie(COOKIE, secret, max_age=int(config.web.session_hours * 3600), httponly=True,
+                        samesite="lax", secure=config.web.base_url.startswith("https://"))
+    return response
+
+
+def _period(request: Request, config: Config, clock: Clock) -> Period:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, whole local days; default the last 30 days to today.
+    A malformed date is a ValueError, which the route answers with 404."""
+    last = date.fromisoformat(request.query_params["to"]) if "to" in request.query_params \
+        else clock.now().astimezone(config.tz).date()
+    first = date.fromisoformat(request.query_params["from"]) if "from" in request.query_params \
+        else last - timedelta(days=29)
+    if first > last:
+        raise ValueError("from after to")
+    return Period(first, last, config.tz)
+
+
+def _case(case) -> dict[str, Any]:
+    """A case as the JSON behind the pages show it: no reporter."""
+    return {"id": case.id, "ticket": case.ticket, "status": case.status, "category": case.category,
+            "grid_id": case.grid_id, "urgent": case.urgent, "created_at": case.created_at.isoformat(),
+            "resolve_due_at": case.resolve_due_at.isoformat() if case.resolve_due_at else None}
