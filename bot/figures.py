@@ -187,7 +187,7 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
                 by_grid: bool = False) -> dict[str | None, Tally]:
     """Five aggregate queries (filings, acceptances, 办结, ratings, overdue), each over the cases
     `where` selects, summed per grid with `by_grid`, else under the key None."""
-    sql = _Dialect(session, period)
+    sql = Dialect(session, period)
     key = Case.grid_id if by_grid else literal(None)
     scoped = [] if where is None else [where]
     at_now = literal(now, UtcDateTime())
@@ -197,9 +197,6 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
     limit_passed = and_(Case.resolved_at.is_(None), Case.resolve_due_at < func.coalesce(Case.closed_at, at_now))
     misdispatched = or_(has(Action.RETURN), exists().where(GridCorrection.case_id == Case.id))
     dispatched_at = func.coalesce(Case.due_from, Case.created_at)
-    running_limit = case((and_(Case.status.in_(_values(ACCEPT_STATUSES)), Case.accept_due_at.is_not(None)),
-                          Case.accept_due_at),
-                         (Case.status.in_(_values(RESOLVE_ESCALATE_STATUSES)), Case.resolve_due_at))
     queries = {
         ("filed", "same_day", "on_time", "on_time_due", "closed", "resolved_once", "reopened", "first_dispatch"):
             select(key, func.count(), count(and_(Case.resolved_at.is_not(None), sql.local_date(Case.resolved_at)
@@ -219,7 +216,7 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
             select(key, func.count(), count(Rating.score.in_(GOOD_SCORES)))
             .select_from(Rating).join(Case, Case.id == Rating.case_id).where(period.holds(Rating.at), *scoped),
         ("overdue_open",):
-            select(key, func.count()).where(running_limit < at_now, *scoped),
+            select(key, func.count()).where(running_limit() < at_now, *scoped),
     }
     found: dict[str | None, dict[str, Any]] = {}
     for names, query in queries.items():
@@ -231,11 +228,19 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
     return {grid_id: Tally.of(values) for grid_id, values in found.items()}
 
 
+def running_limit() -> ColumnElement[Any]:
+    """The limit a case works against now, as Policy.running_limit reads it: 接单 while waiting for
+    it, else 办结; NULL in a status without one."""
+    return case((and_(Case.status.in_(_values(ACCEPT_STATUSES)), Case.accept_due_at.is_not(None)),
+                 Case.accept_due_at),
+                (Case.status.in_(_values(RESOLVE_ESCALATE_STATUSES)), Case.resolve_due_at))
+
+
 def _values(statuses: frozenset[Status]) -> list[str]:
     return sorted(str(s) for s in statuses)
 
 
-class _Dialect:
+class Dialect:
     """The two expressions SQLite and PostgreSQL spell differently: a timestamp's local date and the
     seconds between two timestamps."""
 

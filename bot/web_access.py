@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor
+from bot.area_map import AreaMap, area_map
 from bot.clock import Clock
 from bot.config import Config
 from bot.figures import Figures, Period, Scope, figures, find_scope
@@ -234,9 +235,15 @@ class WebAccess:
     async def figures(self, viewer: Viewer, scope_id: str, period: Period) -> Figures:
         return await figures(self.session, await self.scope(viewer, scope_id), period, self.clock.now())
 
-    async def cases(self, viewer: Viewer, limit: int = 50) -> list[Case]:
-        """The newest cases the viewer may see."""
+    async def area_map(self, viewer: Viewer, scope_id: str, period: Period) -> AreaMap:
+        return await area_map(self.session, await self.scope(viewer, scope_id), period, self.clock.now())
+
+    async def cases(self, viewer: Viewer, scope_id: str | None = None, limit: int = 50) -> list[Case]:
+        """The newest cases the viewer may see, in `scope_id` if given (which must be theirs)."""
         query = viewer.visible(select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
+        if scope_id:
+            condition = (await self.scope(viewer, scope_id)).cases()
+            query = query if condition is None else query.where(condition)
         return list((await self.session.execute(query)).scalars())
 
     async def case(self, viewer: Viewer, case_id: int) -> Case:

@@ -302,6 +302,14 @@ WEB: dict[str, str] = {
     "period": "统计期",
     "ticket": "工单号", "status": "状态", "category": "类别", "grid": "网格", "filed_at": "受理时间",
     "no_cases": "暂无诉求。",
+    "map": "网格地图",
+    "colour_by_state": "按办理状态着色",
+    "colour_by_count": "按本期受理量着色",
+    "state_red": "有超期诉求", "state_yellow": "有诉求临近时限（剩余不足20%）",
+    "state_green": "在办诉求均未超期", "state_grey": "无在办诉求",
+    "open": "在办", "overdue": "超期", "near": "临期", "filed_in_period": "本期受理",
+    "drill_cases": "查看诉求",
+    "miniapp_opening": "正在登录指挥中心……",
 }
 
 def t(key: str, **params: object) -> str:

@@ -80,6 +80,10 @@ def create_app(config: Config, db: Database, clock: Clock) -> Starlette:
             return JSONResponse({"error": refused.reason}, status_code=403)
         return _with_session(JSONResponse({"ok": True, "next": "/"}), secret, config)
 
+    async def miniapp(request: Request) -> Response:
+        """The Mini App's entry page: its script posts Telegram's initData to /login/telegram."""
+        return page("miniapp.html", request)
+
     async def logout(request: Request) -> Response:
         async with access() as web:
             await web.logout(request.cookies.get(COOKIE))
@@ -92,18 +96,33 @@ def create_app(config: Config, db: Database, clock: Clock) -> Starlette:
         return RedirectResponse(f"/scope/{scope_id}" if scope_id else "/cases", status_code=303)
 
     async def scope_page(request: Request, web: WebAccess, viewer: Viewer) -> Response:
-        result = await web.figures(viewer, request.path_params["scope_id"], _period(request, config, clock))
-        return page("scope.html", request, viewer=viewer, result=result, values=result.tally.figures())
+        return await _tiles(request, web, viewer, "scope.html")
+
+    async def tiles_partial(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        """The figures tiles alone: what the open page polls for (htmx) to stay current."""
+        return await _tiles(request, web, viewer, "tiles.html")
+
+    async def _tiles(request: Request, web: WebAccess, viewer: Viewer, template: str) -> Response:
+        period = _period(request, config, clock)
+        result = await web.figures(viewer, request.path_params["scope_id"], period)
+        query = f"from={period.first}&to={period.last}"
+        return page(template, request, viewer=viewer, result=result, values=result.tally.figures(), query=query)
+
+    async def map_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        result = await web.area_map(viewer, request.query_params.get("scope", ""), _period(request, config, clock))
+        return JSONResponse(result.as_dict())
 
     async def figures_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
         result = await web.figures(viewer, request.query_params.get("scope", ""), _period(request, config, clock))
         return JSONResponse(result.as_dict())
 
     async def cases_page(request: Request, web: WebAccess, viewer: Viewer) -> Response:
-        return page("cases.html", request, viewer=viewer, cases=await web.cases(viewer), tz=config.tz)
+        cases = await web.cases(viewer, request.query_params.get("scope"))
+        return page("cases.html", request, viewer=viewer, cases=cases, tz=config.tz)
 
     async def cases_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
-        return JSONResponse({"cases": [_case(c) for c in await web.cases(viewer)]})
+        cases = await web.cases(viewer, request.query_params.get("scope"))
+        return JSONResponse({"cases": [_case(c) for c in cases]})
 
     async def case_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
         return JSONResponse(_case(await web.case(viewer, int(request.path_params["case_id"]))))
@@ -112,8 +131,11 @@ def create_app(config: Config, db: Database, clock: Clock) -> Starlette:
         Route("/", logged_in(home)),
         Route("/login/{secret}", login_link),
         Route("/login/telegram", login_telegram, methods=["POST"]),
+        Route("/app", miniapp),
         Route("/logout", logout, methods=["POST"]),
         Route("/scope/{scope_id}", logged_in(scope_page)),
+        Route("/scope/{scope_id}/tiles", logged_in(tiles_partial)),
+        Route("/api/map", logged_in(map_json, api=True)),
         Route("/cases", logged_in(cases_page)),
         Route("/api/figures", logged_in(figures_json, api=True)),
         Route("/api/cases", logged_in(cases_json, api=True)),
