@@ -323,6 +323,15 @@ class Desk:
             .order_by(Grid.id, Officer.id))).all()
         return list({o.id: Colleague(o, grid) for o, grid in rows}.values())[:MAX_COLLEAGUES]
 
+    async def reassign(self, case: Case, officer_id: str, reason: str) -> None:
+        """改派 in one step (the command centre's form gives the reason with the choice): to one of
+        reassign_options' colleagues."""
+        colleagues, _ = await self.reassign_options(case)
+        officer = next((c.officer for c in colleagues if c.officer.id == officer_id), None)
+        if officer is None:
+            raise TransitionRefused("expired_button")
+        await self.cases.transfer(case, self.actor, reason, officer=officer)
+
     async def aim_transfer(self, case: Case, *, department_id: str | None = None, grid_id: str | None = None,
                            officer_id: str | None = None) -> None:
         """Check a 转办 target before asking for the reason, and remember it for when the reason comes."""

@@ -24,10 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor
 from bot.area_map import AreaMap, area_map
+from bot.case_list import CaseFilter, CasePage, case_page
 from bot.clock import Clock
 from bot.config import Config
 from bot.figures import Figures, Period, Scope, figures, find_scope
-from storage.models import Case, Community, Department, DepartmentStaff, Grid, Officer, Person, Street, WebToken
+from storage.models import (
+    Attachment, Case, CaseEvent, Community, Department, DepartmentStaff, Grid, Officer, Person, Street, WebToken,
+)
 
 LINK, SESSION = "link", "session"
 DISTRICT_ROLE = "district_supervisor"
@@ -48,6 +51,15 @@ class Forbidden(Exception):
 
 # ---------------------------------------------------------------- the viewer
 @dataclass(frozen=True)
+class CaseView:
+    """A case page: the case (with its reporter, masked by the renderer), its timeline, its photos."""
+
+    case: Case
+    events: tuple[CaseEvent, ...]
+    photo_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Viewer:
     """A logged-in post: what it covers and how it is named."""
 
@@ -57,6 +69,7 @@ class Viewer:
     everywhere: bool              # a district supervisor
     officer_id: str | None = None
     department_id: str | None = None
+    person_id: int | None = None  # who acts for the post (督办, 改派, 延期); None: nobody has joined it
 
     def cases(self) -> ColumnElement[bool] | None:
         """The condition on Case for the cases this viewer may see; None: every case."""
@@ -210,12 +223,13 @@ class WebAccess:
             if officer is None or not officer.active or (token.person_id and officer.person_id != token.person_id):
                 return None
             return Viewer(officer.name, officer.role, frozenset(s.scope_id for s in officer.scopes),
-                          officer.role == DISTRICT_ROLE, officer_id=officer.id)
+                          officer.role == DISTRICT_ROLE, officer_id=officer.id, person_id=officer.person_id)
         staff = await self.session.get(DepartmentStaff, token.person_id) if token.person_id else None
         if staff is None or staff.department_id != token.department_id:
             return None
         department = await self.session.get(Department, staff.department_id)
-        return Viewer(department.name, "department", frozenset(), False, department_id=department.id)
+        return Viewer(department.name, "department", frozenset(), False, department_id=department.id,
+                      person_id=staff.person_id)
 
     # ------------------------------------------------------------ what a viewer may open
     async def scope(self, viewer: Viewer, scope_id: str) -> Scope:
@@ -238,13 +252,34 @@ class WebAccess:
     async def area_map(self, viewer: Viewer, scope_id: str, period: Period) -> AreaMap:
         return await area_map(self.session, await self.scope(viewer, scope_id), period, self.clock.now())
 
-    async def cases(self, viewer: Viewer, scope_id: str | None = None, limit: int = 50) -> list[Case]:
-        """The newest cases the viewer may see, in `scope_id` if given (which must be theirs)."""
-        query = viewer.visible(select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
-        if scope_id:
-            condition = (await self.scope(viewer, scope_id)).cases()
-            query = query if condition is None else query.where(condition)
-        return list((await self.session.execute(query)).scalars())
+    async def case_page(self, viewer: Viewer, wanted: CaseFilter) -> CasePage:
+        """A page of the cases the viewer may see that `wanted` selects; its area must be theirs."""
+        area = await self.scope(viewer, wanted.scope) if wanted.scope else None
+        visible = [] if viewer.cases() is None else [viewer.cases()]
+        return await case_page(self.session, visible, wanted, area, self.config.tz, self.clock.now())
+
+    async def case_view(self, viewer: Viewer, case_id: int) -> CaseView:
+        case = await self.case(viewer, case_id)
+        events = (await self.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                             .order_by(CaseEvent.at, CaseEvent.id))).scalars()
+        photos = (await self.session.execute(select(Attachment.id).where(
+            Attachment.case_id == case.id, Attachment.path.is_not(None)).order_by(Attachment.id))).scalars()
+        return CaseView(case, tuple(events), tuple(photos))
+
+    async def photo(self, viewer: Viewer, attachment_id: int) -> str:
+        """The stored path of a case's photo, if the viewer may see the case."""
+        attachment = await self.session.get(Attachment, attachment_id)
+        if attachment is None or attachment.case_id is None or attachment.path is None:
+            raise LookupError(attachment_id)
+        await self.case(viewer, attachment.case_id)
+        return attachment.path
+
+    async def acting_person(self, viewer: Viewer) -> Person:
+        """Who acts for the post on a case: its holder, who must have joined through the bot."""
+        person = await self.session.get(Person, viewer.person_id) if viewer.person_id else None
+        if person is None:
+            raise Forbidden("nobody holds the post")
+        return person
 
     async def case(self, viewer: Viewer, case_id: int) -> Case:
         """The case, if the viewer may see it (Forbidden); LookupError if there is none."""

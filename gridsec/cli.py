@@ -292,30 +292,26 @@ async def _report(args) -> int:
 
 async def _web(args) -> int:
     """`gridsec web`: serve the command centre; `gridsec web link OFFICER_ID`: print a login link."""
-    from bot.clock import SystemClock
-    from gridsec.app import ensure_district
-    from storage.db import Database
+    from gridsec.app import build_services
 
     config = _config(args)
     if args.port:
         config = config.copy_with(web=config.web.copy_with(port=args.port))
-    db = Database(config.database.url)
-    await db.upgrade()
-    await ensure_district(db, config)
+    services = await build_services(config)
     try:
         if args.web_command == "link":
-            return await _web_link(db, config, args.officer_id)
+            return await _web_link(services.db, config, args.officer_id)
         import uvicorn
 
         from web.app import create_app
 
-        server = uvicorn.Server(uvicorn.Config(create_app(config, db, SystemClock()), host=config.web.listen,
-                                               port=config.web.port, log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(create_app(services), host=config.web.listen, port=config.web.port,
+                                               log_level="warning"))
         print(f"the command centre is at {config.web.base_url} (Ctrl+C stops it)", file=sys.stderr)
         await server.serve()
         return 0
     finally:
-        await db.dispose()
+        await services.db.dispose()
 
 
 async def _web_link(db, config, officer_id: str | None) -> int:

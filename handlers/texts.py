@@ -310,6 +310,15 @@ WEB: dict[str, str] = {
     "open": "在办", "overdue": "超期", "near": "临期", "filed_in_period": "本期受理",
     "drill_cases": "查看诉求",
     "miniapp_opening": "正在登录指挥中心……",
+    "filter": "筛选", "all": "全部", "area": "区域（网格/社区/街道编号）", "department": "部门",
+    "overdue_only": "只看超期", "date_from": "受理日期从", "date_to": "至", "search": "关键词",
+    "total": "共 {total} 件，第 {page}/{pages} 页", "prev": "上一页", "next": "下一页",
+    "case": "诉求", "description": "描述", "place": "位置", "reporter": "反映人", "assignee": "承办",
+    "resolve_due": "办结时限", "timeline": "办理经过", "photos": "照片",
+    "supervise_note": "督办意见", "extend_text": "延期（如“2天 需协调物业”）", "reassign_to": "改派给",
+    "reassign_reason": "改派理由", "reassign_button": "改派", "reassign_search": "输入姓名或网格名搜索",
+    "done_supervise": "已督办，承办人会在 Telegram 收到通知。", "done_extend": "已延期，承办人会在 Telegram 收到通知。",
+    "done_reassign": "已改派，新承办人会在 Telegram 收到通知。",
 }
 
 def t(key: str, **params: object) -> str:

@@ -19,21 +19,32 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from bot.case_list import CaseFilter
 from bot.clock import Clock
 from bot.config import Config
+from bot.desk import Caller, Desk, open_desk
 from bot.figures import Period, UnknownScope
+from bot.lifecycle import Action, TransitionRefused
+from bot.people import Refused
+from bot.services import Services
 from bot.web_access import Forbidden, LoginRefused, Viewer, WebAccess
-from handlers.texts import FIGURES, STATUS, WEB
-from storage.db import Database
+from handlers.render import reporter_label
+from handlers.texts import ACTIONS, FIGURES, ROLES, STATUS, WEB, t
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "gridsec_session"
 Page = Callable[[Request, WebAccess, Viewer], Awaitable[Response]]
+ACTS = ("supervise", "extend", "reassign")  # 督办, 延期, 改派
 
 
-def create_app(config: Config, db: Database, clock: Clock) -> Starlette:
+def create_app(services: Services) -> Starlette:
+    """The command centre on the bot's own services: the same database, clock, photo store and
+    CaseService (through the desk), so an action taken here tells people exactly as in chat."""
+    config, db, clock = services.config, services.db, services.clock
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals.update(W=WEB, FIGURES=FIGURES, STATUS=STATUS, category_name=config.category_name)
+    templates.env.globals.update(W=WEB, FIGURES=FIGURES, STATUS=STATUS, ACTIONS=ACTIONS, ROLES=ROLES,
+                                 category_name=config.category_name, reporter_label=reporter_label,
+                                 local=lambda at: at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M") if at else "—")
 
     @asynccontextmanager
     async def access():
@@ -51,16 +62,19 @@ def create_app(config: Config, db: Database, clock: Clock) -> Starlette:
     def logged_in(handler: Page, api: bool = False):
         """The route for a logged-in post; Forbidden → 403, unknown → 404, no session → 401."""
         async def route(request: Request) -> Response:
-            async with access() as web:
-                viewer = await web.viewer(request.cookies.get(COOKIE))
-                if viewer is None:
-                    return refusal(request, api, 401, "login_needed")
-                try:
-                    return await handler(request, web, viewer)
-                except Forbidden:
-                    return refusal(request, api, 403, "forbidden")
-                except (LookupError, UnknownScope, ValueError):
-                    return refusal(request, api, 404, "not_found")
+            try:
+                async with access() as web:
+                    viewer = await web.viewer(request.cookies.get(COOKIE))
+                    if viewer is None:
+                        return refusal(request, api, 401, "login_needed")
+                    try:
+                        return await handler(request, web, viewer)
+                    except Forbidden:
+                        return refusal(request, api, 403, "forbidden")
+                    except (LookupError, UnknownScope, ValueError):
+                        return refusal(request, api, 404, "not_found")
+            finally:
+                services.queued()  # an action's messages are committed now: wake the outbox sender
         return route
 
     async def login_link(request: Request) -> Response:
@@ -117,15 +131,64 @@ def create_app(config: Config, db: Database, clock: Clock) -> Starlette:
         return JSONResponse(result.as_dict())
 
     async def cases_page(request: Request, web: WebAccess, viewer: Viewer) -> Response:
-        cases = await web.cases(viewer, request.query_params.get("scope"))
-        return page("cases.html", request, viewer=viewer, cases=cases, tz=config.tz)
+        wanted = CaseFilter.of(request.query_params)
+        return page("cases.html", request, viewer=viewer, result=await web.case_page(viewer, wanted), wanted=wanted,
+                    categories=config.categories)
 
     async def cases_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
-        cases = await web.cases(viewer, request.query_params.get("scope"))
-        return JSONResponse({"cases": [_case(c) for c in cases]})
+        result = await web.case_page(viewer, CaseFilter.of(request.query_params))
+        return JSONResponse({"cases": [_case(c) for c in result.cases], "total": result.total, "page": result.page})
 
     async def case_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
         return JSONResponse(_case(await web.case(viewer, int(request.path_params["case_id"]))))
+
+    async def desk(web: WebAccess, viewer: Viewer) -> Desk:
+        """The acting person's desk in the request's own unit of work, as chat opens it for them."""
+        person = await web.acting_person(viewer)
+        return await open_desk(services, web.session, Caller(person.tg_user_id, person.chat_id, person.display_name),
+                               services.notifier_for)
+
+    async def case_page(request: Request, web: WebAccess, viewer: Viewer, notice: str | None = None,
+                        status: int = 200) -> Response:
+        view = await web.case_view(viewer, int(request.path_params["case_id"]))
+        colleagues = None  # None: the viewer is no supervisor of this case (or nobody joined the post)
+        if viewer.person_id:
+            work = await desk(web, viewer)
+            try:
+                async with work.savepoint():
+                    await work.cases.ensure_allowed(view.case, work.actor, Action.SUPERVISE)
+                    colleagues, _ = await work.reassign_options(view.case)
+            except (TransitionRefused, Refused):
+                pass
+        return page("case.html", request, status, viewer=viewer, view=view, notice=notice, colleagues=colleagues,
+                    done=request.query_params.get("done"))
+
+    async def photo(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        path = await web.photo(viewer, int(request.path_params["photo_id"]))
+        return Response(services.photos.read(path), media_type="image/jpeg",
+                        headers={"Cache-Control": "private, max-age=3600"})
+
+    async def act(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        """督办 (note), 延期 (text such as '2天 需协调物业') or 改派 (officer, reason), through the acting
+        person's desk: CaseService checks they may and queues the officer's message in the outbox."""
+        case_id, action = int(request.path_params["case_id"]), request.path_params["action"]
+        if action not in ACTS:
+            raise LookupError(action)
+        await web.case(viewer, case_id)
+        form = await request.form()
+        work = await desk(web, viewer)
+        try:
+            async with work.savepoint():
+                case = await work.cases.get(case_id, for_update=True)
+                if action == "supervise":
+                    await work.cases.supervise(case, work.actor, str(form.get("note", "")))
+                elif action == "extend":
+                    await work.extend(case, str(form.get("text", "")))
+                else:
+                    await work.reassign(case, str(form.get("officer_id", "")), str(form.get("reason", "")))
+        except (TransitionRefused, Refused) as refused:
+            return await case_page(request, web, viewer, t(refused.reason, **getattr(refused, "params", {})), 409)
+        return RedirectResponse(f"/cases/{case_id}?done={action}", status_code=303)
 
     return Starlette(routes=[
         Route("/", logged_in(home)),
@@ -140,6 +203,9 @@ def create_app(config: Config, db: Database, clock: Clock) -> Starlette:
         Route("/api/figures", logged_in(figures_json, api=True)),
         Route("/api/cases", logged_in(cases_json, api=True)),
         Route("/api/cases/{case_id:int}", logged_in(case_json, api=True)),
+        Route("/cases/{case_id:int}", logged_in(case_page)),
+        Route("/cases/{case_id:int}/{action:str}", logged_in(act), methods=["POST"]),
+        Route("/photos/{photo_id:int}", logged_in(photo)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ])
 

@@ -6,21 +6,17 @@ Telegram Mini App's signed initData (valid, tampered, signed with another token,
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-import httpx
 import pytest
 
 from bot.cases import Actor
-from bot.clock import ManualClock
 from bot.people import create_invite, ensure_person, redeem_invite, staff_post
 from bot.web_access import WebAccess, sign_init_data
-from storage.db import Database
 from storage.models import Case, Officer, Person
-from web.app import COOKIE, create_app
+from tests.web.conftest import NOW, TOKEN, client_of
+from web.app import COOKIE
 
-NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)  # 14:00 in the district
-TOKEN = "123456:TEST-TOKEN"
 DEPARTMENT = "YX-D01"
 # One case per place, and one held by a department (in a grid of another street).
 PLACES = {"mine": "YX-BZ-01-03", "community": "YX-BZ-01-01", "street": "YX-BZ-02-01", "other": "YX-RY-01-01",
@@ -39,11 +35,9 @@ POSTS = {
 
 
 @pytest.fixture
-async def world(config):
+async def world(services):
     """The app on the test database, its clock, the cases by place name, and a way to log in."""
-    config = config.copy_with(telegram=config.telegram.copy_with(token=TOKEN))
-    db = Database(config.database.url)
-    clock = ManualClock(NOW)
+    config, db, clock = services.config, services.db, services.clock
     cases = {}
     async with db.session() as session:
         reporter = await ensure_person(session, 5001, 5001, "居民", None, NOW)
@@ -54,11 +48,9 @@ async def world(config):
             session.add(case)
             await session.flush()
             cases[name] = case.id
-    app = create_app(config, db, clock)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    client = client_of(services)
     yield World(config, db, clock, client, cases)
     await client.aclose()
-    await db.dispose()
 
 
 class World:
@@ -214,6 +206,11 @@ def init_data(tg_user_id: int, signed_at: datetime, token: str = TOKEN, **extra:
 async def joined_officer(world, tg_id: int, officer_id: str) -> None:
     async with world.db.session() as session:
         await world.join(session, tg_id, officer_id=officer_id)
+
+
+async def test_the_mini_app_page_posts_telegrams_init_data(world):
+    page = await world.client.get("/app")
+    assert page.status_code == 200 and "tgWebAppData" in page.text and '"/login/telegram"' in page.text
 
 
 async def test_a_mini_app_logs_in_with_its_signed_init_data(world):

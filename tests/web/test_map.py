@@ -4,22 +4,18 @@ past a limit, yellow within 20 % of one, green on time, grey with nothing open â
 cases; outside the viewer's scope the map answers 403."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-import httpx
 import pytest
 from shapely.geometry import shape
 
 from bot.area_map import area_map, state_of
-from bot.clock import ManualClock
 from bot.figures import Period, find_scope
 from bot.people import ensure_person
 from bot.web_access import WebAccess
-from storage.db import Database
 from storage.models import Case, Grid
-from web.app import create_app
+from tests.web.conftest import NOW, client_of
 
-NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)  # 14:00 in the district
 H = timedelta(hours=1)
 
 
@@ -46,12 +42,10 @@ async def build(session) -> None:
 
 
 @pytest.fixture
-async def db(config):
-    database = Database(config.database.url)
-    async with database.session() as session:
+async def db(services):
+    async with services.db.session() as session:
         await build(session)
-    yield database
-    await database.dispose()
+    return services.db
 
 
 async def the_map(db, config, scope_id: str):
@@ -96,12 +90,10 @@ def test_the_colour_rule(open_, overdue, near, state):
     assert state_of(open_, overdue, near) == state
 
 
-async def test_the_map_json_answers_within_the_scope_only(db, config):
-    clock = ManualClock(NOW)
+async def test_the_map_json_answers_within_the_scope_only(db, services, config):
     async with db.session() as session:
-        link = await WebAccess(session, clock, config).link_for_officer("YX-O00003")  # street YX-BZ
-    app = create_app(config, db, clock)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        link = await WebAccess(session, services.clock, config).link_for_officer("YX-O00003")  # street YX-BZ
+    async with client_of(services) as client:
         assert (await client.get(link.removeprefix(config.web.base_url))).status_code == 303
         answer = await client.get("/api/map", params={"scope": "YX-BZ", "from": "2026-11-24", "to": "2026-11-24"})
         assert answer.status_code == 200

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
-from bot.clock import ManualClock
 from gridsec.simulate import Simulation, simulation_config
 from tests.e2e.conftest import ASSETS, START
-from web.app import COOKIE, create_app
+from tests.web.conftest import client_of
+from web.app import COOKIE
 
 LUO = {"name": "luo", "role": "street_supervisor", "officer_id": "YX-O00003"}  # street YX-BZ
 ALICE = {"name": "alice", "role": "resident"}
@@ -25,9 +23,7 @@ async def test_staff_get_a_link_that_logs_them_in_and_residents_do_not(config, t
         assert answer["to"] == "luo" and "10分钟内有效" in answer["text"]
         assert [r["text"] for r in refused] and all("/login/" not in r["text"] for r in refused)
         path = re.search(r"http://127\.0\.0\.1:8080(/login/\S+)", answer["text"]).group(1)
-        services = sim.runtime.services
-        app = create_app(cfg, services.db, ManualClock(services.clock.now()))
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with client_of(sim.runtime.services) as client:
             login = await client.get(path)
             assert login.status_code == 303 and COOKIE in login.cookies
             assert (await client.get("/")).headers["location"] == "/scope/YX-BZ"

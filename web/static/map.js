@@ -23,7 +23,8 @@
         `${p.data.overdue} · ${labels.near} ${p.data.near}<br>${labels.filed} ${p.data.filed}` : p.name},
       series: [{
         type: "map", map: data.scope.id, roam: true, selectedMode: false,
-        label: {show: data.areas.length <= 40, formatter: p => p.data ? p.data.label : ""},
+        label: {show: data.areas.length <= 40, color: "#111827", fontWeight: "bold",
+                formatter: p => p.data ? p.data.label : ""},
         data: data.areas.map(a => ({
           name: a.id, label: a.name, open: a.open, overdue: a.overdue, near: a.near, filed: a.filed, state: a.state,
           itemStyle: {areaColor: byCount ? countColour(a.filed / most) : STATE_COLOURS[a.state]},
