@@ -87,6 +87,15 @@ async def case_page(session: AsyncSession, visible: list[ColumnElement[bool]], w
                     area: Scope | None, tz: ZoneInfo, now: datetime) -> CasePage:
     conditions = [*visible, *wanted.conditions(area, tz, now)]
     total = await session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
-    rows = (await session.execute(select(Case).where(*conditions).order_by(Case.created_at.desc(), Case.id.desc())
-                                  .offset((wanted.page - 1) * PER_PAGE).limit(PER_PAGE))).scalars()
+    rows = (await session.execute(_newest(conditions).offset((wanted.page - 1) * PER_PAGE).limit(PER_PAGE))).scalars()
     return CasePage(tuple(rows), total, wanted.page)
+
+
+async def all_cases(session: AsyncSession, visible: list[ColumnElement[bool]], wanted: CaseFilter,
+                    area: Scope | None, tz: ZoneInfo, now: datetime, limit: int) -> list[Case]:
+    """Every case of the filter, newest first, at most `limit`."""
+    return list((await session.execute(_newest([*visible, *wanted.conditions(area, tz, now)]).limit(limit))).scalars())
+
+
+def _newest(conditions: list[ColumnElement[bool]]):
+    return select(Case).where(*conditions).order_by(Case.created_at.desc(), Case.id.desc())

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor
 from bot.area_map import AreaMap, area_map
-from bot.case_list import CaseFilter, CasePage, case_page
+from bot.case_list import CaseFilter, CasePage, all_cases, case_page
 from bot.clock import Clock
 from bot.config import Config
 from bot.figures import Figures, Period, Scope, figures, find_scope
@@ -34,7 +34,8 @@ from storage.models import (
 
 LINK, SESSION = "link", "session"
 DISTRICT_ROLE = "district_supervisor"
-CLOCK_SKEW = timedelta(minutes=1)  # an initData signed this far in the future still counts
+CLOCK_SKEW = timedelta(minutes=1)
+EXPORT_LIMIT = 100_000  # cases in one export  # an initData signed this far in the future still counts
 
 
 class LoginRefused(Exception):
@@ -257,6 +258,12 @@ class WebAccess:
         area = await self.scope(viewer, wanted.scope) if wanted.scope else None
         visible = [] if viewer.cases() is None else [viewer.cases()]
         return await case_page(self.session, visible, wanted, area, self.config.tz, self.clock.now())
+
+    async def case_export(self, viewer: Viewer, wanted: CaseFilter) -> list[Case]:
+        """Every case of the filter (not one page), up to EXPORT_LIMIT, for an export."""
+        area = await self.scope(viewer, wanted.scope) if wanted.scope else None
+        visible = [] if viewer.cases() is None else [viewer.cases()]
+        return await all_cases(self.session, visible, wanted, area, self.config.tz, self.clock.now(), EXPORT_LIMIT)
 
     async def case_view(self, viewer: Viewer, case_id: int) -> CaseView:
         case = await self.case(viewer, case_id)

@@ -319,6 +319,8 @@ WEB: dict[str, str] = {
     "reassign_reason": "改派理由", "reassign_button": "改派", "reassign_search": "输入姓名或网格名搜索",
     "done_supervise": "已督办，承办人会在 Telegram 收到通知。", "done_extend": "已延期，承办人会在 Telegram 收到通知。",
     "done_reassign": "已改派，新承办人会在 Telegram 收到通知。",
+    "export": "导出", "figure": "指标", "value": "数值", "definition": "口径",
+    "sheet_cases": "诉求列表", "sheet_figures": "指标",
 }
 
 def t(key: str, **params: object) -> str:

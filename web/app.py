@@ -30,6 +30,7 @@ from bot.services import Services
 from bot.web_access import Forbidden, LoginRefused, Viewer, WebAccess
 from handlers.render import reporter_label
 from handlers.texts import ACTIONS, FIGURES, ROLES, STATUS, WEB, t
+from web.export import XLSX, table
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "gridsec_session"
@@ -44,7 +45,7 @@ def create_app(services: Services) -> Starlette:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(W=WEB, FIGURES=FIGURES, STATUS=STATUS, ACTIONS=ACTIONS, ROLES=ROLES,
                                  category_name=config.category_name, reporter_label=reporter_label,
-                                 local=lambda at: at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M") if at else "—")
+                                 local=lambda at: _local(at, config) or "—")
 
     @asynccontextmanager
     async def access():
@@ -190,6 +191,25 @@ def create_app(services: Services) -> Starlette:
             return await case_page(request, web, viewer, t(refused.reason, **getattr(refused, "params", {})), 409)
         return RedirectResponse(f"/cases/{case_id}?done={action}", status_code=303)
 
+    async def export_cases(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        wanted = CaseFilter.of(request.query_params)
+        header = [WEB["ticket"], WEB["status"], WEB["category"], WEB["grid"], WEB["assignee"], WEB["filed_at"],
+                  WEB["resolve_due"], WEB["description"]]
+        rows = [[c.ticket, STATUS[c.status], config.category_name(c.category), c.grid.name if c.grid else "",
+                 c.assignee_officer.name if c.assignee_officer else
+                 (c.assignee_department.name if c.assignee_department else ""),
+                 _local(c.created_at, config), _local(c.resolve_due_at, config), c.description]
+                for c in await web.case_export(viewer, wanted)]
+        return _download(*table([header, *rows], request.path_params["kind"], WEB["sheet_cases"]), "cases")
+
+    async def export_figures(request: Request, web: WebAccess, viewer: Viewer) -> Response:
+        result = await web.figures(viewer, request.query_params.get("scope", ""), _period(request, config, clock))
+        values = result.tally.figures()
+        rows = [[WEB["figure"], "key", WEB["value"], WEB["definition"]],
+                *([name, key, values[key], definition] for key, (name, definition) in FIGURES.items())]
+        rows.append([WEB["period"], "period", f"{result.period.first} – {result.period.last}", result.scope.name])
+        return _download(*table(rows, request.path_params["kind"], WEB["sheet_figures"]), "figures")
+
     return Starlette(routes=[
         Route("/", logged_in(home)),
         Route("/login/{secret}", login_link),
@@ -206,8 +226,20 @@ def create_app(services: Services) -> Starlette:
         Route("/cases/{case_id:int}", logged_in(case_page)),
         Route("/cases/{case_id:int}/{action:str}", logged_in(act), methods=["POST"]),
         Route("/photos/{photo_id:int}", logged_in(photo)),
+        Route("/export/cases.{kind:str}", logged_in(export_cases)),
+        Route("/export/figures.{kind:str}", logged_in(export_figures)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ])
+
+
+def _download(content: bytes, media_type: str, name: str) -> Response:
+    suffix = "xlsx" if media_type == XLSX else "csv"
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{suffix}"'})
+
+
+def _local(at, config: Config) -> str:
+    return at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 def _with_session(response: Response, secret: str, config: Config) -> Response:

@@ -4,10 +4,13 @@ supervisor's 督办 / 延期 / 改派 through the desk and CaseService, which pu
 message in the outbox exactly as the same action in chat does."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.people import create_invite, ensure_person, redeem_invite
@@ -178,3 +181,26 @@ async def test_an_officer_who_is_no_supervisor_of_the_case_gets_no_action(servic
     assert (await outsider.post(f"/cases/{world['newest']}/supervise", data={"note": "x"})).status_code == 403
     for c in (client, outsider):
         await c.aclose()
+
+
+async def test_the_filtered_list_and_the_figures_export_to_excel_and_csv(services, world):
+    client = await logged_in(services, STREET)
+    answer = await client.get("/export/cases.xlsx", params={"category": "noise"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/vnd.openxml")
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("工单号", "状态", "类别") and len(rows) == 1 + 27
+    assert {r[2] for r in rows[1:]} == {services.config.category_name("noise")}
+    answer = await client.get("/export/cases.csv", params={"q": "第7号"})
+    assert answer.content.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert [r[0] for r in table] == ["工单号", "YX261120007"]
+    answer = await client.get("/export/figures.xlsx", params={"scope": "YX-BZ", "from": "2026-11-22",
+                                                               "to": "2026-11-24"})
+    figures = {r[1]: r[2] for r in load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True)}
+    json = (await client.get("/api/figures", params={"scope": "YX-BZ", "from": "2026-11-22", "to": "2026-11-24"})).json()
+    assert figures["filed"] == json["filed"] == 55 and figures["overdue_open"] == json["overdue_open"]
+    assert (await client.get("/export/figures.csv", params={"scope": "YX-RY"})).status_code == 403
+    assert (await client.get("/export/cases.pdf")).status_code == 404
+    assert (await client.get("/export/cases.csv", params={"scope": "YX-RY"})).status_code == 403
+    await client.aclose()
