@@ -9,6 +9,11 @@ grid and rolled up here):
 - green: open cases, all on time; grey: no open case.
 
 `filed` counts the cases filed in the period, for the map's other colouring (by case count).
+
+Outlines are unions of hundreds of polygons (about half a second for a whole district), so each
+process keeps them, keyed by the scope and which grids make up each of its areas: a re-import that
+adds, drops or moves grids gets new outlines at once; one that only redraws a grid's polygon is
+seen after the command centre restarts.
 """
 from __future__ import annotations
 
@@ -62,26 +67,38 @@ async def area_map(session: AsyncSession, scope: Scope, period: Period, now: dat
     """The areas one level below `scope` (a grid: the grid itself), outlined and coloured."""
     kind = CHILD_KIND[scope.kind]
     grids = (await session.execute(_grids_in(scope))).all()
-    area_of = {g.id: getattr(g, f"{kind}_id") for g in grids}
+    area_of = {g.grid_id: getattr(g, f"{kind}_id") for g in grids}
     names = {getattr(g, f"{kind}_id"): getattr(g, f"{kind}_name") for g in grids}
-    shapes: dict[str, list[Any]] = defaultdict(list)
-    for g in grids:
-        shapes[area_of[g.id]].append(shape(g.geometry))
+    outlines = await _outlines(session, scope, area_of)
     counts = await _counts(session, scope, period, now)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for grid_id, row in counts.items():
         if grid_id in area_of:
             totals[area_of[grid_id]] = [a + b for a, b in zip(totals[area_of[grid_id]], row)]
     areas = tuple(AreaState(area, names[area], state_of(*totals[area][:3]), *totals[area])
-                  for area in sorted(shapes))
-    features = [{"type": "Feature", "properties": {"name": area},
-                 "geometry": mapping(parts[0] if len(parts) == 1 else unary_union(parts))}
-                for area, parts in sorted(shapes.items())]
-    return AreaMap(scope, kind, areas, {"type": "FeatureCollection", "features": features})
+                  for area in sorted(names))
+    return AreaMap(scope, kind, areas, outlines)
+
+
+_OUTLINES: dict[tuple, dict[str, Any]] = {}  # (scope id, its grids and their areas) → FeatureCollection
+
+
+async def _outlines(session: AsyncSession, scope: Scope, area_of: dict[str, str]) -> dict[str, Any]:
+    key = (scope.id, tuple(sorted(area_of.items())))
+    if key not in _OUTLINES:
+        shapes: dict[str, list[Any]] = defaultdict(list)
+        for grid_id, geometry in (await session.execute(
+                select(Grid.id, Grid.geometry).where(Grid.id.in_(list(area_of))))).all():
+            shapes[area_of[grid_id]].append(shape(geometry))
+        _OUTLINES[key] = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": area},
+             "geometry": mapping(parts[0] if len(parts) == 1 else unary_union(parts))}
+            for area, parts in sorted(shapes.items())]}
+    return _OUTLINES[key]
 
 
 def _grids_in(scope: Scope):
-    query = (select(Grid.id, Grid.geometry, Grid.name.label("grid_name"), Grid.id.label("grid_id"),
+    query = (select(Grid.name.label("grid_name"), Grid.id.label("grid_id"),
                     Community.id.label("community_id"), Community.name.label("community_name"),
                     Street.id.label("street_id"), Street.name.label("street_name"))
              .join(Community, Grid.community_id == Community.id).join(Street, Community.street_id == Street.id)

@@ -29,16 +29,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, exists, extract, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deadlines import ACCEPT_STATUSES, RESOLVE_ESCALATE_STATUSES
 from bot.lifecycle import Action, Status
-from storage.models import Case, CaseEvent, Community, Grid, GridCorrection, Rating, Street, UtcDateTime
+from storage.models import Case, CaseEvent, Community, Department, Grid, GridCorrection, Rating, Street, UtcDateTime
 
 FIGURE_KEYS = ("filed", "same_day_rate", "on_time_rate", "closed_rate", "rework_rate", "first_dispatch_rate",
                "satisfaction_rate", "avg_accept_minutes", "avg_resolve_hours", "overdue_open")
 GOOD_SCORES = ("satisfied", "basic")  # 满意, 基本满意
+MARKS = {"resolved": Action.RESOLVE, "reopened": Action.REOPEN, "returned": Action.RETURN}  # timeline rows read
 
 
 class UnknownScope(LookupError):
@@ -172,7 +173,41 @@ class Figures:
                 "to": self.period.last.isoformat(), **self.tally.figures()}
 
 
+@dataclass(frozen=True)
+class Breakdown:
+    """What the command centre shows beside the figures, for the same scope and period."""
+
+    by_day: tuple[tuple[str, int], ...]               # local date → cases filed
+    overdue_grids: tuple[tuple[str, str, int], ...]   # the TOP grids by open cases past a limit now: id, name, n
+    by_category: tuple[tuple[str, int], ...]          # category → cases filed, most first
+    by_department: tuple[tuple[str, str, int], ...]   # department id, name, filed cases it holds, most first
+
+
+TOP = 10
+
+
 # ---------------------------------------------------------------- the queries
+async def breakdown(session: AsyncSession, scope: Scope, period: Period, now: datetime) -> Breakdown:
+    sql = Dialect(session, period)
+    scoped = [] if scope.cases() is None else [scope.cases()]
+    filed = [period.holds(Case.created_at), *scoped]
+    day = sql.local_date(Case.created_at)
+    by_day = (await session.execute(select(day, func.count()).where(*filed).group_by(day).order_by(day))).all()
+    late = func.count().label("late")
+    overdue = (await session.execute(
+        select(Grid.id, Grid.name, late).join(Case, Case.grid_id == Grid.id)
+        .where(running_limit() < literal(now, UtcDateTime()), *scoped)
+        .group_by(Grid.id, Grid.name).order_by(late.desc(), Grid.id).limit(TOP))).all()
+    n = func.count().label("n")
+    categories = (await session.execute(select(Case.category, n).where(*filed).group_by(Case.category)
+                                        .order_by(n.desc(), Case.category))).all()
+    departments = (await session.execute(
+        select(Department.id, Department.name, n).join(Case, Case.assignee_department_id == Department.id)
+        .where(*filed).group_by(Department.id, Department.name).order_by(n.desc(), Department.id))).all()
+    return Breakdown(tuple((str(d), int(c)) for d, c in by_day), tuple((g, name, int(c)) for g, name, c in overdue),
+                     tuple((c, int(k)) for c, k in categories), tuple((d, name, int(k)) for d, name, k in departments))
+
+
 async def figures(session: AsyncSession, scope: Scope, period: Period, now: datetime) -> Figures:
     tallies = await tally(session, period, now, where=scope.cases())
     return Figures(scope, period, tallies.get(None, Tally()))
@@ -185,38 +220,45 @@ async def tally_by_grid(session: AsyncSession, period: Period, now: datetime) ->
 
 async def tally(session: AsyncSession, period: Period, now: datetime, *, where: ColumnElement[bool] | None = None,
                 by_grid: bool = False) -> dict[str | None, Tally]:
-    """Five aggregate queries (filings, acceptances, 办结, ratings, overdue), each over the cases
-    `where` selects, summed per grid with `by_grid`, else under the key None."""
+    """Two aggregate queries (one scan of the cases `where` selects, joined to their timeline marks;
+    the ratings), summed per grid with `by_grid`, else under the key None."""
     sql = Dialect(session, period)
     key = Case.grid_id if by_grid else literal(None)
     scoped = [] if where is None else [where]
     at_now = literal(now, UtcDateTime())
-    has = lambda action: exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == str(action))  # noqa: E731
     count = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
     resolved_by_limit = or_(Case.resolve_due_at.is_(None), Case.resolved_at <= Case.resolve_due_at)
     limit_passed = and_(Case.resolved_at.is_(None), Case.resolve_due_at < func.coalesce(Case.closed_at, at_now))
-    misdispatched = or_(has(Action.RETURN), exists().where(GridCorrection.case_id == Case.id))
+    # The timeline marks of the filed cases, aggregated once and joined (not a subquery per case).
+    cohort = select(Case.id).where(period.holds(Case.created_at), *scoped)
+    marks = (select(CaseEvent.case_id, *(func.max(case((CaseEvent.action == str(action), 1), else_=0)).label(name)
+                                         for name, action in MARKS.items()))
+             .where(CaseEvent.case_id.in_(cohort), CaseEvent.action.in_([str(a) for a in MARKS.values()]))
+             .group_by(CaseEvent.case_id).subquery())
+    moved = select(GridCorrection.case_id).where(GridCorrection.case_id.in_(cohort)).distinct().subquery()
+    first_dispatch = and_(func.coalesce(marks.c.returned, 0) == 0, moved.c.case_id.is_(None))
     dispatched_at = func.coalesce(Case.due_from, Case.created_at)
-    queries = {
-        ("filed", "same_day", "on_time", "on_time_due", "closed", "resolved_once", "reopened", "first_dispatch"):
-            select(key, func.count(), count(and_(Case.resolved_at.is_not(None), sql.local_date(Case.resolved_at)
-                                                 == sql.local_date(Case.created_at))),
-                   count(and_(Case.resolved_at.is_not(None), resolved_by_limit)),
-                   count(or_(Case.resolved_at.is_not(None), limit_passed)),
-                   count(Case.status == str(Status.CLOSED)), count(has(Action.RESOLVE)),
-                   count(has(Action.REOPEN)), count(~misdispatched))
-            .where(period.holds(Case.created_at), *scoped),
-        ("accepted", "accept_seconds"):
-            select(key, func.count(), func.sum(sql.seconds(Case.accepted_at, dispatched_at)))
-            .where(period.holds(Case.accepted_at), Case.accepted_at >= dispatched_at, *scoped),
-        ("resolved", "resolve_seconds"):
-            select(key, func.count(), func.sum(sql.seconds(Case.resolved_at, Case.created_at)))
-            .where(period.holds(Case.resolved_at), *scoped),
+    filed = period.holds(Case.created_at)
+    resolved = Case.resolved_at.is_not(None)
+    accepted = and_(period.holds(Case.accepted_at), Case.accepted_at >= dispatched_at)
+    resolved_in = period.holds(Case.resolved_at)
+    queries = {  # one scan of the scope's cases for everything but the ratings
+        ("filed", "same_day", "on_time", "on_time_due", "closed", "resolved_once", "reopened", "first_dispatch",
+         "accepted", "accept_seconds", "resolved", "resolve_seconds", "overdue_open"):
+            select(key, count(filed),
+                   count(and_(filed, resolved, sql.local_date(Case.resolved_at) == sql.local_date(Case.created_at))),
+                   count(and_(filed, resolved, resolved_by_limit)), count(and_(filed, or_(resolved, limit_passed))),
+                   count(and_(filed, Case.status == str(Status.CLOSED))), count(and_(filed, marks.c.resolved == 1)),
+                   count(and_(filed, marks.c.reopened == 1)), count(and_(filed, first_dispatch)),
+                   count(accepted), func.sum(case((accepted, sql.seconds(Case.accepted_at, dispatched_at)), else_=0)),
+                   count(resolved_in), func.sum(case((resolved_in, sql.seconds(Case.resolved_at, Case.created_at)),
+                                                     else_=0)),
+                   count(running_limit() < at_now))
+            .select_from(Case).outerjoin(marks, marks.c.case_id == Case.id)
+            .outerjoin(moved, moved.c.case_id == Case.id).where(*scoped),
         ("rated", "satisfied"):
             select(key, func.count(), count(Rating.score.in_(GOOD_SCORES)))
             .select_from(Rating).join(Case, Case.id == Rating.case_id).where(period.holds(Rating.at), *scoped),
-        ("overdue_open",):
-            select(key, func.count()).where(running_limit() < at_now, *scoped),
     }
     found: dict[str | None, dict[str, Any]] = {}
     for names, query in queries.items():

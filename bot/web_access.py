@@ -27,7 +27,7 @@ from bot.area_map import AreaMap, area_map
 from bot.case_list import CaseFilter, CasePage, all_cases, case_page
 from bot.clock import Clock
 from bot.config import Config
-from bot.figures import Figures, Period, Scope, figures, find_scope
+from bot.figures import Breakdown, Figures, Period, Scope, breakdown, figures, find_scope
 from storage.models import (
     Attachment, Case, CaseEvent, Community, Department, DepartmentStaff, Grid, Officer, Person, Street, WebToken,
 )
@@ -249,6 +249,9 @@ class WebAccess:
 
     async def figures(self, viewer: Viewer, scope_id: str, period: Period) -> Figures:
         return await figures(self.session, await self.scope(viewer, scope_id), period, self.clock.now())
+
+    async def breakdown(self, viewer: Viewer, scope_id: str, period: Period) -> Breakdown:
+        return await breakdown(self.session, await self.scope(viewer, scope_id), period, self.clock.now())
 
     async def area_map(self, viewer: Viewer, scope_id: str, period: Period) -> AreaMap:
         return await area_map(self.session, await self.scope(viewer, scope_id), period, self.clock.now())

@@ -321,6 +321,8 @@ WEB: dict[str, str] = {
     "done_reassign": "已改派，新承办人会在 Telegram 收到通知。",
     "export": "导出", "figure": "指标", "value": "数值", "definition": "口径",
     "sheet_cases": "诉求列表", "sheet_figures": "指标",
+    "by_day": "每日受理", "overdue_grids": "超期最多的网格", "by_category": "类别", "by_department": "部门",
+    "day": "日期", "count": "件数",
 }
 
 def t(key: str, **params: object) -> str:

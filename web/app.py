@@ -29,7 +29,7 @@ from bot.people import Refused
 from bot.services import Services
 from bot.web_access import Forbidden, LoginRefused, Viewer, WebAccess
 from handlers.render import reporter_label
-from handlers.texts import ACTIONS, FIGURES, ROLES, STATUS, WEB, t
+from handlers.texts import ACTIONS, FIGURES, STATUS, WEB, t
 from web.export import XLSX, table
 
 HERE = Path(__file__).resolve().parent
@@ -43,7 +43,7 @@ def create_app(services: Services) -> Starlette:
     CaseService (through the desk), so an action taken here tells people exactly as in chat."""
     config, db, clock = services.config, services.db, services.clock
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals.update(W=WEB, FIGURES=FIGURES, STATUS=STATUS, ACTIONS=ACTIONS, ROLES=ROLES,
+    templates.env.globals.update(W=WEB, FIGURES=FIGURES, STATUS=STATUS, ACTIONS=ACTIONS,
                                  category_name=config.category_name, reporter_label=reporter_label,
                                  local=lambda at: _local(at, config) or "—")
 
@@ -111,17 +111,19 @@ def create_app(services: Services) -> Starlette:
         return RedirectResponse(f"/scope/{scope_id}" if scope_id else "/cases", status_code=303)
 
     async def scope_page(request: Request, web: WebAccess, viewer: Viewer) -> Response:
-        return await _tiles(request, web, viewer, "scope.html")
+        beside = await web.breakdown(viewer, request.path_params["scope_id"], _period(request, config, clock))
+        return await _tiles(request, web, viewer, "scope.html", beside=beside)
 
     async def tiles_partial(request: Request, web: WebAccess, viewer: Viewer) -> Response:
         """The figures tiles alone: what the open page polls for (htmx) to stay current."""
         return await _tiles(request, web, viewer, "tiles.html")
 
-    async def _tiles(request: Request, web: WebAccess, viewer: Viewer, template: str) -> Response:
+    async def _tiles(request: Request, web: WebAccess, viewer: Viewer, template: str, **context: Any) -> Response:
         period = _period(request, config, clock)
         result = await web.figures(viewer, request.path_params["scope_id"], period)
         query = f"from={period.first}&to={period.last}"
-        return page(template, request, viewer=viewer, result=result, values=result.tally.figures(), query=query)
+        return page(template, request, viewer=viewer, result=result, values=result.tally.figures(), query=query,
+                    **context)
 
     async def map_json(request: Request, web: WebAccess, viewer: Viewer) -> Response:
         result = await web.area_map(viewer, request.query_params.get("scope", ""), _period(request, config, clock))

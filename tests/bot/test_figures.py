@@ -13,8 +13,11 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
-from bot.figures import FIGURE_KEYS, Period, Scope, Tally, UnknownScope, figures, find_scope, tally_by_grid
+from bot.figures import (
+    FIGURE_KEYS, Period, Scope, Tally, UnknownScope, breakdown, figures, find_scope, tally_by_grid,
+)
 from bot.people import create_invite, ensure_person, redeem_invite
 from bot.lifecycle import Action, Status
 from bot.supervision import Supervisor
@@ -221,3 +224,16 @@ async def test_gridsec_report_prints_the_figures(built, config, capsys):
     assert text.startswith("秉政街道 (YX-BZ)  2026-11-24 – 2026-11-24")
     assert "按期办结率" in text and "50.0%" in text and "首派准确率" in text and "80.0%" in text  # 8 of 10
     assert await cli._report(cli.parser().parse_args([*argv[:5], "--scope", "YX-NOPE"])) == 2
+
+
+async def test_the_breakdown_beside_the_figures(session):
+    await session.execute(update(Case).where(Case.grid_id == G2).values(assignee_department_id="YX-D01",
+                                                                          category="noise"))
+    two_days = Period(DAY - timedelta(days=1), DAY, TZ)
+    district = await breakdown(session, await find_scope(session, "YX"), two_days, NOW)
+    assert district.by_day == (("2026-11-23", 1), ("2026-11-24", 12))
+    assert district.overdue_grids == ((G1, "秉北社区第1网格", 2), (G2, "文澜社区第1网格", 1), (G3, "仙邻社区第1网格", 1))
+    assert district.by_category == (("garbage", 12), ("noise", 1))
+    assert [(d, n) for d, _, n in district.by_department] == [("YX-D01", 1)]
+    street = await breakdown(session, await find_scope(session, "YX-RY"), two_days, NOW)
+    assert street.by_day == (("2026-11-24", 1),) and street.overdue_grids == ((G3, "仙邻社区第1网格", 1),)

@@ -102,8 +102,10 @@ async def test_the_map_json_answers_within_the_scope_only(db, services, config):
         assert data["geojson"]["type"] == "FeatureCollection" and len(data["geojson"]["features"]) == 2
         assert (await client.get("/api/map", params={"scope": "YX"})).status_code == 403
         assert (await client.get("/api/map", params={"scope": "YX-RY"})).status_code == 403
-        page = (await client.get("/scope/YX-BZ")).text
+        page = (await client.get("/scope/YX-BZ", params={"from": "2026-11-24", "to": "2026-11-24"})).text
         assert 'id="map" data-scope="YX-BZ"' in page and "echarts-6.1.0.min.js" in page
+        overdue = page[page.index('id="overdue-grids"'):page.index('id="by-category"')]
+        assert "秉北社区第3网格</a></td><td>1<" in overdue  # the ten grids with most cases past a limit
         assert (await client.get("/static/vendor/echarts-6.1.0.min.js")).status_code == 200
         tiles = await client.get("/scope/YX-BZ/tiles")
         assert tiles.status_code == 200 and tiles.text.startswith('<section class="tiles"')
