@@ -522,11 +522,11 @@ class Instrumented:
         sender = outbox.sender
 
         class TimedSender:
-            async def send(self, message, edit_target):
+            async def send(self, message, edit_target, timeout):
                 probe.first("send_start")
                 t0 = perf()
                 try:
-                    return await sender.send(message, edit_target)
+                    return await sender.send(message, edit_target, timeout)
                 finally:
                     probe.add("outbox:send", perf() - t0)
                     probe.last("send_end")

@@ -6,19 +6,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import Point, policy_for
-from bot.lifecycle import FINAL, RULES, Action, Role, Status, TransitionRefused, check
+from bot.lifecycle import FINAL, RATING_OUTCOMES, RULES, Action, Role, Status, TransitionRefused, check
 from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.routing import Placement, place_in_grid, supervisors_of
 from storage.models import (
-    Attachment, Case, CaseEvent, DeadlineStep, Department, DepartmentStaff, Draft, GridCorrection, Officer, Person,
-    Rating, RelayedMessage, TicketCounter,
+    Attachment, Case, CaseEvent, Community, DeadlineStep, Department, DepartmentStaff, Draft, Grid, GridCorrection,
+    Officer, OfficerScope, Person, Rating, RelayedMessage, TicketCounter,
 )
 
 # Who hears about each action. Data, so adding an action means adding a line.
@@ -99,7 +99,6 @@ class CaseService:
             clauses.append(Case.assignee_department_id == post.department.id)
         if not clauses:
             return []
-        from sqlalchemy import or_
         rows = (await self.session.execute(
             select(Case).where(or_(*clauses), Case.status.in_(
                 [Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED, Status.RESOLVED]))
@@ -135,6 +134,31 @@ class CaseService:
     async def ensure_allowed(self, case: Case, actor: Actor, action: Action) -> None:
         """Refuse now, before someone is asked to type the reason or note the action will need."""
         check(action, Status(case.status), await self.roles_of(case, actor), note="(to follow)")
+
+    async def reassign_targets(self, case: Case, actor: Actor) -> list[tuple[Officer, str]]:
+        """Whom `actor` may 改派 `case` to, with their grid's name: joined, active grid officers of the
+        case's community whose grid is in the actor's own scope (a district supervisor's is every grid),
+        other than the one who has it."""
+        scopes = [s.scope_id for s in actor.post.officer.scopes] if actor.post.officer else []
+        if case.grid is None or not scopes:
+            return []
+        query = (select(Officer, Grid.name).join(OfficerScope, OfficerScope.officer_id == Officer.id)
+                 .join(Grid, Grid.id == OfficerScope.scope_id).join(Community, Community.id == Grid.community_id)
+                 .where(Grid.community_id == case.grid.community_id, Officer.role == "grid_officer", Officer.active,
+                        Officer.person_id.is_not(None), Officer.id != (case.assignee_officer_id or ""))
+                 .order_by(Grid.id, Officer.id))
+        if actor.post.officer.role != "district_supervisor":
+            query = query.where(or_(Grid.id.in_(scopes), Grid.community_id.in_(scopes),
+                                    Community.street_id.in_(scopes)))
+        rows = (await self.session.execute(query)).all()
+        return list({o.id: (o, grid) for o, grid in rows}.values())
+
+    async def ensure_reassignable(self, case: Case, actor: Actor, officer_id: str) -> None:
+        """Refuse a 改派 target the 改派 menu would not offer this actor (a forged or stale button)."""
+        if officer_id == case.assignee_officer_id:
+            raise TransitionRefused("same_officer")
+        if officer_id not in {o.id for o, _ in await self.reassign_targets(case, actor)}:
+            raise TransitionRefused("not_reassignable")
 
     async def assignee_people(self, case: Case) -> list[Person]:
         if case.assignee_officer_id:
@@ -200,8 +224,7 @@ class CaseService:
         roles = await self.roles_of(case, actor)
         check(Action.TRANSFER, Status(case.status), roles, reason)
         if officer is not None:  # 改派 to another officer; the case keeps its grid
-            if officer.id == case.assignee_officer_id:
-                raise TransitionRefused("same_officer")
+            await self.ensure_reassignable(case, actor, officer.id)
             await self._apply(case, Action.TRANSFER, actor, note=reason, assign_to=officer,
                               data={"to_officer": officer.id}, roles=roles)
             return
@@ -237,14 +260,11 @@ class CaseService:
 
     async def rate(self, case: Case, actor: Actor, score: str, comment: str | None = None) -> Action:
         """Record the reporter's rating; an unsatisfied one reopens the case or goes to a supervisor
-        when so configured (cases.on_unsatisfied)."""
+        when so configured (cases.on_unsatisfied). Whatever follows, only RATE's roles may rate."""
         if score not in RATING_SCORES:
             raise ValueError(score)
-        action = Action.RATE
-        if score == "unsatisfied":
-            action = {"reopen": Action.REOPEN, "supervisor": Action.DISPUTE}.get(
-                self.config.cases.on_unsatisfied, Action.RATE)
-        await self._apply(case, action, actor, note=comment, data={"score": score})
+        action = RATING_OUTCOMES[self.config.cases.on_unsatisfied] if score == "unsatisfied" else Action.RATE
+        await self._apply(case, action, actor, note=comment, data={"score": score}, granted_by=Action.RATE)
         self.session.add(Rating(case_id=case.id, score=score, comment=comment, at=self.clock.now()))
         return action
 
@@ -376,11 +396,13 @@ class CaseService:
 
     async def _apply(self, case: Case, action: Action, actor: Actor, *, note: str | None = None,
                      assign_to: Officer | None = None, assign_department: Department | None = None,
-                     data: dict[str, Any] | None = None, roles: set[Role] | None = None) -> CaseEvent:
-        """`roles`: the actor's, when the caller had to work them out before changing the case itself."""
+                     data: dict[str, Any] | None = None, roles: set[Role] | None = None,
+                     granted_by: Action | None = None) -> CaseEvent:
+        """`roles`: the actor's, when the caller had to work them out before changing the case itself;
+        `granted_by`: the action whose rule says who may (lifecycle.check)."""
         if roles is None:  # before any change: the timeline records the role the actor acted in
             roles = await self.roles_of(case, actor)
-        rule = check(action, Status(case.status), roles, note)
+        rule = check(action, Status(case.status), roles, note, granted_by=granted_by)
         previous = await self.assignee_people(case) if Audience.PREVIOUS in NOTIFY.get(action, ()) else []
         if action is Action.ACCEPT and actor.post.department and not actor.post.officer:
             data = {**(data or {}), "department": actor.post.department.id}
@@ -404,14 +426,16 @@ class CaseService:
             case.resolved_at = None
         await self._schedule(case, action, rule.target is not None, now, data or {})
         await self.session.flush()
-        event = await self._record(case, actor, roles, action, before, case.status, note, data or {})
+        event = await self._record(case, actor, roles, action, before, case.status, note, data or {},
+                                   granted_by=granted_by)
         await self._notify(case, event, action, previous)
         return event
 
     async def _record(self, case: Case, actor: Actor, roles: set[Role], action: Action, before: str | None,
-                      after: str, note: str | None, data: dict[str, Any]) -> CaseEvent:
+                      after: str, note: str | None, data: dict[str, Any],
+                      granted_by: Action | None = None) -> CaseEvent:
         """A timeline row; `roles` are the actor's before the action changed the case."""
-        role = next(r for r in ROLE_ORDER if r in roles & RULES[action].roles)
+        role = next(r for r in ROLE_ORDER if r in roles & RULES[granted_by or action].roles)
         event = CaseEvent(case_id=case.id, at=self.clock.now(), actor_id=actor.person.id if actor.person else None,
                           actor_role=role, action=str(action), from_status=before, to_status=after,
                           note=note, data=data)

@@ -204,6 +204,15 @@ class CasesConfig(Section):
     close_after: Span = timedelta(days=3)
 
 
+class PrivacyConfig(Section):
+    # Who sees phone and ID-card numbers whole, in report text and the reporter's own number; everyone
+    # else (staff, by default) sees them masked. Roles: reporter, assignee, supervisor.
+    show_whole_to: tuple[Literal["reporter", "assignee", "supervisor"], ...] = list_field(("reporter",))
+    # Stored inbound updates (their full payloads, group chatter included) are emptied this many days
+    # after they were handled; the row and its status stay, so a redelivery is still recognised.
+    retention_days: int = Field(30, gt=0)
+
+
 class OutboxConfig(Section):
     max_attempts: int = Field(8, gt=0)
     backoff_base_seconds: float = Field(1.0, gt=0)
@@ -220,6 +229,20 @@ class OutboxConfig(Section):
         if margin < 0 or (rate is not None and burst is not None and margin * rate >= burst - 1):
             raise ValueError(f"from 0 to less than (per_chat_burst - 1) / per_chat_per_second, got {margin}")
         return margin
+
+    # How long a send waits for Telegram's answer at first; after an answer that did not come in
+    # time, later sends wait longer (twice the slowest answer seen, at most the max).
+    send_timeout_seconds: float = Field(10.0, gt=0)
+    send_timeout_max_seconds: float = Field(60.0, gt=0)
+    # Chats sent to at the same time (each chat gets one message at a time, in order).
+    concurrent_chats: int = Field(8, gt=0)
+
+
+class LimitsConfig(Section):
+    """Per-person limits, so that one person's flood or guessing costs others nothing."""
+
+    messages_per_minute: int = Field(20, gt=0)
+    join_attempts_per_hour: int = Field(5, gt=0)
 
 
 class InvitesConfig(Section):
@@ -391,7 +414,9 @@ class Config(Section):
     nlu: NluConfig = NluConfig()
     intake: IntakeConfig = IntakeConfig()
     cases: CasesConfig = CasesConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     outbox: OutboxConfig = OutboxConfig()
+    limits: LimitsConfig = LimitsConfig()
     invites: InvitesConfig = InvitesConfig()
     district: DistrictConfig = DistrictConfig()
     # Left out or empty: every category, named by its id.

@@ -32,13 +32,18 @@ from bot.timetext import parse_extension
 from bot.understanding import Parse
 from bot.web_access import WebAccess
 from storage.models import (
-    Attachment, Case, Department, Draft, Grid, Officer, OfficerScope, OutboxMessage, PendingInput, Person,
+    Attachment, Case, Department, Draft, Grid, Officer, OutboxMessage, PendingInput, Person,
 )
 
 log = logging.getLogger(__name__)
 
 # How many colleagues the 改派 menu offers: a community rarely has more grid officers.
 MAX_COLLEAGUES = 8
+
+
+def stage(case: Case) -> str:
+    """Where a case stands, as far as a question about it goes: its status and who has it."""
+    return f"{case.status}:{case.assignee_officer_id or ''}:{case.assignee_department_id or ''}"
 
 
 @dataclass(frozen=True)
@@ -124,10 +129,22 @@ class Desk:
 
     # ------------------------------------------------------------ the question the bot asked
     async def pending(self) -> PendingInput | None:
+        """The question the bot asked, unless it expired or its case moved on meanwhile (someone
+        else accepted, transferred or closed it): then it is dropped and the person told, so a
+        stale question never traps what they type next."""
         row = await self.session.get(PendingInput, self.person.id)
-        if row is not None and row.expires_at <= self.now:
+        if row is None:
+            return None
+        if row.expires_at <= self.now:
             await self.session.delete(row)
             return None
+        if row.case_id is not None and "stage" in row.data:
+            case = await self.cases.get(row.case_id)
+            if case is None or stage(case) != row.data["stage"]:
+                await self.session.delete(row)
+                if case is not None:
+                    await self.notifier.prompt_dropped(case, self.person)
+                return None
         return row
 
     async def pending_for(self, text: str) -> tuple[PendingInput | None, Parse | None]:
@@ -149,12 +166,21 @@ class Desk:
         """Remember what the person is asked to type next (replacing any earlier question)."""
         row = await self.session.get(PendingInput, self.person.id)
         expires = self.now + timedelta(minutes=self.config.intake.followup_minutes)
+        if case_id is not None:
+            data["stage"] = stage(await self.case(case_id))
         if row is None:
             self.session.add(PendingInput(person_id=self.person.id, action=action, case_id=case_id,
                                           data=data, expires_at=expires))
         else:
             row.action, row.case_id, row.data, row.expires_at = action, case_id, data, expires
         await self.session.flush()
+
+    async def restage(self, case: Case) -> None:
+        """The person moved `case` on themselves: a question they were asked about it still stands."""
+        row = await self.session.get(PendingInput, self.person.id)
+        if row is not None and row.case_id == case.id and "stage" in row.data:
+            row.data = {**row.data, "stage": stage(case)}
+            await self.session.flush()
 
     async def remember(self, pending: PendingInput, **data) -> None:
         """Add to what the pending question has collected so far (a note, photo ids)."""
@@ -262,7 +288,7 @@ class Desk:
     # ------------------------------------------------------------ people and posts
     async def join(self, code: str) -> StaffPost:
         """Redeem an invite; cards that waited for this post to be taken are delivered now."""
-        post = await redeem_invite(self.session, self.person, code, self.now)
+        post = await redeem_invite(self.session, self.person, code, self.now, self.services.limits.joins)
         self.actor = Actor(self.person, post)
         for case in await self.cases.tasks_of(post):
             await self.notifier.card(case, self.person)
@@ -308,20 +334,13 @@ class Desk:
         return await departments_for(self.session, self.config, case.category, suggested)
 
     async def reassign_options(self, case: Case) -> tuple[list[Colleague], list[Department]]:
-        """改派: other joined grid officers of the case's community, then departments."""
+        """改派: the grid officers the actor may give the case to (CaseService.reassign_targets), then departments."""
         await self.cases.ensure_allowed(case, self.actor, Action.TRANSFER)
         return await self._colleagues(case), await departments_for(self.session, self.config, case.category)
 
     async def _colleagues(self, case: Case) -> list[Colleague]:
-        if case.grid is None:
-            return []
-        rows = (await self.session.execute(
-            select(Officer, Grid.name).join(OfficerScope, OfficerScope.officer_id == Officer.id)
-            .join(Grid, Grid.id == OfficerScope.scope_id)
-            .where(Grid.community_id == case.grid.community_id, Officer.role == "grid_officer", Officer.active,
-                   Officer.person_id.is_not(None), Officer.id != (case.assignee_officer_id or ""))
-            .order_by(Grid.id, Officer.id))).all()
-        return list({o.id: Colleague(o, grid) for o, grid in rows}.values())[:MAX_COLLEAGUES]
+        targets = await self.cases.reassign_targets(case, self.actor)
+        return [Colleague(officer, grid) for officer, grid in targets[:MAX_COLLEAGUES]]
 
     async def reassign(self, case: Case, officer_id: str, reason: str) -> None:
         """改派 in one step (the command centre's form gives the reason with the choice): to one of
@@ -341,10 +360,7 @@ class Desk:
                 raise TransitionRefused("expired_button")
             await self.expect("transfer_reason", case.id, department=department_id)
         elif officer_id is not None:
-            if await self.session.get(Officer, officer_id) is None:
-                raise TransitionRefused("expired_button")
-            if officer_id == case.assignee_officer_id:
-                raise TransitionRefused("same_officer")
+            await self.cases.ensure_reassignable(case, self.actor, officer_id)
             await self.expect("transfer_reason", case.id, officer=officer_id)
         else:
             grid = await self.session.get(Grid, grid_id.strip().upper()) if grid_id else None

@@ -1,33 +1,85 @@
-"""Every inbound message stored by its channel id before anything else can fail.
+"""Every inbound update stored by its channel id before the channel is told it arrived.
 
-A redelivered update does nothing twice; one left `received` by a killed process is replayed
-at the next start, in order.
+The channel (gridsec/ingest.py) stores each fetched batch in one transaction and only then
+acknowledges it, so whatever Telegram considers delivered is on disk. Handling reads from here:
+what is stored and still `received` is handled, one person's updates in order, everyone's in
+rounds; a process killed mid-way leaves the rest `received` for the next start. An update the
+channel could not parse is kept as `unparsable` and never handled.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.hygiene import bounded_id, clean_payload
 from storage.db import Database
 from storage.models import InboundUpdate
+
+RECEIVED, DONE, FAILED, UNPARSABLE = "received", "done", "failed", "unparsable"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One update as the channel delivered it: its id, whose it is, and why it cannot be handled
+    (`unparsable`), if it cannot."""
+
+    update_id: int
+    user_id: int | None
+    payload: dict[str, Any]
+    unparsable: str | None = None
 
 
 class Inbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def receive(self, update_id: int, user_id: int | None, payload: dict[str, Any], now: datetime) -> bool:
-        """Store the update (once); False when it was handled already and must be left alone."""
+    async def store(self, arrivals: Sequence[Arrival], now: datetime) -> list[Arrival]:
+        """Store a fetched batch in one transaction; an update_id stored before is left as it is.
+        Returns the arrivals that were new."""
+        by_id = {a.update_id: a for a in arrivals}
+        if not by_id:
+            return []
         async with self.db.session() as session:
-            row = await session.get(InboundUpdate, update_id)
-            if row is None:
-                session.add(InboundUpdate(update_id=update_id, tg_user_id=user_id, payload=payload,
-                                          status="received", received_at=now))
-                return True
-            return row.status not in ("done", "failed")
+            known = set((await session.execute(select(InboundUpdate.update_id)
+                                               .where(InboundUpdate.update_id.in_(by_id)))).scalars())
+            fresh = [a for a in by_id.values() if a.update_id not in known]
+            session.add_all(InboundUpdate(update_id=a.update_id, tg_user_id=bounded_id(a.user_id),
+                                          payload=clean_payload(a.payload),
+                                          status=UNPARSABLE if a.unparsable else RECEIVED,
+                                          error=a.unparsable, received_at=now) for a in fresh)
+        return fresh
+
+    async def unhandled(self, update_id: int) -> bool | None:
+        """True while the update is stored and not handled yet, False once handled; None: never stored."""
+        async with self.db.session() as session:
+            status = await session.scalar(select(InboundUpdate.status).where(InboundUpdate.update_id == update_id))
+        return None if status is None else status == RECEIVED
+
+    async def next_round(self, skip: Collection[int] = ()) -> list[dict[str, Any]]:
+        """The oldest unhandled update of each person who has one, oldest first. Handling goes in
+        such rounds, so one person's backlog of a thousand updates delays everybody else by one each."""
+        waiting = InboundUpdate.status == RECEIVED
+        if skip:
+            waiting = waiting & InboundUpdate.update_id.not_in(skip)
+        heads = select(func.min(InboundUpdate.update_id)).where(waiting).group_by(InboundUpdate.tg_user_id)
+        async with self.db.session() as session:
+            rows = await session.execute(select(InboundUpdate.payload).where(InboundUpdate.update_id.in_(heads))
+                                         .order_by(InboundUpdate.update_id))
+            return list(rows.scalars())
+
+    async def still_received(self, update_ids: Collection[int]) -> set[int]:
+        """Which of these updates are still waiting: their handling could not even record a failure."""
+        if not update_ids:
+            return set()
+        async with self.db.session() as session:
+            rows = await session.execute(select(InboundUpdate.update_id).where(
+                InboundUpdate.update_id.in_(update_ids), InboundUpdate.status == RECEIVED))
+            return set(rows.scalars())
 
     @staticmethod
     async def mark(session: AsyncSession, update_id: int, status: str, now: datetime, error: str | None = None) -> None:
@@ -39,9 +91,12 @@ class Inbox:
         async with self.db.session() as session:
             await self.mark(session, update_id, status, now, error)
 
-    async def unfinished(self) -> list[dict[str, Any]]:
-        """Payloads of updates stored but never handled (the last process died), oldest first."""
+    async def prune(self, before: datetime, now: datetime) -> int:
+        """Empty the payloads of settled updates that arrived before `before` (privacy.retention_days),
+        group chatter included; the id and status stay, so a redelivery is still recognised.
+        Returns how many were emptied."""
         async with self.db.session() as session:
-            rows = (await session.execute(select(InboundUpdate.payload).where(InboundUpdate.status == "received")
-                                          .order_by(InboundUpdate.update_id))).scalars().all()
-        return list(rows)
+            result = await session.execute(update(InboundUpdate).where(
+                InboundUpdate.pruned_at.is_(None), InboundUpdate.received_at < before,
+                InboundUpdate.status != RECEIVED).values(payload={}, pruned_at=now))
+        return result.rowcount

@@ -84,7 +84,8 @@ RULES: dict[Action, Rule] = {r.action: r for r in (
     _rule(Action.REJECT, {Status.RETURNED}, Status.REJECTED, {S}, True),
     _rule(Action.RESOLVE, {Status.ACCEPTED}, Status.RESOLVED, {A}, True),
     _rule(Action.RATE, {Status.RESOLVED}, Status.CLOSED, {R}),
-    _rule(Action.REOPEN, {Status.RESOLVED}, Status.ASSIGNED, {R, S}),
+    # A supervisor's decision; the reporter reopens a case only by rating it 不满意 (RATING_OUTCOMES).
+    _rule(Action.REOPEN, {Status.RESOLVED}, Status.ASSIGNED, {S}),
     _rule(Action.CLOSE, {Status.RESOLVED}, Status.CLOSED, {SYS, S}),
     _rule(Action.CANCEL, OPEN, Status.CANCELLED, {R}),
     _rule(Action.URGE, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {R, S}),
@@ -95,10 +96,15 @@ RULES: dict[Action, Rule] = {r.action: r for r in (
     _rule(Action.SUPERVISE, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {S}, True),
     _rule(Action.EXTEND, {Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}, None, {S}, True),
     _rule(Action.ASK_RATING, {Status.RESOLVED}, None, {SYS}),
-    _rule(Action.DISPUTE, {Status.RESOLVED}, None, {R}),
+    _rule(Action.DISPUTE, {Status.RESOLVED}, None, set()),  # only ever a rating's outcome
     # Asked for right after a rating, which leaves the case closed, reopened or disputed (still resolved).
     _rule(Action.RATE_COMMENT, {Status.CLOSED, Status.ASSIGNED, Status.RESOLVED}, None, {R}, True),
 )}
+
+# What a rating does to the case: 满意 and 基本满意 close it; a 不满意 one closes, reopens or goes to a
+# supervisor as cases.on_unsatisfied says. The outcome is the rating's, allowed by RATE's roles: nobody
+# rates on the reporter's behalf, and the reporter reopens or disputes a case only by rating it.
+RATING_OUTCOMES: dict[str, Action] = {"close": Action.RATE, "reopen": Action.REOPEN, "supervisor": Action.DISPUTE}
 
 # Why a transition is refused, keyed by the status the case is in; shown to the person who tried.
 STATUS_REASONS: dict[Status, str] = {
@@ -122,13 +128,15 @@ class TransitionRefused(Exception):
         super().__init__(reason)
 
 
-def check(action: Action, status: Status | None, roles: set[Role], note: str | None = None) -> Rule:
+def check(action: Action, status: Status | None, roles: set[Role], note: str | None = None, *,
+          granted_by: Action | None = None) -> Rule:
     """Return the rule that allows `action`, or raise TransitionRefused saying why not.
 
     `status` is None before a case exists: only a rule with no sources (filing) applies then, and
-    asking any other rule about a case that does not exist is a programming error, not a refusal."""
+    asking any other rule about a case that does not exist is a programming error, not a refusal.
+    `granted_by`: the action whose roles decide who may (a rating's outcome is allowed by RATE's)."""
     rule = RULES[action]
-    if not roles & rule.roles:
+    if not roles & RULES[granted_by or action].roles:
         raise TransitionRefused("not_your_case")
     if status is None:
         if rule.sources:

@@ -1,16 +1,34 @@
 """The persisted outbox: every message the bot owes is a row first and a Telegram call second.
 
 A row is written in the same transaction as the change that implies it, so a crash either loses
-both or neither. The worker sends rows in order per chat, paces itself to Telegram's limits,
-honours retry_after, and backs off on other errors; a row is marked sent right after Telegram
-accepts it, so a restart does not send it again (the only window left is a crash between
-Telegram's answer and that commit).
+both or neither. The worker sends rows in order per chat, one at a time per chat, paces itself to
+Telegram's limits, honours retry_after, and backs off on other errors; a row is marked sent right
+after Telegram accepts it, so a restart does not send it again (the only window left is a crash
+between Telegram's answer and that commit).
+
+A send whose answer was lost is not a failure: the request went out (a read timeout, a connection
+dropped after writing) and Telegram may well have delivered it. Retrying it blindly is how a slow
+Telegram doubles messages. So the outbox sends such a message at most once more:
+
+- a failure known to have happened before Telegram had the request (connection refused, a pool
+  timeout, 429, 5xx) is retried as usual (`RetryLater`);
+- an uncertain one (`Uncertain`) marks the row's payload `resend` and backs off; the resend goes
+  out visibly marked （重发） (a text or a caption; a location pin or an album cannot carry the
+  mark), so a reader who got both knows the second is the same message; the chat's later messages
+  wait behind it, so the order is kept;
+- a resend that is uncertain too is left `unconfirmed` (logged), never sent a third time;
+- an edit is idempotent and is simply retried.
+
+The worker's patience grows with Telegram's slowness: after an answer that did not come in time,
+later sends wait up to twice the slowest answer seen (`send_timeout_max_seconds` at most), so a
+Telegram answering in 12 s instead of 1 s is waited for rather than resent.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
@@ -46,10 +64,11 @@ class Outgoing:
     edit_of: int | None = None  # outbox id of the message to edit (kind == "edit")
     edit_message_id: int | None = None  # or a Telegram message id to edit
     case_id: int | None = None
+    resend: bool = False  # a second try after an uncertain first one: shown marked （重发）
 
     def payload(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("chat_id"), data.pop("kind"), data.pop("case_id")
+        data.pop("chat_id"), data.pop("kind"), data.pop("case_id"), data.pop("resend")
         return data
 
     @classmethod
@@ -84,13 +103,19 @@ class RetryLater(Exception):
         self.seconds = seconds
 
 
+class Uncertain(Exception):
+    """The request went out but no answer came (read timeout, connection dropped): Telegram may
+    have delivered it or not."""
+
+
 class PermanentFailure(Exception):
     """Telegram refused for good (chat not found, bot blocked, bad request): retrying won't help."""
 
 
 class Sender(Protocol):
-    async def send(self, message: Outgoing, edit_target: int | None) -> int | None:
-        """Deliver one message; return the Telegram message id it created or changed."""
+    async def send(self, message: Outgoing, edit_target: int | None, timeout: float) -> int | None:
+        """Deliver one message, waiting at most `timeout` seconds for the answer; return the
+        Telegram message id it created or changed."""
 
 
 class _Bucket:
@@ -141,6 +166,24 @@ class Pacing:
         self.chats[chat_id].take()
 
 
+OWED = ("pending",)  # rows the worker still has to send
+
+
+class Patience:
+    """How long a send waits for Telegram's answer: the configured timeout while Telegram is quick,
+    up to twice the slowest recent answer (at most the max) once an answer came late or not at all."""
+
+    def __init__(self, config: OutboxConfig) -> None:
+        self.base, self.most = config.send_timeout_seconds, config.send_timeout_max_seconds
+        self.seconds = self.base
+
+    def answered(self, took: float) -> None:
+        self.seconds = max(self.base, min(self.most, 2 * took))
+
+    def lost(self) -> None:
+        self.seconds = min(self.most, 2 * self.seconds)
+
+
 class OutboxWorker:
     def __init__(self, db: Database, sender: Sender, config: OutboxConfig,
                  now: Callable[[], datetime] = wall_clock) -> None:
@@ -149,6 +192,10 @@ class OutboxWorker:
         self._task: asyncio.Task | None = None
         self._stopping = False
         self.pacing = Pacing(config, time.monotonic())
+        self.patience = Patience(config)
+        self._sending: dict[int, asyncio.Task] = {}  # chat id → the task sending its messages, one per chat
+        self._resume: dict[int, float] = {}  # chat id → monotonic time its next message may go
+        self._queue: deque[int] = deque()  # owed chats read by the last pass, not started yet
         self.sent_count = 0
 
     def wake(self) -> None:
@@ -159,7 +206,7 @@ class OutboxWorker:
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Let the pass under way finish (a send must be followed by its 'sent' commit), then stop."""
+        """Let the sends under way finish (a send must be followed by its 'sent' commit), then stop."""
         if self._task is None:
             return
         self._stopping = True
@@ -175,50 +222,81 @@ class OutboxWorker:
         self._task = None
 
     async def _run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()  # before the pass: a wake() during the pass must not be lost
-            try:
-                delay = await self.drain_once()
-            except Exception:  # the worker must survive a database hiccup
-                log.exception("outbox pass failed")
-                delay = 1.0
-            if self._stopping:
-                return
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
-            except asyncio.TimeoutError:
-                pass
+        try:
+            while not self._stopping:
+                self._wake.clear()  # before the pass: a wake() during the pass must not be lost
+                try:
+                    delay = await self.drain_once()
+                except Exception:  # the worker must survive a database hiccup
+                    log.exception("outbox pass failed")
+                    delay = 1.0
+                if self._stopping:
+                    break
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                except asyncio.TimeoutError:
+                    pass
+            if self._sending:
+                await asyncio.wait(list(self._sending.values()))
+        except asyncio.CancelledError:
+            for task in self._sending.values():
+                task.cancel()
+            raise
 
     async def pending_count(self) -> int:
         async with self.db.session() as s:
             return await s.scalar(select(func.count()).select_from(OutboxMessage)
-                                  .where(OutboxMessage.status == "pending"))
+                                  .where(OutboxMessage.status.in_(OWED)))
 
     async def drain_once(self) -> float:
-        """Send what is due, each chat's messages in order, several chats at a time; return the
-        seconds until the next message falls due."""
-        async with self.db.session() as s:
-            chats = [c for (c,) in await s.execute(
-                select(OutboxMessage.chat_id).where(OutboxMessage.status == "pending")
-                .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id)))]
-        if not chats:
-            return 30.0
-        limit = asyncio.Semaphore(self.CONCURRENT_CHATS)
+        """Start sending to each chat that is owed messages and has no send under way, oldest first,
+        at most `concurrent_chats` at a time; return the seconds until another may be started (a
+        chat that finishes wakes the worker sooner). A slow chat holds only its own slot. The owed
+        chats are read once and started as slots free up, then read again."""
+        if not self._queue:
+            async with self.db.session() as s:
+                self._queue.extend(c for (c,) in await s.execute(
+                    select(OutboxMessage.chat_id).where(OutboxMessage.status.in_(OWED))
+                    .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id))))
+            if not self._queue:
+                return self.IDLE
+        now, delay = time.monotonic(), self.BUSY
+        while self._queue and len(self._sending) < self.config.concurrent_chats:
+            chat_id = self._queue.popleft()
+            if chat_id in self._sending:
+                continue
+            resume = self._resume.get(chat_id, 0.0)
+            if resume > now:  # found again by the next read
+                delay = min(delay, resume - now)
+                continue
+            task = asyncio.create_task(self._send_chat(chat_id), name=f"outbox-{chat_id}")
+            self._sending[chat_id] = task
+            task.add_done_callback(lambda _, chat=chat_id: self._done(chat))
+        return max(0.01, delay)
 
-        async def one(chat_id: int) -> float:
-            async with limit:
-                return await self._send_chat(chat_id)
+    IDLE = 30.0  # nothing owed: look again after this long, or when woken
+    BUSY = 1.0  # sends under way: a chat that finishes wakes the worker; this is only a safety net
 
-        waits = await asyncio.gather(*(one(c) for c in chats))
-        return max(0.01, min(waits))
+    def _done(self, chat_id: int) -> None:
+        self._sending.pop(chat_id, None)
+        self._wake.set()
 
-    CONCURRENT_CHATS = 8  # bounded so a burst to thousands of chats can't exhaust the connection pool
+    async def _send_chat(self, chat_id: int) -> None:
+        """Send a chat's due messages in order until one must wait, and note when that one is due."""
+        try:
+            wait = await self._send_due(chat_id)
+        except Exception:  # the next pass tries again
+            log.exception("outbox: sending to chat %s failed", chat_id)
+            wait = 1.0
+        if wait > 0:
+            self._resume[chat_id] = time.monotonic() + wait
+        else:
+            self._resume.pop(chat_id, None)
 
-    async def _send_chat(self, chat_id: int) -> float:
-        """Send a chat's due messages in order until one must wait; return how long until it is due."""
+    async def _send_due(self, chat_id: int) -> float:
         async with self.db.session() as s:
             rows = (await s.execute(
-                select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+                select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status.in_(OWED))
                 .order_by(OutboxMessage.id).limit(50))).scalars().all()
         for row in rows:
             wait = max((row.next_attempt_at - self.now()).total_seconds(),
@@ -228,18 +306,19 @@ class OutboxWorker:
             if not await self._send_one(row):
                 return 0.01  # rescheduled: the next pass finds its new due time
             if self._stopping:
-                return 30.0
-        return 0.0 if len(rows) == 50 else 30.0
+                return 0.0
+        return 0.0
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for the overall limit (shared by every chat, so waiting in a slot costs nobody);
-        the chat's own limit was checked by _send_chat, which leaves the chat instead of waiting."""
+        the chat's own limit was checked by _send_due, which leaves the chat instead of waiting."""
         while (wait := self.pacing.overall_wait(time.monotonic())) > 0:
             await asyncio.sleep(wait)
         self.pacing.take(chat_id)
 
     async def _send_one(self, row: OutboxMessage) -> bool:
-        """True when the row is settled (sent, or failed for good); False when it must be retried."""
+        """True when the row is settled (sent, failed for good, or unconfirmed); False when it must
+        be tried again."""
         message = Outgoing.from_row(row)
         edit_target = None
         if message.kind == "edit":
@@ -248,11 +327,15 @@ class OutboxWorker:
                 await self._finish(row.id, "failed", error="edit target was never sent")
                 return True
         await self._pace(row.chat_id)
+        started = time.monotonic()
         try:
-            message_id = await self.sender.send(message, edit_target)
+            message_id = await self.sender.send(message, edit_target, self.patience.seconds)
         except RetryLater as exc:
             await self._retry(row, str(exc), exc.seconds)
             return False
+        except Uncertain as exc:
+            self.patience.lost()
+            return await self._uncertain(row, message, str(exc) or "no answer")
         except PermanentFailure as exc:
             log.warning("outbox %s to %s failed for good: %s", row.id, row.chat_id, exc)
             await self._finish(row.id, "failed", error=str(exc))
@@ -261,9 +344,25 @@ class OutboxWorker:
             log.exception("outbox %s: unexpected send error", row.id)
             await self._retry(row, repr(exc), None)
             return False
+        self.patience.answered(time.monotonic() - started)
         self.sent_count += 1
         await self._finish(row.id, "sent", message_id=message_id or edit_target)
         return True
+
+    async def _uncertain(self, row: OutboxMessage, message: Outgoing, error: str) -> bool:
+        """No answer to a request that went out: resend it once, marked; never a third time."""
+        if message.kind == "edit":  # editing twice shows the same thing
+            await self._retry(row, error, None)
+            return False
+        if message.resend:
+            log.error("outbox %s to %s: the resend went unanswered too; left unconfirmed (%s)",
+                      row.id, row.chat_id, error)
+            await self._finish(row.id, "unconfirmed", error=error)
+            return True
+        log.warning("outbox %s to %s: no answer (%s); it may have arrived, so it is resent once, marked",
+                    row.id, row.chat_id, error)
+        await self._retry(row, error, None, resend=True)
+        return False
 
     async def _sent_message_id(self, outbox_id: int | None) -> int | None:
         if outbox_id is None:
@@ -271,10 +370,13 @@ class OutboxWorker:
         async with self.db.session() as s:
             return await s.scalar(select(OutboxMessage.tg_message_id).where(OutboxMessage.id == outbox_id))
 
-    async def _retry(self, row: OutboxMessage, error: str, retry_after: float | None) -> None:
+    async def _retry(self, row: OutboxMessage, error: str, retry_after: float | None, *,
+                     resend: bool = False) -> None:
         async with self.db.session() as s:
             fresh = await s.get(OutboxMessage, row.id)
             fresh.last_error = error
+            if resend:
+                fresh.payload = {**fresh.payload, "resend": True}
             if retry_after is not None:  # Telegram's own pacing: wait exactly that, it is not a failure
                 fresh.next_attempt_at = self.now() + timedelta(seconds=retry_after)
                 return

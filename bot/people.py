@@ -1,6 +1,7 @@
 """Who is who: people by Telegram id, their staff posts, and the invite codes that grant those posts."""
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,7 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.limits import Window
 from storage.models import Department, DepartmentStaff, Invite, Officer, Person
+
+log = logging.getLogger(__name__)
 
 SUPERVISOR_ROLES = ("grid_leader", "community_secretary", "street_supervisor", "district_supervisor")
 OFFICER_ROLES = ("grid_officer",) + SUPERVISOR_ROLES
@@ -78,7 +82,30 @@ async def create_invite(session: AsyncSession, now: datetime, valid_for: timedel
     return invite
 
 
-async def redeem_invite(session: AsyncSession, person: Person, code: str, now: datetime) -> StaffPost:
+async def redeem_invite(session: AsyncSession, person: Person, code: str, now: datetime,
+                        attempts: Window | None = None) -> StaffPost:
+    """Bind `person` to the invite's post. With `attempts`, failed tries are counted per person and
+    refused once too many (codes are 8 characters of 31, but guessing must not be free), and each
+    failure is logged with the code masked."""
+    if attempts is not None and attempts.full(person.id, now):
+        log.warning("/join refused: person %s tried too often (code %s)", person.id, masked_code(code))
+        raise Refused("join_throttled")
+    try:
+        return await _redeem(session, person, code, now)
+    except Refused as refused:
+        if attempts is not None:
+            attempts.record(person.id, now)
+        log.warning("/join failed for person %s: %s (code %s)", person.id, refused.reason, masked_code(code))
+        raise
+
+
+def masked_code(code: str) -> str:
+    """Enough of a guessed code to tell attempts apart in the log, never the whole of it."""
+    code = code.strip()
+    return f"{code[:2]}…({len(code)})"
+
+
+async def _redeem(session: AsyncSession, person: Person, code: str, now: datetime) -> StaffPost:
     invite = await session.get(Invite, code.strip().upper(), with_for_update=True)
     if invite is None:
         raise Refused("invite_unknown")
@@ -99,13 +126,6 @@ async def redeem_invite(session: AsyncSession, person: Person, code: str, now: d
     invite.used_at, invite.used_by = now, person.id
     await session.flush()
     return await staff_post(session, person)
-
-
-def masked_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"
 
 
 def masked_name(name: str) -> str:

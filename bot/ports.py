@@ -22,3 +22,6 @@ class Notifier(Protocol):
 
     async def card(self, case: Case, person: Person, why: str = "") -> None:
         """Queue the case card a staff member acts on (photos, location, text and buttons)."""
+
+    async def prompt_dropped(self, case: Case, person: Person) -> None:
+        """Tell `person` the question the bot asked about `case` no longer stands (the case moved on)."""

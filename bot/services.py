@@ -10,6 +10,7 @@ from bot.config import Config
 from bot.desk import Caller, Desk, desk_for
 from bot.district.geo import GridIndex
 from bot.inbox import Inbox
+from bot.limits import Limits
 from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
 from bot.places.matcher import PlaceMatcher
@@ -33,6 +34,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self.db)
+        self.limits = Limits(self.config.limits)
 
     def locate(self, lat: float, lon: float) -> str | None:
         return self.grids.locate(lat, lon)
@@ -47,6 +49,15 @@ class Services:
         async with self.db.session() as session:
             if update_id is not None:
                 await Inbox.mark(session, update_id, "failed", self.clock.now(), error)
+            mail = Mailroom(session)
+            for message in messages:
+                mail.send(message)
+
+    async def set_aside(self, update_id: int, reason: str, messages: list[Outgoing]) -> None:
+        """Mark an update handled without handling it (`reason` says why, e.g. rate-limited), and
+        queue what is owed for it, in one transaction and without opening a desk."""
+        async with self.db.session() as session:
+            await Inbox.mark(session, update_id, "done", self.clock.now(), reason)
             mail = Mailroom(session)
             for message in messages:
                 mail.send(message)

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases import CaseService
 from bot.clock import Clock
 from bot.config import Config
+from bot.inbox import Inbox
 from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, policy_for
 from bot.figures import Period, Tally, tally_by_grid
 from bot.lifecycle import Status
@@ -167,6 +168,7 @@ class TickReport:
     failed: int = 0
     started: int = 0     # dispatched cases without limits (older than deadlines) given their first round
     digests: list[str] = field(default_factory=list)
+    pruned: int = 0      # stored inbound updates whose payload was emptied (privacy.retention_days)
 
     def add(self, other: "TickReport") -> None:
         for name in ("cases", "performed", "skipped", "held", "failed", "started"):
@@ -255,7 +257,10 @@ class Supervisor:
                 await self.sweep(now, report)
             if report.leader and not self._closing:
                 report.digests = await self.due_digests(now)
-        if report.performed or report.digests or report.started:
+            if report.leader and not self._closing:
+                report.pruned = await Inbox(self.db).prune(
+                    now - timedelta(days=self.config.privacy.retention_days), now)
+        if report.performed or report.digests or report.started or report.pruned:
             log.info("tick: %s", report)
         return report
 

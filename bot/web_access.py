@@ -28,6 +28,7 @@ from bot.case_list import CaseFilter, CasePage, all_cases, case_page
 from bot.clock import Clock
 from bot.config import Config
 from bot.figures import Breakdown, Figures, Period, Scope, breakdown, figures, find_scope
+from bot.lifecycle import Role
 from storage.models import (
     Attachment, Case, CaseEvent, Community, Department, DepartmentStaff, Grid, Officer, Person, Street, WebToken,
 )
@@ -81,6 +82,12 @@ class Viewer:
         grids = select(Grid.id).join(Community).where(
             Grid.id.in_(self.areas) | Grid.community_id.in_(self.areas) | Community.street_id.in_(self.areas))
         return Case.grid_id.in_(grids)
+
+    def role_on(self, case: Case) -> Role:
+        """How the post stands to a case it may see: its assignee, or above it (what the renderer masks by)."""
+        held = (self.officer_id and case.assignee_officer_id == self.officer_id) or \
+            (self.department_id and case.assignee_department_id == self.department_id)
+        return Role.ASSIGNEE if held else Role.SUPERVISOR
 
     def visible(self, query: Select) -> Select:
         condition = self.cases()

@@ -8,7 +8,6 @@ import logging
 import os
 
 from sqlalchemy import func, select
-from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
@@ -17,6 +16,7 @@ from bot.district import SAMPLE_DIR
 from bot.district.files import load_district
 from bot.district.importer import import_district, load_grid_index, load_place_matcher
 from bot.outbox import OutboxWorker
+from gridsec.ingest import Dispatcher, Ingest, Polling, Webhook
 from gridsec.scheduler import ApsScheduler
 from bot.services import Services
 from bot.supervision import Supervisor
@@ -62,8 +62,9 @@ async def build_services(config: Config, clock: Clock | None = None) -> Services
 
 def build_application(services: Services) -> Application:
     tg = services.config.telegram
+    # No Updater: it would acknowledge updates before they are stored (gridsec/ingest.py does it instead).
     application = (ApplicationBuilder().token(tg.token or "1:LOCAL").base_url(tg.base_url)
-                   .base_file_url(tg.file_base_url).build())
+                   .base_file_url(tg.file_base_url).updater(None).build())
     application.bot_data["services"] = services
     register(application)
     return application
@@ -76,12 +77,17 @@ def build_supervisor(services: Services) -> Supervisor:
 
 
 class BotRuntime:
-    """Starts and stops the whole bot; `mode` is polling or webhook (webhook needs `webhook_url`)."""
+    """Starts and stops the whole bot; `mode` is polling or webhook (webhook needs `webhook_url`).
+
+    Updates come in through gridsec/ingest.py, not PTB's Updater: stored before they are
+    acknowledged, then handled from the inbox by the dispatcher."""
 
     def __init__(self, config: Config, clock: Clock | None = None, *, services: Services | None = None) -> None:
         self.config, self.clock = config, clock
         self.services = services
         self.application: Application | None = None
+        self.channel: Polling | Webhook | None = None  # where updates come in
+        self.dispatcher: Dispatcher | None = None  # feeds stored updates into the application
         self.outbox: OutboxWorker | None = None
         self.supervisor: Supervisor | None = None  # deadlines and digests; ticked by `scheduler`
         self.scheduler: ApsScheduler | None = None
@@ -89,35 +95,27 @@ class BotRuntime:
     async def start(self, *, mode: str | None = None, webhook_url: str | None = None, port: int | None = None) -> None:
         if self.services is None:
             self.services = await build_services(self.config, self.clock)
-        self.application = build_application(self.services)
+        services = self.services
+        self.application = build_application(services)
         await self.application.initialize()
-        self.outbox = OutboxWorker(self.services.db, TelegramSender(self.application.bot), self.config.outbox)
-        self.services.outbox = self.outbox
+        self.outbox = OutboxWorker(services.db, TelegramSender(self.application.bot), self.config.outbox)
+        services.outbox = self.outbox
         await self.application.start()
-        mode = mode or self.config.telegram.mode
-        hook = self.config.telegram.webhook
-        if mode == "webhook":
-            await self.application.updater.start_webhook(
-                listen=hook.listen, port=port or hook.port, url_path=hook.url_path,
-                webhook_url=webhook_url or hook.url, secret_token=hook.secret_token or None,
-                allowed_updates=Update.ALL_TYPES)
+        self.dispatcher = Dispatcher(services.inbox, self.application, services.clock)
+        self.dispatcher.start()  # first what the last process stored and did not handle
+        ingest = Ingest(services.inbox, self.application.bot, services.clock, self.dispatcher.wake)
+        if (mode or self.config.telegram.mode) == "webhook":
+            hook = self.config.telegram.webhook
+            self.channel = Webhook(ingest, self.application.bot, listen=hook.listen, port=port or hook.port,
+                                   path=hook.url_path, url=webhook_url or hook.url, secret=hook.secret_token)
         else:
-            await self.application.updater.start_polling(poll_interval=0.0, timeout=10,
-                                                         allowed_updates=Update.ALL_TYPES)
+            self.channel = Polling(ingest, self.application.bot)
+        await self.channel.start()
         self.outbox.start()
-        await self.replay_unfinished()
-        self.supervisor = build_supervisor(self.services)
+        self.supervisor = build_supervisor(services)
         if self.config.scheduler.enabled:
             self.scheduler = ApsScheduler(self.supervisor, self.config)
             self.scheduler.start()
-
-    async def replay_unfinished(self) -> int:
-        """Updates stored but not handled when the last process died are handled now, in order."""
-        payloads = await self.services.inbox.unfinished()
-        for payload in payloads:
-            log.info("replaying update %s left unfinished", payload.get("update_id"))
-            await self.application.process_update(Update.de_json(payload, self.application.bot))
-        return len(payloads)
 
     async def stop(self) -> None:
         if self.scheduler is not None:
@@ -125,9 +123,13 @@ class BotRuntime:
             self.scheduler = None
         elif self.supervisor is not None:
             await self.supervisor.close()
+        if self.channel is not None:
+            await self.channel.stop()
+            self.channel = None
+        if self.dispatcher is not None:
+            await self.dispatcher.stop()
+            self.dispatcher = None
         if self.application is not None:
-            if self.application.updater.running:
-                await self.application.updater.stop()
             if self.application.running:
                 await self.application.stop()
             if self.outbox is not None:

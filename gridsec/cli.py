@@ -1,4 +1,4 @@
-"""`gridsec` — the command line: run, demo, simulate, district import, invite, report, web, db upgrade, nlu …
+"""`gridsec` — the command line: run, standin, demo, simulate, district import, invite, report, web, db upgrade, nlu …
 
 Every command takes --config FILE and --database URL (also GRIDSEC_DATABASE_URL).
 """
@@ -59,21 +59,37 @@ async def _run(args) -> int:
               "To try the bot without Telegram, run: gridsec demo", file=sys.stderr)
         return 2
     with nlu_server(config) as config:
-        return await _serve(config)
+        return await _serve(config, args.webhook_url)
 
 
-async def _serve(config) -> int:
+async def _serve(config, webhook_url: str | None) -> int:
     from gridsec.app import BotRuntime
 
     runtime = BotRuntime(config)
-    await runtime.start()
+    mode = "webhook" if webhook_url else config.telegram.mode
+    await runtime.start(mode=mode, webhook_url=webhook_url)
+    print(f"Grid Secretary is running ({mode}). Ctrl+C stops it.", file=sys.stderr)
+    await _until_signalled()
+    await runtime.stop()
+    return 0
+
+
+async def _until_signalled() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    print(f"Grid Secretary is running ({config.telegram.mode}). Ctrl+C stops it.", file=sys.stderr)
     await stop.wait()
-    await runtime.stop()
+
+
+async def _standin(args) -> int:
+    """The Telegram stand-in as its own process, until Ctrl+C; the first line says where it is."""
+    from standin import StandIn
+
+    async with StandIn(host=args.host, port=args.port, token=args.token) as server:
+        print(json.dumps({"base_url": server.base_url, "bot_api_url": server.bot_base_url,
+                          "file_base_url": server.file_base_url, "token": server.token}), flush=True)
+        await _until_signalled()
     return 0
 
 
@@ -355,7 +371,14 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridsec", description="Grid Secretary (网格秘书)", parents=[_options(None)])
     common = _options(argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", parents=[common], help="run the bot against Telegram (needs TELEGRAM_BOT_TOKEN)")
+    run = sub.add_parser("run", parents=[common], help="run the bot against Telegram (needs TELEGRAM_BOT_TOKEN)")
+    run.add_argument("--webhook-url", help="webhook mode, Telegram posting to this URL (a local Bot API server "
+                                           "also takes http://); default: telegram.mode and telegram.webhook.url")
+    standin = sub.add_parser("standin", parents=[common],
+                             help="the local Telegram Bot API stand-in as a server (Bot API and /_sim/ control API)")
+    standin.add_argument("--host", default="127.0.0.1")
+    standin.add_argument("--port", type=int, default=8081, help="0: any free port (default 8081)")
+    standin.add_argument("--token", default="1:TEST", help="the bot token it accepts (default 1:TEST)")
     demo = sub.add_parser("demo", parents=[common], help="play the bundled demo offline")
     demo.add_argument("--json", action="store_true", help="print JSON lines instead of readable text")
     demo.add_argument("--nlu", choices=["rasa", "keyword"], help="the NLU to use (default: the config's, rasa)")
@@ -407,8 +430,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"run": _run, "demo": _demo, "simulate": _simulate, "invite": _invite, "route": _route, "nlu": _nlu,
-            "report": _report, "web": _web,
+COMMANDS = {"run": _run, "standin": _standin, "demo": _demo, "simulate": _simulate, "invite": _invite,
+            "route": _route, "nlu": _nlu, "report": _report, "web": _web,
             ("district", "import"): _district_import, ("district", "corrections"): _corrections,
             ("district", "vocab"): _vocab,
             ("db", "upgrade"): _db_upgrade}

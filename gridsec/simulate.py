@@ -245,14 +245,21 @@ class Simulation:
         return out
 
 
+# A simulation's clock stands still between `advance` steps, so a whole script would count as one
+# minute against the per-person message limit: simulations lift it (tests of the limit set it back).
+UNLIMITED = 1_000_000
+
+
 def simulation_config(config: Config, database: str | None, district: str | None, workdir: Path) -> Config:
-    """A simulation runs on its own fresh database (unless told otherwise) and at full outbox speed."""
+    """A simulation runs on its own fresh database (unless told otherwise), at full outbox speed
+    and without the per-person message limit."""
     url = database or f"sqlite+aiosqlite:///{workdir / 'simulate.db'}"
     return config.copy_with(database=DatabaseConfig(url=url),
                             district=DistrictConfig(dir=str(Path(district).resolve())) if district else config.district,
                             storage=config.storage.copy_with(photo_dir=str(workdir / "photos")),
                             outbox=config.outbox.copy_with(per_chat_per_second=1000, per_chat_burst=1000,
-                                                           global_per_second=1000))
+                                                           global_per_second=1000),
+                            limits=config.limits.copy_with(messages_per_minute=UNLIMITED))
 
 
 async def run_simulation(config: Config, script_path: Path, *, database: str | None = None,

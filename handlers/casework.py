@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.lifecycle import Action, Status, TransitionRefused
+from bot.hygiene import clean_text
+from bot.lifecycle import Action, Role, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.records import Case
 from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
-    assignee_text, buttons_for, card_text, limit_text, local, timeline_text, transfer_buttons, urgent_mark,
+    assignee_text, buttons_for, card_text, clip, limit_text, local, personal, timeline_text, transfer_buttons,
+    urgent_mark,
 )
 from handlers.texts import BUTTONS, ROLES, STATUS, t
 
@@ -24,13 +26,14 @@ async def show_case(turn: Turn, case: Case) -> None:
     if not roles and not await cases.can_view(case, actor):
         turn.say("ticket_not_yours", ticket=case.ticket)
         return
-    turn.say("case_view", buttons_for(case, roles), case_id=case.id, **await _view_params(turn, case))
+    turn.say("case_view", buttons_for(case, roles), case_id=case.id, **await _view_params(turn, case, roles))
 
 
-async def _view_params(turn: Turn, case: Case) -> dict:
+async def _view_params(turn: Turn, case: Case, roles: set[Role]) -> dict:
     return dict(ticket=case.ticket, status=STATUS[case.status], category=turn.config.category_name(case.category),
-                urgent=urgent_mark(case.urgent), description=case.description[:500],
-                assignee=assignee_text(case), timeline=timeline_text(turn.config, await turn.desk.cases.timeline(case)))
+                urgent=urgent_mark(case.urgent), description=clip(personal(turn.config, case.description, roles), 500),
+                assignee=assignee_text(case),
+                timeline=timeline_text(turn.config, await turn.desk.cases.timeline(case), roles))
 
 
 async def show_ticket(turn: Turn, ticket: str) -> None:
@@ -75,6 +78,7 @@ async def on_case_button(update: Update, turn: Turn, case_id: int, verb: str, ar
     if handler is None:
         raise TransitionRefused("expired_button")
     await handler(update, turn, case, arg)
+    await turn.desk.restage(case)
 
 
 async def _view(update, turn, case, arg):
@@ -187,7 +191,15 @@ async def on_pending_text(update: Update, turn: Turn, pending, text: str) -> boo
     if handler is None:
         return False
     case = await turn.desk.case(pending.case_id, lock=True) if pending.case_id else None
-    await handler(update, turn, pending, case, text)
+    try:
+        async with turn.desk.savepoint():
+            await handler(update, turn, pending, case, text)
+    except TransitionRefused as refused:
+        if refused.reason in ASKED_AGAIN:
+            raise
+        await turn.desk.done_expecting()  # the answer can never be taken: end the question, say why
+        turn.say(refused.reason, **refused.params)
+        turn.say("prompt_ended")
     return True
 
 
@@ -231,6 +243,9 @@ def _completes(method: str, ack: str):
     return handler
 
 
+# Refusals of what was typed rather than of the question itself: the question stays for another try.
+ASKED_AGAIN = {"extend_past", "note_required", "same_officer", "unknown_grid", "same_grid"}
+
 PENDING_TEXT = {
     "redescribe": _p_redescribe, "resolve_note": _p_resolve_note,
     "transfer_reason": _p_transfer_reason, "transfer_grid": _p_transfer_grid,
@@ -257,7 +272,7 @@ async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
         case = await desk.case(pending.case_id)
         attachment = await store_photo(update, turn, "info" if pending.action == "add_info" else "relay")
         await desk.attach(attachment, case)
-        caption = update.effective_message.caption or ""
+        caption = clean_text(update.effective_message.caption or "", turn.config.intake.max_text_chars)
         if pending.action == "add_info":
             await desk.cases.add_info(case, desk.actor, caption, attachment.id)
             turn.say("info_added", ticket=case.ticket, case_id=case.id)

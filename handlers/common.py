@@ -1,5 +1,5 @@
-"""What every handler shares: storing the update first, one desk (transaction) per update, replies
-through the outbox, and refusals and failures turned into plain Chinese.
+"""What every handler shares: only stored updates handled, each once; one desk (transaction) per
+update, replies through the outbox, and refusals and failures turned into plain Chinese.
 
 A handler is `async def h(update, turn: Turn)`. The `handles` wrapper opens the person's desk,
 runs the handler in a savepoint, marks the stored update done in the same transaction, and turns
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import traceback
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -18,6 +17,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.desk import Caller, Desk
+from bot.hygiene import clean_text, error_line, ids_fit
 from bot.lifecycle import TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.people import Refused
@@ -59,18 +59,18 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 async def record_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Group -1: store every update by id before anything can fail; stop if it was handled already,
-    and stop if it cannot be stored (handling it unstored would break that promise)."""
+    """Group -1: the channel stored the update before acknowledging it (gridsec/ingest.py); go on only
+    while it is stored and unhandled, so nothing is handled twice and nothing handled unstored.
+    If even that cannot be read, the update stays `received` and is tried again later."""
     services = services_of(context)
-    user = update.effective_user
     try:
-        fresh = await services.inbox.receive(update.update_id, user.id if user else None, update.to_dict(),
-                                             services.clock.now())
-    except Exception as exc:
-        log.exception("update %s could not be stored", update.update_id)
-        await apologise(services, update.update_id, private_chat(update), user.id if user else None, exc)
-        raise ApplicationHandlerStop from exc
-    if not fresh:
+        unhandled = await services.inbox.unhandled(update.update_id)
+    except Exception:
+        log.exception("update %s: could not read whether it was handled; left for later", update.update_id)
+        raise ApplicationHandlerStop from None
+    if unhandled is None:
+        log.error("update %s reached the handlers without being stored; left alone", update.update_id)
+    if not unhandled:
         raise ApplicationHandlerStop
 
 
@@ -80,15 +80,21 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         services = services_of(context)
         user, chat = update.effective_user, update.effective_chat
         # The bot works in private chats, where the chat id is the user's id (a button press on an
-        # inaccessible message carries no chat). Group messages are stored and left alone.
+        # inaccessible message carries no chat). Group messages, and forged updates whose ids no
+        # column can hold (bot/hygiene.py), are stored and left alone.
         chat_id = chat.id if chat is not None else (user.id if user is not None else None)
-        if user is None or (chat is not None and chat.type != "private"):
+        if user is None or (chat is not None and chat.type != "private") or not ids_fit(update.to_dict()):
             await services.inbox.settle(update.update_id, "done", services.clock.now())
             return
-        name = " ".join(p for p in (user.first_name, user.last_name) if p)
+        if not await admitted(services, update, chat_id):
+            if update.callback_query is not None:
+                context.application.create_task(_answer(update, None))
+            return
+        name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
+        username = clean_text(user.username or "", 64) or None
         toast = None
         try:
-            async with services.desk(Caller(user.id, chat_id, name, user.username)) as desk:
+            async with services.desk(Caller(user.id, chat_id, name, username)) as desk:
                 turn = Turn(desk, chat_id)
                 try:
                     async with desk.savepoint():
@@ -97,6 +103,8 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
                     params = getattr(refused, "params", {})
                     turn.say(refused.reason, **params)
                     turn.toast = t(refused.reason, **params)
+                if is_command(update):  # a command is a new start: no question the bot asked still stands
+                    await desk.done_expecting()
                 await desk.handled(update.update_id)
                 toast = turn.toast
         except Exception as exc:
@@ -109,8 +117,22 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
     return wrapper
 
 
-def one_line(exc: BaseException) -> str:
-    return "".join(traceback.format_exception_only(exc)).strip().replace("\n", " ")
+def is_command(update: Update) -> bool:
+    message = update.message
+    return message is not None and (message.text or "").startswith("/")
+
+
+async def admitted(services: Services, update: Update, chat_id: int) -> bool:
+    """Within the person's rate limit; otherwise the update is set aside as rate-limited, cheaply
+    (no desk, no NLU), and the person is told once per spell."""
+    album = update.message.media_group_id if update.message is not None else None
+    verdict = services.limits.message(update.effective_user.id, services.clock.now(), album)
+    if verdict.admitted:
+        return True
+    notice = [Outgoing(chat_id, text=t("rate_limited"))] if verdict.tell else []
+    await services.set_aside(update.update_id, "rate-limited", notice)
+    services.queued()
+    return False
 
 
 async def apologise(services: Services, update_id: int | None, chat_id: int | None, user_id: int | None,
@@ -121,9 +143,9 @@ async def apologise(services: Services, update_id: int | None, chat_id: int | No
     messages = [Outgoing(chat_id, text=t("error"))] if chat_id is not None else []
     if ops:
         messages.append(Outgoing(ops, text=t("ops_alert", update_id=update_id, user=user_id or "-",
-                                             error=one_line(exc)[:300])))
+                                             error=error_line(exc)[:300])))
     try:
-        await services.failed(update_id, one_line(exc), messages)
+        await services.failed(update_id, error_line(exc), messages)
     except Exception:  # the database itself may be what failed; the log keeps the story
         log.exception("could not queue the apology for update %s", update_id)
     services.queued()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.conversation import Move, Reading, announces_only
+from bot.hygiene import row_id
 from bot.lifecycle import TransitionRefused
 from bot.outbox import Button
 from bot.records import Case
@@ -73,5 +74,5 @@ async def on_meant_button(update: Update, turn: Turn, move: str, case_id: str) -
         raise TransitionRefused("expired_button")
     text = pending.data.get("text", "")
     await turn.desk.done_expecting()
-    case = await turn.desk.case(int(case_id)) if case_id != "-" else None
+    case = await turn.desk.case(row_id(case_id)) if case_id != "-" else None
     await respond(update, turn, Reading(Move(move), case), text, None)

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 
 from bot.desk import Filed
+from bot.hygiene import clean_text
 from bot.intake import IntakeStep, Next
 from bot.outbox import Outgoing
 from bot.understanding import Parse
@@ -62,14 +63,16 @@ async def store_photo(update: Update, turn: Turn, purpose: str):
     photo = update.effective_message.photo[-1]
     try:
         data = bytes(await (await update.get_bot().get_file(photo.file_id)).download_as_bytearray())
-    except Exception:
-        log.warning("could not download photo %s; keeping the Telegram file id only", photo.file_id, exc_info=True)
+    except Exception as exc:  # expected now and then (a file Telegram no longer has): one line, no traceback
+        log.warning("could not download photo %s (%s: %s); keeping the Telegram file id only", photo.file_id[:80],
+                    type(exc).__name__, str(exc)[:200])
         data = None
-    return await turn.desk.store_photo(purpose, photo.file_id, photo.file_unique_id, data)
+    return await turn.desk.store_photo(purpose, clean_text(photo.file_id, 256), clean_text(photo.file_unique_id, 128),
+                                       data)
 
 
 async def report_photo(update: Update, turn: Turn) -> None:
-    group = update.effective_message.media_group_id
+    group = clean_text(update.effective_message.media_group_id or "", 64) or None
     refused = await turn.desk.photo_refused(group)
     if refused is not None:
         await show(turn, refused)

@@ -50,7 +50,7 @@ CASE_BUTTONS: tuple[CaseButton, ...] = (
     _button("reassign_to", Action.TRANSFER, {S}, RUNNING,
             why="a running case goes to another officer first (the 改派 menu: colleagues, then departments)"),
     _button("extend", Action.EXTEND, statuses=RUNNING, why=RETURNED_WAITS),
-    _button("reopen_case", Action.REOPEN, {S}, why="the reporter reopens a case by rating it 不满意"),
+    _button("reopen_case", Action.REOPEN),
     _button("close_case", Action.CLOSE, {S}, why="the system closes a silent case by itself"),
     _button("urge", Action.URGE, {R}, why="a supervisor's push is 督办, with a note"),
     _button("add_info", Action.ADD_INFO),

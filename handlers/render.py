@@ -2,6 +2,7 @@
 and the Notifier the domain calls to queue what each case event implies."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.config import Config
@@ -9,11 +10,23 @@ from bot.deadlines import Due, span_parts
 from bot.lifecycle import Action, Role, Status
 from bot.mailroom import Mailroom
 from bot.outbox import Button, Outgoing
-from bot.people import masked_name, masked_phone
+from bot.people import masked_name
 from bot.ports import Audience
 from bot.records import Case, CaseEvent, Department, Draft, Person
 from handlers.keyboards import button_names
-from handlers.texts import ACTIONS, BUTTONS, ROLES, SCORES, STATUS, t
+from handlers.texts import ACTIONS, BUTTONS, CASE_ROLES, ROLES, SCORES, STATUS, t
+
+# Telegram refuses a text over 4096 characters and a caption over 1024 ("Message is too long").
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+# How much of a description a card or a summary shows: three of them (a reminder's head, the card,
+# the timeline) still fit in one message. The database keeps the whole text.
+DESCRIPTION_SHOWN = 1000
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the cut marked with "…", so a message is never refused for its length."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
 
 # Callback verbs, short because callback_data is limited to 64 bytes.
 VERBS = {
@@ -24,6 +37,8 @@ VERBS = {
     # ---- deadlines and escalation (handlers/supervision.py)
     "supervise": "sup", "reassign_to": "ra", "extend": "ext", "reopen_case": "reo", "close_case": "cls",
 }
+# Whom the notifier's messages to staff are for, as privacy.show_whole_to names them.
+STAFF = {Role.ASSIGNEE, Role.SUPERVISOR}
 # ---- deadlines and escalation: what an escalated case offers its supervisors, and a 不满意 one.
 SUPERVISOR_BUTTONS = ("supervise", "reassign_to", "extend")
 DISPUTE_BUTTONS = ("reopen_case", "close_case")
@@ -51,8 +66,51 @@ def place_text(config: Config, grid_name: str | None, lat: float | None, lon: fl
     return f"{address}，{text}" if address else text
 
 
-def reporter_label(person: Person) -> str:
-    phone = masked_phone(person.phone)
+# Personal numbers in free text: ID cards (18 or 15 characters), mainland mobiles (with or without +86 and
+# separators), landlines with an area code, and 7-8 digit local numbers; not digits inside a ticket number
+# or a longer run of digits.
+_PERSONAL_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z-])(?:"
+    r"(?P<id>\d{6}(?:\d{8}\d{3}[0-9Xx]|\d{9}))"
+    r"|(?P<mobile>(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4})"
+    r"|(?P<area>0\d{2,3})[ -]?(?P<line>\d{7,8})"
+    r"|(?P<local>\d{7,8})"
+    r")(?![0-9A-Za-z-])")
+
+
+def _mask(match: re.Match) -> str:
+    """Keep what does not identify: an ID card's first 6 and last 4, a mobile's first 3 and last 4,
+    a landline's area code, and a local number's last 2."""
+    if match["id"]:
+        whole = match["id"]
+        return whole[:6] + "*" * (len(whole) - 10) + whole[-4:]
+    if match["mobile"]:
+        digits = re.sub(r"\D", "", match["mobile"])[-11:]
+        return digits[:3] + "****" + digits[-4:]
+    if match["area"]:
+        return f"{match['area']}-" + "*" * (len(match["line"]) - 2) + match["line"][-2:]
+    return "*" * (len(match["local"]) - 2) + match["local"][-2:]
+
+
+def personal(config: Config, text: str, viewer: Role | set[Role]) -> str:
+    """`text` as someone standing to the case as `viewer` may see it: phone and ID-card numbers masked
+    unless privacy.show_whole_to names one of their roles (the case record keeps them whole)."""
+    roles = {viewer} if isinstance(viewer, Role) else viewer
+    if roles & {Role(r) for r in config.privacy.show_whole_to}:
+        return text
+    return _PERSONAL_NUMBER.sub(_mask, text)
+
+
+def privacy_text(config: Config) -> str:
+    """What /start promises, as privacy.show_whole_to and retention_days make it true."""
+    staff = [role for role in config.privacy.show_whole_to if role != Role.REPORTER]
+    if not staff:
+        return t("privacy_masked", days=config.privacy.retention_days)
+    return t("privacy_whole", who="和".join(CASE_ROLES[role] for role in staff), days=config.privacy.retention_days)
+
+
+def reporter_label(config: Config, person: Person, viewer: Role | set[Role]) -> str:
+    phone = personal(config, person.phone, viewer) if person.phone else None
     return masked_name(person.display_name) + (f"（{phone}）" if phone else "（可通过本机器人联系）")
 
 
@@ -69,14 +127,17 @@ def urgent_mark(urgent: bool) -> str:
     return t("urgent_mark") if urgent else ""
 
 
-def card_text(config: Config, case: Case, why: str = "") -> str:
+def card_text(config: Config, case: Case, why: str = "", viewer: Role = Role.ASSIGNEE) -> str:
+    """The case card as staff see it (`viewer`: the role it is sent for)."""
     due = due_text(config, case)
+    why = personal(config, why, viewer)
     why = f"{due}\n{why}" if due and why else due or why
     return t("card", urgent_head=urgent_head(case), ticket=case.ticket,
              status=STATUS[case.status], category=config.category_name(case.category),
-             description=case.description,
+             description=clip(personal(config, case.description, viewer), DESCRIPTION_SHOWN),
              place=place_text(config, case.grid.name if case.grid else None, case.lat, case.lon, case.address_text),
-             reporter=reporter_label(case.reporter), created=local(config, case.created_at), why=why).rstrip()
+             reporter=reporter_label(config, case.reporter, viewer), created=local(config, case.created_at),
+             why=why).rstrip()
 
 
 def urgent_head(case: Case) -> str:
@@ -139,20 +200,24 @@ def span_text(span) -> str:
 
 def summary_text(config: Config, draft: Draft, grid_name: str | None, photos: int) -> str:
     return t("summary", category=config.category_name(draft.category or "other"),
-             urgent=urgent_mark(draft.urgent), description=draft.description,
+             urgent=urgent_mark(draft.urgent), description=clip(draft.description, DESCRIPTION_SHOWN),
              place=place_text(config, grid_name, draft.lat, draft.lon, draft.address_text), photos=photos)
 
 
-def timeline_text(config: Config, events: list[CaseEvent]) -> str:
-    lines = []
-    for e in events:
+# A case view shows the newest this many timeline rows (a long-running case has hundreds of reminders).
+TIMELINE_SHOWN = 30
+
+
+def timeline_text(config: Config, events: list[CaseEvent], viewer: set[Role]) -> str:
+    lines = [t("timeline_more", n=len(events) - TIMELINE_SHOWN)] if len(events) > TIMELINE_SHOWN else []
+    for e in events[-TIMELINE_SHOWN:]:
         note = f"：{e.note}" if e.note and e.action not in (Action.RELAY,) else ""
         if e.action == Action.RATE:
             note = f"：{SCORES.get(e.data.get('score'), '')}" + (f" {e.note}" if e.note else "")
         elif e.action == Action.ESCALATE:
             note = "：" + escalated_to(e.data)
         lines.append(t("timeline_line", time=local(config, e.at), action=ACTIONS.get(e.action, e.action),
-                       note=note[:80]))
+                       note=personal(config, note, viewer)[:80]))
     return "\n".join(lines)
 
 
@@ -196,8 +261,12 @@ class OutboxNotifier:
             self.send(Outgoing(person.chat_id, "album", photos=photos[:10], case_id=case.id))
         if case.lat is not None:
             self.send(Outgoing(person.chat_id, "location", location=(case.lat, case.lon), case_id=case.id))
-        self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why), case_id=case.id,
+        self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why, role), case_id=case.id,
                            buttons=buttons_for(case, {role})))
+
+    async def prompt_dropped(self, case: Case, person: Person) -> None:
+        self.send(Outgoing(person.chat_id, text=t("prompt_dropped", ticket=case.ticket, status=STATUS[case.status],
+                                                  assignee=assignee_text(case)), case_id=case.id))
 
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         for person in people:
@@ -206,7 +275,8 @@ class OutboxNotifier:
     async def _one(self, case: Case, event: CaseEvent, audience: Audience, person: Person) -> None:
         if await self._ping(case, event, audience, person):
             return
-        action, note = event.action, event.note or ""
+        action = event.action
+        note = personal(self.config, event.note or "", {Role.REPORTER} if audience is Audience.REPORTER else STAFF)
         params = dict(ticket=case.ticket, assignee=assignee_text(case), note=note)
         if audience is Audience.ASSIGNEES and action in (Action.ASSIGN, Action.TRANSFER, Action.REOPEN):
             why = {Action.TRANSFER: t("card_why_transfer", note=note),
@@ -261,24 +331,26 @@ class OutboxNotifier:
         elif action == Action.ESCALATE and audience is Audience.SUPERVISORS:
             head = t("ping_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
                      due=local(config, due), late=span_text(event.at - due), assignee=assignee_text(case))
-            text, buttons = f"{head}\n\n{card_text(config, case)}", case_buttons(case, SUPERVISOR_BUTTONS)
+            text = f"{head}\n\n{card_text(config, case, viewer=Role.SUPERVISOR)}"
+            buttons = case_buttons(case, SUPERVISOR_BUTTONS)
         elif action == Action.ESCALATE:
             text = t("n_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
                      names=escalated_to(data))
             buttons = staff_buttons
         elif action == Action.SUPERVISE:
-            head = t("ping_supervise", actor=await self._actor(event), ticket=case.ticket, note=event.note)
+            head = t("ping_supervise", actor=await self._actor(event), ticket=case.ticket,
+                     note=personal(config, event.note or "", STAFF))
             text, buttons = f"{head}\n\n{card_text(config, case)}", staff_buttons
         elif action == Action.EXTEND:
             text = t("n_extend", ticket=case.ticket, actor=await self._actor(event),
-                     due=local(config, case.resolve_due_at), note=event.note)
+                     due=local(config, case.resolve_due_at), note=personal(config, event.note or "", STAFF))
             buttons = []
         elif action == Action.ASK_RATING:
             text = t("ping_ask_rating", ticket=case.ticket, note=case.resolution_note or "")
             buttons = buttons_for(case, {Role.REPORTER})
         elif action == Action.DISPUTE:
             why = t("card_why_dispute", note=f"：{event.note}" if event.note else "。")
-            text, buttons = card_text(config, case, why), case_buttons(case, DISPUTE_BUTTONS)
+            text, buttons = card_text(config, case, why, Role.SUPERVISOR), case_buttons(case, DISPUTE_BUTTONS)
         elif action == Action.CLOSE and data.get("auto"):
             text, buttons = t("n_close_auto", ticket=case.ticket), []
         else:

@@ -10,9 +10,19 @@ T: dict[str, str] = {
         "2. 发一张现场照片（可选，最多10张）；\n"
         "3. 发送位置（📎 → 位置），我据此找到负责的网格员。\n"
         "我会生成工单号，每一步处理进展都会通知您，处理完请您评价。\n\n"
-        "我会保存：您发来的文字、照片、位置和与网格员的往来消息，仅用于办理您的诉求；"
-        "网格员只看到您的称呼首字和打码后的电话。\n\n"
+        "{privacy}\n\n"
         "常用：/my 我的诉求　发送工单号查看进度　/help 帮助"
+    ),
+    "privacy_masked": (
+        "我会保存您发来的文字、照片、位置和与工作人员的往来消息，仅用于办理您的诉求。"
+        "工作人员只看到您称呼的首字；您分享的电话，和您在文字里写的手机号、座机号、身份证号，"
+        "他们看到的都是打码的（如 138****8000）。收到的原始消息在{days}天后清除，工单记录保留。"
+    ),
+    "privacy_whole": (
+        "我会保存您发来的文字、照片、位置和与工作人员的往来消息，仅用于办理您的诉求。"
+        "工作人员只看到您称呼的首字；您分享的电话，和您在文字里写的手机号、座机号、身份证号，"
+        "{who}看到的是完整号码，其他工作人员看到的是打码的（如 138****8000）。"
+        "收到的原始消息在{days}天后清除，工单记录保留。"
     ),
     "help": (
         "怎么用：\n"
@@ -39,7 +49,13 @@ T: dict[str, str] = {
     "empty_text": "没有收到文字内容，请描述一下遇到的问题。",
     "text_too_long": "描述有点长（{length}字，上限{limit}字），请精简后再发，照片和位置可以分开发送。",
     "contact_saved": "已记下您的联系电话（对网格员显示为 {masked}）。",
+    "contact_unreadable": "这张名片里没有可用的电话号码。",
+    "location_unreadable": "收到的位置无法识别，请重新发送位置（点 📎 → 位置）。",
     "error": "抱歉，系统刚才出了点问题，您的消息已保存，我们会尽快处理。请稍后再试。",
+    "rate_limited": "您发消息太快了，我先歇一会儿：一分钟内的其余消息已收到，但不会逐条回复。请稍后再发，紧急情况请直接拨打 110 / 119 / 120。",
+    "prompt_dropped": "{ticket} 已有变化（现为{status}，办理人：{assignee}），刚才请您输入的内容不再需要，已取消。",
+    "prompt_ended": "刚才的输入已取消，您可以继续正常发消息。",
+    "resend_mark": "（重发）",
     "ops_alert": "⚠️ 处理更新 {update_id} 时出错（用户 {user}）：{error}",
     # ---- intake
     "need_location": "收到：{summary}\n请发送问题所在位置（点 📎 → 位置，或点下方按钮），我据此找到负责的网格员。",
@@ -65,11 +81,11 @@ T: dict[str, str] = {
     "no_draft": "这份诉求已过期或已提交，请重新描述问题。",
     "draft_cancelled": "已取消，这份诉求没有提交。",
     "choose_category": "请选择问题类别，或直接重新发送文字描述：",
-    "redescribe_prompt": "请重新发送问题描述，将替换原描述。",
+    "redescribe_prompt": "请重新发送问题描述，将替换原描述。\n（不想继续了？发送 /cancel 取消）",
     "filed": "已受理 ✅ 工单号 {ticket}\n类别：{category}{urgent}\n已交给 {assignee} 处理，进展会第一时间通知您。",
     "filed_patrol": "巡查上报已立案 ✅ 工单号 {ticket}，已交给 {assignee}。",
     "patrol_started": "巡查上报：请发送问题描述、现场照片和位置。",
-    "draft_discarded_by_command": "已清除未提交的诉求。",
+    "draft_discarded_by_command": "已取消：未提交的诉求和等我回复的输入都已清除。",
     "nothing_to_cancel": "当前没有未提交的诉求。",
     # ---- resident follow-up
     "my_none": "您还没有提交过诉求。直接描述问题即可反映。",
@@ -89,10 +105,11 @@ T: dict[str, str] = {
     "progress": "{ticket} 当前状态：{status}\n{detail}",
     "case_view": "工单 {ticket}（{status}）\n类别：{category}{urgent}\n描述：{description}\n办理人：{assignee}\n\n办理记录：\n{timeline}",
     "timeline_line": "{time} {action}{note}",
+    "timeline_more": "……（更早的 {n} 条记录略）",
     "ticket_not_found": "没有找到工单 {ticket}，请核对工单号。",
     "ticket_not_yours": "工单 {ticket} 不是您提交或经办的，无法查看。",
     "urged": "已催办 {ticket}，已提醒 {assignee}。",
-    "add_info_prompt": "请发送要补充的文字或照片（{ticket}）。",
+    "add_info_prompt": "请发送要补充的文字或照片（{ticket}）。\n（不想继续了？发送 /cancel 取消）",
     "info_added": "补充材料已送达 {ticket} 的办理人。",
     "cancel_confirm": "确定撤销 {ticket} 吗？撤销后不再处理。",
     "cancelled_ack": "已撤销 {ticket}。",
@@ -140,15 +157,15 @@ T: dict[str, str] = {
     "accepted_ack": "已接单 {ticket}。处理完成后点“办结”。",
     "transfer_menu": "把 {ticket} 转给：",
     "transfer_other_grid": "其他网格",
-    "transfer_grid_prompt": "请发送目标网格编号（如 YX-HQ-03-07）或目标位置。",
-    "transfer_reason_prompt": "请说明转办原因（将告知居民）：",
+    "transfer_grid_prompt": "请发送目标网格编号（如 YX-HQ-03-07）或目标位置。\n（不想继续了？发送 /cancel 取消）",
+    "transfer_reason_prompt": "请说明转办原因（将告知居民）：\n（不想继续了？发送 /cancel 取消）",
     "transferred_ack": "已转办 {ticket} 给 {assignee}。",
-    "return_reason_prompt": "请说明退回原因：",
+    "return_reason_prompt": "请说明退回原因：\n（不想继续了？发送 /cancel 取消）",
     "returned_ack": "已退回 {ticket}，等待上级改派。",
-    "reject_reason_prompt": "请说明驳回原因（将告知居民）：",
+    "reject_reason_prompt": "请说明驳回原因（将告知居民）：\n（不想继续了？发送 /cancel 取消）",
     "rejected_ack": "已驳回 {ticket}。",
-    "reply_prompt": "请发送要转达给居民的内容（{ticket}）：",
-    "resolve_prompt": "请发送处理结果说明，可附现场照片，然后点“确认办结”。",
+    "reply_prompt": "请发送要转达给居民的内容（{ticket}）：\n（不想继续了？发送 /cancel 取消）",
+    "resolve_prompt": "请发送处理结果说明，可附现场照片，然后点“确认办结”。\n（不想继续了？发送 /cancel 取消）",
     "resolve_ready": "处理说明：{note}\n照片：{photos}张\n确认办结 {ticket}？",
     "resolved_ack": "{ticket} 已办结，等待居民评价。",
     "photo_added_to_resolution": "已添加办结照片（共{n}张）。",
@@ -158,6 +175,7 @@ T: dict[str, str] = {
     "join_usage": "用法：/join 邀请码",
     "joined_officer": "绑定成功：{name}（{role}），负责 {scope}。\n/tasks 查看待办，/patrol 巡查上报。",
     "joined_department": "绑定成功：{department} 工作人员。转办到本部门的工单会发给您，/tasks 查看待办。",
+    "join_throttled": "邀请码尝试次数过多，请一小时后再试，或向管理员申请新的邀请码。",
     "invite_unknown": "邀请码无效，请核对后重试。",
     "invite_used": "这个邀请码已经使用过了，请向管理员申请新的邀请码。",
     "invite_expired": "这个邀请码已过期，请向管理员申请新的邀请码。",
@@ -205,15 +223,16 @@ T: dict[str, str] = {
     "ping_ask_rating": "您反映的 {ticket} 已办结，处理结果：{note}\n请您评价，帮助我们改进：",
     "n_close_auto": "{ticket} 办结后未收到您的评价，已自动结案。问题如仍未解决，请重新反映。",
     "card_why_dispute": "居民对处理结果不满意{note}\n请决定重新办理或结案。",
-    "supervise_prompt": "请输入督办意见（将发给 {assignee}）：",
+    "supervise_prompt": "请输入督办意见（将发给 {assignee}）：\n（不想继续了？发送 /cancel 取消）",
     "supervised_ack": "已督办 {ticket}，意见已送达 {assignee}。",
-    "extend_prompt": "{ticket} 当前办结时限：{due}。\n请发送延期时长或新的截止时间，并写明理由，例如：\n“2天 需协调物业” 或 “11-27 17:00 等待配件到货”",
+    "extend_prompt": "{ticket} 当前办结时限：{due}。\n请发送延期时长或新的截止时间，并写明理由，例如：\n“2天 需协调物业” 或 “11-27 17:00 等待配件到货”\n（不想继续了？发送 /cancel 取消）",
     "extend_bad": "没看懂新的期限。请写延期时长（如 4小时、2天、1天半）或截止时间（如 11-27 17:00、明天下午5点、下周一），后面写理由。",
     "extend_need_reason": "请在期限后面写明延期理由，例如：“2天 需协调物业”。",
     "extend_past": "新的期限必须晚于现在，请重新发送。",
     "extended_ack": "已延期：{ticket} 的办结时限改为 {due}，已通知办理人。",
     "reassign_menu": "把 {ticket} 改派给：",
     "same_officer": "这件工单已经在这位网格员手里了，请选择其他人。",
+    "not_reassignable": "只能改派给本社区、您管辖范围内已绑定且在岗的网格员，请从改派菜单中选择。",
     "rate_disputed": "很抱歉没有让您满意。{ticket} 已提交 {supervisor} 复核，由其决定是否重新办理，结果会通知您。",
     "rate_unsatisfied_closed": "您的评价已记录，{ticket} 已结案。问题如仍存在，可随时重新反映。",
     "dispute_reopened_ack": "已重新交办 {ticket}，办理人：{assignee}。",
@@ -265,6 +284,9 @@ ROLES: dict[str, str] = {
     "grid_officer": "网格员", "grid_leader": "网格长", "community_secretary": "社区书记",
     "street_supervisor": "街道督办", "district_supervisor": "区级督办",
 }
+
+# How /start names the roles privacy.show_whole_to lets see numbers whole.
+CASE_ROLES: dict[str, str] = {"assignee": "承办的工作人员", "supervisor": "督办的上级"}
 
 SCORES: dict[str, str] = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 

@@ -7,18 +7,28 @@ from telegram.ext import (
 )
 
 from bot.conversation import CASE_MOVES
+from bot.hygiene import clean_text, finite, phone, row_id
 from bot.lifecycle import TransitionRefused
-from bot.people import masked_phone
 from bot.understanding import normalize_ticket
 from handlers import casework, conversation, intake
 from handlers.common import Turn, handles, on_error, record_update
+from handlers.render import STAFF, personal, privacy_text
 from handlers.texts import ROLES, t
+
+
+def typed(update: Update) -> str:
+    """The message's text as it may be stored (bot/hygiene.py)."""
+    return clean_text(update.effective_message.text or "")
+
+
+def caption(update: Update, turn: Turn) -> str:
+    return clean_text(update.effective_message.caption or "", turn.config.intake.max_text_chars).strip()
 
 
 # ---------------------------------------------------------------- commands
 @handles
 async def start(update: Update, turn: Turn) -> None:
-    turn.say("start")
+    turn.say("start", privacy=privacy_text(turn.config))
     if turn.desk.is_staff:
         turn.say("help_staff")
 
@@ -50,7 +60,7 @@ async def cancel_command(update: Update, turn: Turn) -> None:
 
 @handles
 async def join(update: Update, turn: Turn) -> None:
-    args = (update.effective_message.text or "").split()[1:]
+    args = typed(update).split()[1:]
     if len(args) != 1:
         turn.say("join_usage")
         return
@@ -70,7 +80,7 @@ async def web(update: Update, turn: Turn) -> None:
 @handles
 async def leave(update: Update, turn: Turn) -> None:
     """/leave 3d [代班工号] for oneself; a supervisor: /leave 工号 3d [代班工号]."""
-    record = await turn.desk.leave((update.effective_message.text or "").split()[1:])
+    record = await turn.desk.leave(typed(update).split()[1:])
     until = record.ends_at.astimezone(turn.config.tz).strftime("%m-%d %H:%M")
     turn.say("leave_set", officer=record.officer_id, until=until, substitute=record.substitute_id or "上级")
 
@@ -89,7 +99,7 @@ async def unknown_command(update: Update, turn: Turn) -> None:
 @handles
 async def text(update: Update, turn: Turn) -> None:
     message = update.effective_message
-    body = (message.text or "").strip()
+    body = typed(update).strip()
     if not body:
         turn.say("empty_text")
         return
@@ -133,18 +143,21 @@ async def photo(update: Update, turn: Turn) -> None:
             case = await desk.case(case_id)
             attachment = await intake.store_photo(update, turn, "relay")
             await desk.attach(attachment, case)
-            await desk.cases.relay(case, desk.actor, update.effective_message.caption or "", attachment.id)
+            await desk.cases.relay(case, desk.actor, caption(update, turn), attachment.id)
             turn.say("relay_sent", case_id=case.id)
             return
-    caption = (update.effective_message.caption or "").strip()
+    words = caption(update, turn)
     await intake.report_photo(update, turn)
-    if caption:
-        await intake.report_text(turn, caption)
+    if words:
+        await intake.report_text(turn, words)
 
 
 @handles
 async def location(update: Update, turn: Turn) -> None:
     loc = update.effective_message.location
+    if not finite(loc.latitude, loc.longitude) or abs(loc.latitude) > 90 or abs(loc.longitude) > 180:
+        turn.say("location_unreadable", ask_location=True)
+        return
     pending = await turn.desk.pending()
     if pending is not None and pending.action == "transfer_grid":
         case = await turn.desk.case(pending.case_id)
@@ -159,8 +172,12 @@ async def contact(update: Update, turn: Turn) -> None:
     if shared.user_id not in (None, update.effective_user.id):
         turn.say("unsupported_media", kind=t("kind_other"))
         return
-    turn.desk.save_phone(shared.phone_number)
-    turn.say("contact_saved", masked=masked_phone(shared.phone_number))
+    number = phone(shared.phone_number or "")
+    if number is None:
+        turn.say("contact_unreadable")
+        return
+    turn.desk.save_phone(number)
+    turn.say("contact_saved", masked=personal(turn.config, number, STAFF))
 
 
 @handles
@@ -174,16 +191,17 @@ async def unsupported(update: Update, turn: Turn) -> None:
 async def button(update: Update, turn: Turn) -> None:
     """Callback data: d:<verb>[:arg] for drafts, c:<case>:<verb>[:arg] for cases, t:<case>:<d|g>[:dept],
     m:<move>:<case|-> for what a message meant."""
-    parts = (update.callback_query.data or "").split(":")
+    parts = clean_text(update.callback_query.data or "", 64).split(":")
     try:
         if parts[0] == "d":
             await intake.on_draft_button(turn, parts[1], parts[2] if len(parts) > 2 else None)
         elif parts[0] == "c":
-            await casework.on_case_button(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
+            await casework.on_case_button(update, turn, row_id(parts[1]), parts[2],
+                                          parts[3] if len(parts) > 3 else None)
         elif parts[0] == "m":
             await conversation.on_meant_button(update, turn, parts[1], parts[2])
         elif parts[0] == "t":
-            await casework.transfer_to(update, turn, int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
+            await casework.transfer_to(update, turn, row_id(parts[1]), parts[2], parts[3] if len(parts) > 3 else None)
         else:
             raise TransitionRefused("expired_button")
     except (IndexError, ValueError):

@@ -13,7 +13,7 @@ bad JSON) the circuit opens and every parse raises RasaUnavailable at once, with
 network, for `reset_timeout` seconds; then one trial request is let through (half-open): success closes
 the circuit, failure opens it again. `client.available` tells whether a parse would be attempted.
 
-Mapping of Rasa's answer to Parse: `nlu_fallback` (FallbackClassifier: low or ambiguous confidence)
+Mapping of Rasa's answer to Parse: `nlu_fallback` (should a FallbackClassifier be configured again)
 and unknown intent names become `fallback_intent` ("out_of_scope") with the best real intent's
 confidence; category comes from the CategoryClassifier head (unknown → "other"); urgent from the
 UrgencyDetector; department only when the router's confidence ≥ `department_threshold`.

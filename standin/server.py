@@ -97,6 +97,7 @@ class StandIn:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_download)
         app.router.add_get("/_sim/calls", self._handle_sim_calls)
         app.router.add_get("/_sim/sent", self._handle_sim_sent)
+        app.router.add_get("/_sim/unconfirmed", self._handle_sim_unconfirmed)
         app.router.add_post("/_sim/{action}", self._handle_sim_action)
         # Pending long polls are woken in stop(), so a short grace period is enough.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -246,6 +247,10 @@ class StandIn:
         """Updates not yet confirmed by a getUpdates offset or a webhook 2xx."""
         return self.world.pending
 
+    def unconfirmed(self) -> list[int]:
+        """The ids of those updates: every other injected update was acknowledged by the bot."""
+        return self.world.unconfirmed()
+
     async def wait_until(self, predicate: Callable[[], object], timeout: float = 5.0) -> None:
         """Wait until ``predicate()`` holds after some change here; TimeoutError otherwise."""
         if not await self.world.wait(predicate, timeout):
@@ -371,6 +376,9 @@ class StandIn:
         except TimeoutError:
             records = self.sent if chat_id is None else self.messages_to(chat_id)
         return web.json_response({"ok": True, "result": records})
+
+    async def _handle_sim_unconfirmed(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": self.unconfirmed()})
 
     async def _handle_sim_action(self, request: web.Request) -> web.Response:
         """POST /_sim/update {"type": "text", "user_id": 1, "text": "hi"}, /_sim/user, /_sim/fail_next, ...

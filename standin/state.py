@@ -218,6 +218,9 @@ class World:
     def pending(self) -> int:
         return len(self._updates)
 
+    def unconfirmed(self) -> list[int]:
+        return [u["update_id"] for u in self._updates]
+
     def set_allowed_updates(self, allowed: list[str] | None) -> None:
         """Telegram keeps the last allowed_updates given until another list is given."""
         if allowed is not None:

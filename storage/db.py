@@ -38,7 +38,8 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # Recycle connections instead of pinging before every checkout (a round trip per session).
-    engine = create_async_engine(url, pool_recycle=1800)
+    # Errors and logs never carry bound values: they are people's words, phone numbers, ids.
+    engine = create_async_engine(url, pool_recycle=1800, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

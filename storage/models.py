@@ -340,9 +340,11 @@ class PendingInput(Base):
 
 # ---------------------------------------------------------------- transport bookkeeping
 class InboundUpdate(Base):
-    """Every Telegram update, stored by id before it is handled: redelivery is a no-op, a crash replays."""
+    """Every Telegram update, stored by id before it is handled: redelivery is a no-op, a crash replays.
+    Its payload is emptied `privacy.retention_days` after it arrived and was settled (`pruned_at`)."""
 
     __tablename__ = "inbound_updates"
+    __table_args__ = (Index("ix_inbound_prune", "pruned_at", "received_at"),)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     tg_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column()
@@ -350,6 +352,7 @@ class InboundUpdate(Base):
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column()
     handled_at: Mapped[datetime | None] = mapped_column()
+    pruned_at: Mapped[datetime | None] = mapped_column()
 
 
 class OutboxMessage(Base):

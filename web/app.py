@@ -28,7 +28,7 @@ from bot.lifecycle import Action, TransitionRefused
 from bot.people import Refused
 from bot.services import Services
 from bot.web_access import Forbidden, LoginRefused, Viewer, WebAccess
-from handlers.render import reporter_label
+from handlers.render import personal, reporter_label
 from handlers.texts import ACTIONS, FIGURES, STATUS, WEB, t
 from web.export import XLSX, table
 
@@ -44,7 +44,10 @@ def create_app(services: Services) -> Starlette:
     config, db, clock = services.config, services.db, services.clock
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(W=WEB, FIGURES=FIGURES, STATUS=STATUS, ACTIONS=ACTIONS,
-                                 category_name=config.category_name, reporter_label=reporter_label,
+                                 category_name=config.category_name,
+                                 reporter=lambda case, viewer: reporter_label(config, case.reporter, viewer.role_on(case)),
+                                 # free text (description, notes) masked as chat masks it for the viewer's role
+                                 shown=lambda text, case, viewer: personal(config, text, viewer.role_on(case)),
                                  local=lambda at: _local(at, config) or "—")
 
     @asynccontextmanager
@@ -200,7 +203,8 @@ def create_app(services: Services) -> Starlette:
         rows = [[c.ticket, STATUS[c.status], config.category_name(c.category), c.grid.name if c.grid else "",
                  c.assignee_officer.name if c.assignee_officer else
                  (c.assignee_department.name if c.assignee_department else ""),
-                 _local(c.created_at, config), _local(c.resolve_due_at, config), c.description]
+                 _local(c.created_at, config), _local(c.resolve_due_at, config),
+                 personal(config, c.description, viewer.role_on(c))]
                 for c in await web.case_export(viewer, wanted)]
         return _download(*table([header, *rows], request.path_params["kind"], WEB["sheet_cases"]), "cases")
 

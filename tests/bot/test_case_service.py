@@ -52,6 +52,7 @@ class World:
     actors: dict[Role, Actor] = field(default_factory=dict)  # one person per role, holding only that role
     department: Department | None = None
     leader: Officer | None = None
+    outsider: Actor | None = None  # a resident with nothing to do with the cases
 
     async def join(self, tg_id: int, name: str, **post: str) -> Actor:
         """A person, and with `officer_id` or `department_id` a staff post redeemed from an invite."""
@@ -154,6 +155,7 @@ async def world(config):
             w.actors = {R: await w.join(1001, "alice"), A: await w.join(1002, "wang", officer_id=OFFICER),
                         S: await w.join(1003, "liang", officer_id=LEADER), SYS: SYSTEM}
             await w.join(1004, "chengguan", department_id=DEPARTMENT)
+            w.outsider = await w.join(1005, "bob")
             w.department = await session.get(Department, DEPARTMENT)
             w.leader = await session.get(Officer, LEADER)
             yield w
@@ -183,43 +185,138 @@ async def events_after(w: World, case: Case, seen: int) -> list[tuple]:
     return [(e.action, e.actor_role, e.from_status, e.to_status) for e in (await w.cases.timeline(case))[seen:]]
 
 
-# ---------------------------------------------------------------- the table, action by action
-@pytest.mark.parametrize("action", CASE_ACTIONS)
-async def test_each_allowed_role_takes_the_action_from_each_source_status(world, action):
+# ---------------------------------------------------------------- the table, cell by cell (issue 12)
+# An action taken by the call that takes another's: a dispute is a rating of 不满意, so RATE's roles may.
+GRANTED_BY = {Action.DISPUTE: Action.RATE}
+OUTSIDER = None  # a person standing to the case in no role at all
+
+
+def actor_of(w: World, role: Role | None) -> Actor:
+    return w.outsider if role is OUTSIDER else w.actors[role]
+
+
+async def snapshot(w: World, case: Case) -> tuple:
+    """Everything a refused action must leave as it was."""
+    await w.session.flush()
+    ratings = await w.session.scalar(select(func.count()).select_from(Rating).where(Rating.case_id == case.id))
+    return (case.status, case.grid_id, case.assignee_officer_id, case.assignee_department_id, case.resolved_at,
+            case.closed_at, case.next_check_at, ratings, len(await w.cases.timeline(case)))
+
+
+async def assert_allowed(w: World, action: Action, role: Role, source: Status) -> None:
     rule = RULES[action]
-    for role in sorted(rule.roles):
-        for source in sorted(rule.sources):
-            case = await world.case_in(source, rated=action is Action.RATE_COMMENT)
-            actor, seen = world.actors[role], len(await world.cases.timeline(case))
-            previous = await world.cases.assignee_people(case)
-            world.notifier.sent.clear()
-            await CALLS[action](world, case, actor, NOTE)
-            target = rule.target or source
-            assert case.status == target, (role, source)
-            assert await events_after(world, case, seen) == [(action, role, source, target)], (role, source)
-            assert world.notifier.sent == await expected_notices(world, case, action, actor, previous), (role, source)
-
-
-async def assert_refused(w: World, action: Action, role: Role, source: Status, reason: str, note: str = NOTE):
     case = await w.case_in(source, rated=action is Action.RATE_COMMENT)
-    seen = len(await w.cases.timeline(case))
+    actor, seen = w.actors[role], len(await w.cases.timeline(case))
+    previous = await w.cases.assignee_people(case)
+    w.notifier.sent.clear()
+    await CALLS[action](w, case, actor, NOTE)
+    target = rule.target or source
+    assert case.status == target, (role, source)
+    assert await events_after(w, case, seen) == [(action, role, source, target)], (role, source)
+    assert w.notifier.sent == await expected_notices(w, case, action, actor, previous), (role, source)
+
+
+async def assert_refused(w: World, action: Action, role: Role | None, source: Status, reason: str,
+                         note: str = NOTE, case: Case | None = None) -> None:
+    """`case`: one in `source` to put the action to (a refusal leaves it as it was, so it can be reused)."""
+    case = case or await w.case_in(source, rated=action is Action.RATE_COMMENT)
+    before = await snapshot(w, case)
     w.notifier.sent.clear()
     with pytest.raises(TransitionRefused) as refused:
-        await CALLS[action](w, case, w.actors[role], note)
+        await CALLS[action](w, case, actor_of(w, role), note)
     assert refused.value.reason == reason, (role, source)
-    assert (case.status, await events_after(w, case, seen), w.notifier.sent) == (source, [], []), (role, source)
+    assert (await snapshot(w, case), w.notifier.sent) == (before, []), (role, source)
 
 
 @pytest.mark.parametrize("action", CASE_ACTIONS)
-async def test_other_roles_and_statuses_are_refused_with_the_reason_and_nothing_changes(world, action):
+async def test_every_role_from_every_status_is_allowed_or_refused_as_the_table_says(world, action):
+    """Role × status for each action, from RULES: allowed cells land in the rule's target with one
+    timeline row in the actor's role and the notices NOTIFY names; refused ones say why and change
+    nothing (status, assignee, limits, ratings, timeline, messages)."""
     rule = RULES[action]
-    allowed_role, allowed_source = min(rule.roles), min(rule.sources)
-    for role in sorted(set(Role) - rule.roles):
-        await assert_refused(world, action, role, allowed_source, "not_your_case")
-    for source in sorted(set(Status) - rule.sources):
-        await assert_refused(world, action, allowed_role, source, STATUS_REASONS[source])
+    allowed = RULES[GRANTED_BY.get(action, action)].roles
+    for source in sorted(Status):
+        refusing = await world.case_in(source, rated=action is Action.RATE_COMMENT)
+        for role in [*sorted(Role), OUTSIDER]:
+            if role in allowed and source in rule.sources:
+                await assert_allowed(world, action, role, source)
+            else:
+                reason = STATUS_REASONS[source] if role in allowed else "not_your_case"
+                await assert_refused(world, action, role, source, reason, case=refusing)
     if rule.needs_note:
-        await assert_refused(world, action, allowed_role, allowed_source, "note_required", note="  ")
+        await assert_refused(world, action, min(allowed), min(rule.sources), "note_required", note="  ")
+
+
+# ---------------------------------------------------------------- ratings and their outcomes (issue 12)
+@pytest.fixture
+def reopening(world):
+    """The world with cases.on_unsatisfied: reopen (the default)."""
+    world.cases.config = world.cases.config.copy_with(
+        cases=world.cases.config.cases.copy_with(on_unsatisfied="reopen"))
+    return world
+
+
+async def test_an_unsatisfied_rating_reopens_the_case_in_the_reporters_name(reopening):
+    case = await reopening.case_in(Status.RESOLVED)
+    seen = len(await reopening.cases.timeline(case))
+    assert await reopening.cases.rate(case, reopening.actors[R], "unsatisfied", "还是老样子") is Action.REOPEN
+    assert await events_after(reopening, case, seen) == [(Action.REOPEN, R, Status.RESOLVED, Status.ASSIGNED)]
+    assert case.assignee_officer_id == OFFICER
+
+
+@pytest.mark.parametrize("role", [A, S, SYS, OUTSIDER])
+async def test_nobody_rates_unsatisfied_on_the_reporters_behalf(reopening, role):
+    case = await reopening.case_in(Status.RESOLVED)
+    before = await snapshot(reopening, case)
+    with pytest.raises(TransitionRefused) as refused:
+        await reopening.cases.rate(case, actor_of(reopening, role), "unsatisfied")
+    assert refused.value.reason == "not_your_case"
+    assert (await snapshot(reopening, case), reopening.notifier.sent[-1][0]) == (before, Action.RESOLVE)
+
+
+async def test_a_reporter_cannot_reopen_without_rating(reopening):
+    """A forged 重新办理 press: the reporter's way back is a 不满意 rating, as cases.on_unsatisfied says."""
+    await assert_refused(reopening, Action.REOPEN, R, Status.RESOLVED, "not_your_case")
+
+
+# ---------------------------------------------------------------- 改派 targets (issue 12)
+COLLEAGUE, UNJOINED, RETIRED = "YX-O00020", "YX-O00019", "YX-O00022"  # grids of YX-BZ-01, the case's community
+OTHER_STREET_OFFICER = "YX-O00012"  # grid YX-RY-01-01
+
+
+@pytest.fixture
+async def colleagues(world):
+    for tg_id, officer in enumerate((COLLEAGUE, RETIRED, OTHER_OFFICER, OTHER_STREET_OFFICER), start=1101):
+        await world.join(tg_id, officer, officer_id=officer)
+    (await world.session.get(Officer, RETIRED)).active = False
+    await world.session.flush()
+    return world
+
+
+async def test_a_supervisor_reassigns_only_to_joined_active_officers_of_their_scope(colleagues):
+    w = colleagues
+    case = await w.case_in(Status.ACCEPTED)
+    targets = await w.cases.reassign_targets(case, w.actors[S])
+    assert [officer.id for officer, _ in targets] == [COLLEAGUE]
+    for officer_id in (UNJOINED, RETIRED, OTHER_OFFICER, OTHER_STREET_OFFICER, "YX-O99999"):
+        before = await snapshot(w, case)
+        officer = await w.session.get(Officer, officer_id) or Officer(  # a post that does not exist
+            id=officer_id, name="x", phone="", role="grid_officer")
+        with pytest.raises(TransitionRefused) as refused:
+            await w.cases.transfer(case, w.actors[S], NOTE, officer=officer)
+        assert refused.value.reason == "not_reassignable", officer_id
+        assert await snapshot(w, case) == before, officer_id
+    await w.cases.transfer(case, w.actors[S], NOTE, officer=await w.session.get(Officer, COLLEAGUE))
+    assert (case.assignee_officer_id, case.status, case.grid_id) == (COLLEAGUE, Status.ASSIGNED, GRID)
+
+
+async def test_a_grid_officer_has_no_colleague_in_their_scope_to_reassign_to(colleagues):
+    case = await colleagues.case_in(Status.ACCEPTED)
+    assert await colleagues.cases.reassign_targets(case, colleagues.actors[A]) == []
+    with pytest.raises(TransitionRefused) as refused:
+        await colleagues.cases.transfer(case, colleagues.actors[A], NOTE,
+                                        officer=await colleagues.session.get(Officer, COLLEAGUE))
+    assert refused.value.reason == "not_reassignable"
 
 
 # ---------------------------------------------------------------- filing (issue 10, holes 1 and 3)

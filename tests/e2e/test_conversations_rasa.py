@@ -1,7 +1,7 @@
 """After a case is filed, the resident's own words about it act on that case, on the real Rasa server.
 
-The conversations are the evaluation set's (nlu/eval/conversations.yaml: written apart from the
-training data, never trained on). Each resident turn is played through the real bot and judged by
+The conversations are the evaluation sets' (nlu/eval/conversations.yaml and
+second_conversations.yaml: written apart from the training data, never trained on). Each resident turn is played through the real bot and judged by
 what it did: the timeline row it added, the draft it opened, the question it asked.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from gridsec.simulate import Simulation, simulation_config
 from storage.models import Case, CaseEvent, Draft, PendingInput
 from tests.e2e.conftest import ASSETS, PEOPLE, START, file_case, resolve
 
-CONVERSATIONS = yaml.safe_load((Path(__file__).resolve().parents[2] / "nlu" / "eval" / "conversations.yaml")
-                               .read_text(encoding="utf-8"))
+EVAL = Path(__file__).resolve().parents[2] / "nlu" / "eval"
+CONVERSATION_SETS = ["conversations.yaml", "second_conversations.yaml"]
 # The timeline action each expected effect leaves behind.
 EFFECT_ACTIONS = {"urge": {"urge"}, "add_info": {"add_info"}, "rate_bad": {"reopen", "dispute"},
                   "rate_good": {"rate"}}
@@ -100,17 +100,19 @@ async def play(sim: Simulation, conversation: dict) -> list[tuple[str, str, str]
     return verdicts
 
 
-async def test_words_about_a_filed_case_act_on_it(rasa_config):
+@pytest.mark.parametrize("conversation_set", CONVERSATION_SETS)
+async def test_words_about_a_filed_case_act_on_it(rasa_config, conversation_set):
     """On one database the conversations share (each files its own case); none may open a draft
     for words about the filed case, and most must do exactly what the resident meant."""
+    conversations = yaml.safe_load((EVAL / conversation_set).read_text(encoding="utf-8"))
     verdicts = []
     async with Simulation(rasa_config, {"start": START, "users": PEOPLE, "steps": []}, ASSETS,
                           emit=lambda r: None) as sim:
-        for conversation in CONVERSATIONS:
+        for conversation in conversations:
             await clear(sim)
             verdicts += await play(sim, conversation)
     counts = {k: sum(v[2] == k for v in verdicts) for k in ("right", "asked", "wrong", "drafted")}
-    print(f"{len(verdicts)} turns: {counts}")
+    print(f"{conversation_set}: {len(verdicts)} turns: {counts}")
     for say, expect, verdict in verdicts:
         if verdict in ("wrong", "drafted"):
             print(f"  {verdict:7} {expect:15} {say}")

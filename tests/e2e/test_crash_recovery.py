@@ -2,15 +2,9 @@
 lost and nothing is sent twice. The bot runs as a real `gridsec run` process against the stand-in."""
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 
 from bot.clock import SystemClock
@@ -18,9 +12,9 @@ from bot.people import create_invite, ensure_person, redeem_invite
 from standin import StandIn
 from storage.db import Database
 from storage.models import Case, InboundUpdate, OutboxMessage
+from tests.e2e.bot_process import REPO, BotProcess, wait_for, write_bot_config
 from tests.e2e.conftest import INSIDE, OFFICER
 
-REPO = Path(__file__).resolve().parents[2]
 ALICE, WANG = 200001, 200002
 PHOTO = (REPO / "gridsec" / "assets" / "sample.jpg").read_bytes()
 
@@ -34,59 +28,11 @@ async def standin():
 
 
 @pytest.fixture
-def bot_config(standin, config, tmp_path) -> Path:
-    path = tmp_path / "bot.yaml"
-    path.write_text(yaml.safe_dump({
-        "telegram": {"token": standin.token, "base_url": standin.bot_base_url,
-                     "file_base_url": standin.file_base_url},
-        "database": {"url": config.database.url},
-        "storage": {"photo_dir": str(tmp_path / "photos")},
-        "outbox": {"per_chat_per_second": 100, "per_chat_burst": 100, "global_per_second": 100,
-                   "backoff_base_seconds": 0.2},
-    }), encoding="utf-8")
-    return path
-
-
-class BotProcess:
-    def __init__(self, config: Path) -> None:
-        self.config, self.proc = config, None
-        self.log = config.with_suffix(".log")
-
-    def start(self) -> None:
-        env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "gridsec", "run", "--config", str(self.config)],
-                                     cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=self.log.open("ab"))
-
-    def kill(self) -> None:
-        self.proc.kill()  # SIGKILL: no cleanup of any kind
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-
-@pytest.fixture
-def bot(bot_config):
-    process = BotProcess(bot_config)
+def bot(standin, config, tmp_path):
+    process = BotProcess(write_bot_config(tmp_path / "bot.yaml", standin, config.database.url))
     yield process
     process.stop()
     print(process.log.read_text(errors="replace")[-5000:])  # shown by pytest when the test fails
-
-
-async def wait_for(predicate, timeout=90.0, what="condition"):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def texts_to(standin, chat) -> list[str]:

@@ -1,9 +1,19 @@
-"""The command line reads --config and --database wherever they are written."""
+"""The command line reads --config and --database wherever they are written; `gridsec standin`
+serves the stand-in on its own."""
 from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 from gridsec.cli import parser
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("argv", [
@@ -18,3 +28,34 @@ def test_database_before_or_after_the_command(argv):
 def test_no_option_means_the_config_decides():
     args = parser().parse_args(["db", "upgrade"])
     assert args.database is None and args.config is None
+
+
+def test_standin_runs_as_its_own_process_with_the_bot_api_and_its_control_api():
+    proc = subprocess.Popen([sys.executable, "-m", "gridsec", "standin", "--port", "0", "--token", "7:CLI"],
+                            cwd=REPO, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"})
+    try:
+        where = json.loads(proc.stdout.readline())
+        assert where["token"] == "7:CLI" and where["bot_api_url"] == where["base_url"] + "/bot"
+
+        def call(path: str, body: dict | None = None) -> object:
+            request = urllib.request.Request(where["base_url"] + path)
+            if body is not None:
+                request.data = json.dumps(body).encode()
+                request.add_header("Content-Type", "application/json")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read())["result"]
+
+        bot = f"/bot{where['token']}"
+        assert call(f"{bot}/getMe")["id"] == 7
+        call("/_sim/user", {"user_id": 42, "first_name": "Ada"})
+        update_id = call("/_sim/update", {"type": "text", "user_id": 42, "text": "你好"})["update_id"]
+        assert call("/_sim/unconfirmed") == [update_id]
+        assert [u["message"]["text"] for u in call(f"{bot}/getUpdates", {"timeout": 0})] == ["你好"]
+        call(f"{bot}/getUpdates", {"offset": update_id + 1, "timeout": 0})
+        assert call("/_sim/unconfirmed") == []
+        call(f"{bot}/sendMessage", {"chat_id": 42, "text": "收到"})
+        assert [r["text"] for r in call("/_sim/sent?chat_id=42")] == ["收到"]
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0

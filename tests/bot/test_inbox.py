@@ -1,0 +1,63 @@
+"""The inbox on SQLite and PostgreSQL: a batch stored once, unparsable updates kept but never
+handed out, and handling in rounds so that one person's backlog does not hold up everyone."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from bot.inbox import DONE, Arrival, Inbox
+from storage.db import Database
+from storage.models import InboundUpdate
+
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)
+BUSY, QUIET, OTHER = 501, 502, 503
+
+
+def text(update_id: int, user: int) -> Arrival:
+    return Arrival(update_id, user, {"update_id": update_id, "message": {"text": f"#{update_id}"}})
+
+
+@pytest.fixture
+async def inbox(config):
+    db = Database(config.database.url)
+    yield Inbox(db)
+    await db.dispose()
+
+
+async def statuses(inbox: Inbox) -> dict[int, str]:
+    async with inbox.db.session() as s:
+        return dict((await s.execute(select(InboundUpdate.update_id, InboundUpdate.status))).all())
+
+
+async def test_a_batch_is_stored_once_and_a_redelivery_changes_nothing(inbox):
+    fresh = await inbox.store([text(1, BUSY), text(2, QUIET)], NOW)
+    assert [a.update_id for a in fresh] == [1, 2]
+    await inbox.settle(1, DONE, NOW)
+    again = await inbox.store([text(1, BUSY), text(2, QUIET), text(3, OTHER)], NOW)
+    assert [a.update_id for a in again] == [3]
+    assert await statuses(inbox) == {1: "done", 2: "received", 3: "received"}
+    assert (await inbox.unhandled(1), await inbox.unhandled(2), await inbox.unhandled(99)) == (False, True, None)
+
+
+async def test_an_unparsable_update_is_kept_with_its_reason_and_never_handed_out(inbox):
+    broken = Arrival(7, None, {"update_id": 7, "callback_query": {"id": "1"}}, "TypeError: no is_bot")
+    await inbox.store([broken, text(8, QUIET)], NOW)
+    async with inbox.db.session() as s:
+        row = await s.get(InboundUpdate, 7)
+    assert (row.status, row.error, row.payload) == ("unparsable", "TypeError: no is_bot", broken.payload)
+    assert [p["update_id"] for p in await inbox.next_round()] == [8]
+    assert await inbox.unhandled(7) is False
+
+
+async def test_rounds_take_one_update_per_person_oldest_first(inbox):
+    await inbox.store([text(i, BUSY) for i in range(1, 51)] + [text(51, QUIET), text(52, OTHER), text(53, QUIET)],
+                      NOW)
+    first = [p["update_id"] for p in await inbox.next_round()]
+    assert first == [1, 51, 52]  # the busy person's fifty wait their turn, one per round
+    for update_id in first:
+        await inbox.settle(update_id, DONE, NOW)
+    assert [p["update_id"] for p in await inbox.next_round()] == [2, 53]
+    assert [p["update_id"] for p in await inbox.next_round(skip={2})] == [3, 53]
+    assert await inbox.still_received([2, 51, 53]) == {2, 53}
