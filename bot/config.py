@@ -249,6 +249,21 @@ class InvitesConfig(Section):
     valid_hours: float = Field(72.0, gt=0)
 
 
+class WebConfig(Section):
+    """The command centre (web/): where it listens, where its links point, how long logins last."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(8080, gt=0, lt=65536)
+    public_url: str = ""  # the address links open (https for the Mini App); empty: http://listen:port
+    link_minutes: float = Field(10.0, gt=0)
+    session_hours: float = Field(12.0, gt=0)
+    init_data_max_age: Span = timedelta(hours=1)  # how old a Mini App's signed initData may be
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.listen}:{self.port}").rstrip("/")
+
+
 class DistrictConfig(Section):
     dir: str = ""
 
@@ -410,6 +425,7 @@ class Config(Section):
     digests: DigestsConfig = DigestsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     emergency: EmergencyConfig = EmergencyConfig()
+    web: WebConfig = WebConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -30,6 +30,7 @@ from bot.routing import department_for_label, departments_for, place_in_grid, su
 from bot.supervision import DigestLine, task_list
 from bot.timetext import parse_extension
 from bot.understanding import Parse
+from bot.web_access import WebAccess
 from storage.models import (
     Attachment, Case, Department, Draft, Grid, Officer, OutboxMessage, PendingInput, Person,
 )
@@ -293,6 +294,12 @@ class Desk:
             await self.notifier.card(case, self.person)
         return post
 
+    async def web_link(self) -> str:
+        """/web: a one-time link into the command centre (web/) for this person's post."""
+        if not self.is_staff:
+            raise Refused("staff_only")
+        return await WebAccess(self.session, self.services.clock, self.config).link_for(self.actor)
+
     async def leave(self, args: list[str]):
         """/leave 3d [代班工号] for oneself; a supervisor: /leave 工号 3d [代班工号]."""
         officer = self._officer()
@@ -334,6 +341,15 @@ class Desk:
     async def _colleagues(self, case: Case) -> list[Colleague]:
         targets = await self.cases.reassign_targets(case, self.actor)
         return [Colleague(officer, grid) for officer, grid in targets[:MAX_COLLEAGUES]]
+
+    async def reassign(self, case: Case, officer_id: str, reason: str) -> None:
+        """改派 in one step (the command centre's form gives the reason with the choice): to one of
+        reassign_options' colleagues."""
+        colleagues, _ = await self.reassign_options(case)
+        officer = next((c.officer for c in colleagues if c.officer.id == officer_id), None)
+        if officer is None:
+            raise TransitionRefused("expired_button")
+        await self.cases.transfer(case, self.actor, reason, officer=officer)
 
     async def aim_transfer(self, case: Case, *, department_id: str | None = None, grid_id: str | None = None,
                            officer_id: str | None = None) -> None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Iterable, Protocol
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.inbox import Inbox
 from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, policy_for
+from bot.figures import Period, Tally, tally_by_grid
 from bot.lifecycle import Status
 from bot.mailroom import Mailroom
 from bot.people import SUPERVISOR_ROLES
@@ -48,7 +49,7 @@ from bot.ports import Notifier
 from bot.routing import CHAIN, place_in_grid, supervisors_of
 from storage.db import Database
 from storage.models import (
-    Case, Community, DeadlineStep, DepartmentStaff, DigestRun, Grid, Officer, Person, Rating, SchedulerLease,
+    Case, Community, DeadlineStep, DepartmentStaff, DigestRun, Grid, Officer, Person, SchedulerLease,
     Street,
 )
 
@@ -56,7 +57,6 @@ log = logging.getLogger(__name__)
 
 LEASE = "scheduler"
 OPEN_WORK = (Status.ASSIGNED, Status.ACCEPTED)                     # what an officer's morning list shows
-OPEN_OVERDUE = (Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED)  # what counts as overdue in a report
 # The columns a case dispatched before deadlines existed (migration 0003) has empty.
 NO_LIMITS = (Case.due_from, Case.accept_due_at, Case.resolve_due_at, Case.next_check_at)
 FAR = datetime.max.replace(tzinfo=timezone.utc)
@@ -123,6 +123,8 @@ class OfficerDigest:
 
 @dataclass(frozen=True)
 class SupervisorReport:
+    """A supervisor's daily report: the figures of bot/figures.py for the day (see there what each counts)."""
+
     day: date
     scope: str
     new: int
@@ -139,6 +141,13 @@ class SupervisorReport:
     @property
     def overdue(self) -> int:
         return sum(n for _, n in self.overdue_by_grid)
+
+    @classmethod
+    def of(cls, day: date, scope: str, tally: Tally, overdue_by_grid: list[tuple[str, int]]) -> "SupervisorReport":
+        return cls(day=day, scope=scope, new=tally.filed, resolved=tally.resolved, same_day=tally.same_day,
+                   on_time=tally.on_time, closed=tally.closed, overdue_by_grid=tuple(overdue_by_grid),
+                   avg_accept=tally.avg_accept, avg_resolve=tally.avg_resolve, rated=tally.rated,
+                   satisfied=tally.satisfied)
 
 
 class DigestSender(Protocol):
@@ -500,59 +509,32 @@ class Supervisor:
         return len(digests)
 
     async def supervisor_reports(self, session: AsyncSession, now: datetime, day: date) -> dict[int, SupervisorReport]:
-        """person id → the day's report for the supervisor's scope."""
-        tz = self.config.tz
-        start = datetime.combine(day, datetime.min.time(), tz).astimezone(timezone.utc)
-        end = start + timedelta(days=1)
+        """person id → the day's report for the supervisor's scope: the figures of bot/figures.py for
+        that day, summed over the grids the supervisor covers (one set of aggregate queries for all)."""
         supervisors = list((await session.execute(
             select(Officer).where(Officer.role.in_(SUPERVISOR_ROLES), Officer.person_id.is_not(None),
                                   Officer.active).order_by(Officer.id))).scalars())
         if not supervisors:
             return {}
+        by_grid = await tally_by_grid(session, Period.day(day, self.config.tz), now)
         grids = {g.id: g for g in (await session.execute(select(Grid))).scalars()}
         names = {**dict((await session.execute(select(Community.id, Community.name))).all()),
                  **dict((await session.execute(select(Street.id, Street.name))).all())}
         district = await session.scalar(select(Street.district_name).limit(1)) or ""
-        in_day = lambda col: (col >= start) & (col < end)  # noqa: E731
-        cases = list((await session.execute(select(
-            Case.id, Case.grid_id, Case.status, Case.created_at, Case.due_from, Case.accepted_at,
-            Case.resolved_at, Case.closed_at, Case.accept_due_at, Case.resolve_due_at).where(or_(
-                in_day(Case.created_at), in_day(Case.accepted_at), in_day(Case.resolved_at),
-                in_day(Case.closed_at), Case.status.in_(OPEN_OVERDUE))))).all())
-        ratings = list((await session.execute(select(Case.grid_id, Rating.score).join(
-            Case, Case.id == Rating.case_id).where(in_day(Rating.at)))).all())
 
         def area(grid_id: str | None) -> set[str]:
             grid = grids.get(grid_id or "")
             return {grid.id, grid.community_id, grid.community.street_id} if grid else set()
 
-        def within(a: datetime | None) -> bool:
-            return a is not None and start <= a < end
-
         reports = {}
         for officer in supervisors:
             scopes = {s.scope_id for s in officer.scopes}
             everywhere = officer.role == "district_supervisor"
-            mine = [c for c in cases if everywhere or area(c.grid_id) & scopes]
-            resolved = [c for c in mine if within(c.resolved_at)]
-            accepted = [c for c in mine if within(c.accepted_at)]
-            overdue: dict[str, int] = defaultdict(int)
-            for c in mine:
-                due = self.policy.current_due(c)  # None outside OPEN_OVERDUE
-                if due is not None and due < now:
-                    overdue[grids[c.grid_id].name if c.grid_id in grids else "—"] += 1
-            rated = [score for grid_id, score in ratings if everywhere or area(grid_id) & scopes]
+            mine = {grid_id: t for grid_id, t in by_grid.items() if everywhere or area(grid_id) & scopes}
+            overdue = sorted(((grids[g].name if g in grids else "—", t.overdue_open) for g, t in mine.items()
+                              if t.overdue_open), key=lambda kv: (-kv[1], kv[0]))
             scope = district if everywhere else "、".join(names.get(s, s) for s in sorted(scopes))
-            reports[officer.person_id] = SupervisorReport(
-                day=day, scope=scope, new=sum(within(c.created_at) for c in mine), resolved=len(resolved),
-                same_day=sum(within(c.created_at) for c in resolved),
-                on_time=sum(c.resolve_due_at is not None and c.resolved_at <= c.resolve_due_at for c in resolved),
-                closed=sum(c.status == Status.CLOSED and within(c.closed_at) for c in mine),
-                overdue_by_grid=tuple(sorted(overdue.items(), key=lambda kv: (-kv[1], kv[0]))),
-                avg_accept=_mean([c.accepted_at - (c.due_from or c.created_at) for c in accepted
-                                  if c.accepted_at >= (c.due_from or c.created_at)]),
-                avg_resolve=_mean([c.resolved_at - c.created_at for c in resolved]),
-                rated=len(rated), satisfied=sum(s in ("satisfied", "basic") for s in rated))
+            reports[officer.person_id] = SupervisorReport.of(day, scope, sum(mine.values(), Tally()), overdue)
         return reports
 
     async def _supervisor_daily(self, session: AsyncSession, now: datetime, day: date) -> int:
@@ -567,6 +549,3 @@ def lacks_limits(case: Case) -> bool:
     return (str(case.status) in LIMIT_STATUSES and not case.deadline_round
             and all(getattr(case, column.key) is None for column in NO_LIMITS))
 
-
-def _mean(spans: list[timedelta]) -> timedelta | None:
-    return sum(spans, timedelta()) / len(spans) if spans else None

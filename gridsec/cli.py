@@ -1,4 +1,4 @@
-"""`gridsec` — the command line: run, standin, demo, simulate, district import, invite, db upgrade, nlu …
+"""`gridsec` — the command line: run, standin, demo, simulate, district import, invite, report, web, db upgrade, nlu …
 
 Every command takes --config FILE and --database URL (also GRIDSEC_DATABASE_URL).
 """
@@ -262,6 +262,91 @@ async def _nlu(args) -> int:
     return await asyncio.to_thread(evaluate.main, [args.nlu_command, *rest])
 
 
+async def _report(args) -> int:
+    """The figures of bot/figures.py for a scope and whole local days (default: today's)."""
+    from datetime import date, datetime
+
+    from bot.clock import SystemClock
+    from bot.figures import Period, UnknownScope, figures, find_scope
+    from handlers.texts import FIGURES
+    from storage.db import Database
+
+    config = _config(args)
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else SystemClock().now()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=config.tz)
+        last = date.fromisoformat(args.last) if args.last else now.astimezone(config.tz).date()
+        first = date.fromisoformat(args.first) if args.first else last
+    except ValueError as exc:
+        print(f"bad date: {exc}", file=sys.stderr)
+        return 2
+    if first > last:
+        print("--from is after --to", file=sys.stderr)
+        return 2
+    db = Database(config.database.url)
+    await db.upgrade()
+    try:
+        async with db.session() as session:
+            result = await figures(session, await find_scope(session, args.scope), Period(first, last, config.tz), now)
+    except UnknownScope:
+        print(f"no grid, community, street or district has the id {args.scope}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    values = result.as_dict()
+    if args.json:
+        print(json.dumps(values, ensure_ascii=False))
+        return 0
+    print(f"{result.scope.name} ({result.scope.id})  {values['from']} – {values['to']}")
+    for key, (name, _definition) in FIGURES.items():
+        value = values[key]
+        shown = "—" if value is None else f"{value:.1%}" if key.endswith("_rate") else f"{value:g}"
+        print(f"  {name} {key}: {shown}")
+    return 0
+
+
+async def _web(args) -> int:
+    """`gridsec web`: serve the command centre; `gridsec web link OFFICER_ID`: print a login link."""
+    from gridsec.app import build_services
+
+    config = _config(args)
+    if args.port:
+        config = config.copy_with(web=config.web.copy_with(port=args.port))
+    services = await build_services(config)
+    try:
+        if args.web_command == "link":
+            return await _web_link(services.db, config, args.officer_id)
+        import uvicorn
+
+        from web.app import create_app
+
+        server = uvicorn.Server(uvicorn.Config(create_app(services), host=config.web.listen, port=config.web.port,
+                                               log_level="warning"))
+        print(f"the command centre is at {config.web.base_url} (Ctrl+C stops it)", file=sys.stderr)
+        await server.serve()
+        return 0
+    finally:
+        await services.db.dispose()
+
+
+async def _web_link(db, config, officer_id: str | None) -> int:
+    from bot.clock import SystemClock
+    from bot.web_access import WebAccess
+
+    if not officer_id:
+        print("give the OFFICER_ID the link is for", file=sys.stderr)
+        return 2
+    try:
+        async with db.session() as session:
+            url = await WebAccess(session, SystemClock(), config).link_for_officer(officer_id)
+    except LookupError as exc:
+        print(f"cannot make a link: {exc}", file=sys.stderr)
+        return 2
+    print(url)
+    return 0
+
+
 async def _db_upgrade(args) -> int:
     from storage.db import Database
 
@@ -330,13 +415,23 @@ def parser() -> argparse.ArgumentParser:
     nlu.add_argument("nlu_args", nargs=argparse.REMAINDER,
                      help="train [--force] | serve [--port N] | train-router --data F.csv [--segmented] | "
                           "predict --input F.csv --output F.jsonl | eval F.csv")
+    report = sub.add_parser("report", parents=[common], help="the command centre's figures for a scope and period")
+    report.add_argument("--scope", required=True, help="a grid, community, street or district id")
+    report.add_argument("--from", dest="first", help="first local day, YYYY-MM-DD (default: --to)")
+    report.add_argument("--to", dest="last", help="last local day, YYYY-MM-DD (default: today)")
+    report.add_argument("--now", help="ISO time the open cases are judged at (default: now)")
+    report.add_argument("--json", action="store_true", help="one JSON object")
+    web = sub.add_parser("web", parents=[common], help="serve the command centre, or print a login link")
+    web.add_argument("web_command", nargs="?", choices=["link"], help="link: print a one-time login link")
+    web.add_argument("officer_id", nargs="?", help="with link: the officer post the link logs in as")
+    web.add_argument("--port", type=int, help="port to listen on (default: web.port)")
     db = sub.add_parser("db", parents=[common], help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", parents=[common], help="apply migrations")
     return p
 
 
 COMMANDS = {"run": _run, "standin": _standin, "demo": _demo, "simulate": _simulate, "invite": _invite,
-            "route": _route, "nlu": _nlu,
+            "route": _route, "nlu": _nlu, "report": _report, "web": _web,
             ("district", "import"): _district_import, ("district", "corrections"): _corrections,
             ("district", "vocab"): _vocab,
             ("db", "upgrade"): _db_upgrade}

@@ -252,6 +252,8 @@ T: dict[str, str] = {
     "dur_hours": "{n}小时",
     "dur_minutes": "{n}分钟",
     "dur_zero": "不到1分钟",
+    # ---- the command centre (/web)
+    "web_link": "🖥 指挥中心登录链接（{minutes}分钟内有效，只能使用一次）：\n{url}",
 }
 
 BUTTONS: dict[str, str] = {
@@ -288,6 +290,62 @@ CASE_ROLES: dict[str, str] = {"assignee": "承办的工作人员", "supervisor":
 
 SCORES: dict[str, str] = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 
+# The command centre's figures (bot/figures.py, whose docstring defines them): key → (name, definition).
+FIGURES: dict[str, tuple[str, str]] = {
+    "filed": ("受理量", "本期受理（提交）的诉求件数"),
+    "same_day_rate": ("当日办结率", "本期受理的诉求中，在受理当日办结的比例（重新办理后以最近一次办结为准）"),
+    "on_time_rate": ("按期办结率", "本期受理且已办结或已过办结时限的诉求中，在时限内办结的比例（延期后以新时限为准）"),
+    "closed_rate": ("结案率", "本期受理的诉求中，已结案的比例"),
+    "rework_rate": ("返工率", "本期受理且至少办结过一次的诉求中，办结后被重新办理过的比例"),
+    "first_dispatch_rate": ("首派准确率", "本期受理的诉求中，从未被退回、也未以“非本网格”转到其他网格的比例"),
+    "satisfaction_rate": ("满意率", "本期收到的评价中，满意与基本满意的比例"),
+    "avg_accept_minutes": ("平均接单时长", "本期接单的诉求，从派单到接单的平均用时（分钟）"),
+    "avg_resolve_hours": ("平均办结时长", "本期办结的诉求，从受理到办结的平均用时（小时）"),
+    "overdue_open": ("超期未办", "此刻仍未办结、已超过接单或办结时限的诉求件数"),
+}
+
+
+# The command centre's pages (web/templates read them as W.key).
+WEB: dict[str, str] = {
+    "title": "网格秘书 · 指挥中心",
+    "login_needed": "请在网格秘书机器人中发送 /web 获取登录链接（10分钟内有效，只能使用一次）。",
+    "link_unknown": "登录链接无效。请在机器人中发送 /web 重新获取。",
+    "link_used": "这个登录链接已经用过了。请在机器人中发送 /web 重新获取。",
+    "link_expired": "登录链接已过期（10分钟内有效）。请在机器人中发送 /web 重新获取。",
+    "post_gone": "您的岗位已变更，无法登录。",
+    "not_staff": "只有网格员、督办人员和部门工作人员可以登录指挥中心。",
+    "init_data_bad": "无法验证 Telegram 登录信息。",
+    "init_data_old": "Telegram 登录信息已过期，请重新打开。",
+    "forbidden": "您无权查看这里的内容。",
+    "not_found": "没有找到。",
+    "logout": "退出登录",
+    "figures": "指标",
+    "cases": "诉求列表",
+    "period": "统计期",
+    "ticket": "工单号", "status": "状态", "category": "类别", "grid": "网格", "filed_at": "受理时间",
+    "no_cases": "暂无诉求。",
+    "map": "网格地图",
+    "colour_by_state": "按办理状态着色",
+    "colour_by_count": "按本期受理量着色",
+    "state_red": "有超期诉求", "state_yellow": "有诉求临近时限（剩余不足20%）",
+    "state_green": "在办诉求均未超期", "state_grey": "无在办诉求",
+    "open": "在办", "overdue": "超期", "near": "临期", "filed_in_period": "本期受理",
+    "drill_cases": "查看诉求",
+    "miniapp_opening": "正在登录指挥中心……",
+    "filter": "筛选", "all": "全部", "area": "区域（网格/社区/街道编号）", "department": "部门",
+    "overdue_only": "只看超期", "date_from": "受理日期从", "date_to": "至", "search": "关键词",
+    "total": "共 {total} 件，第 {page}/{pages} 页", "prev": "上一页", "next": "下一页",
+    "case": "诉求", "description": "描述", "place": "位置", "reporter": "反映人", "assignee": "承办",
+    "resolve_due": "办结时限", "timeline": "办理经过", "photos": "照片",
+    "supervise_note": "督办意见", "extend_text": "延期（如“2天 需协调物业”）", "reassign_to": "改派给",
+    "reassign_reason": "改派理由", "reassign_button": "改派", "reassign_search": "输入姓名或网格名搜索",
+    "done_supervise": "已督办，承办人会在 Telegram 收到通知。", "done_extend": "已延期，承办人会在 Telegram 收到通知。",
+    "done_reassign": "已改派，新承办人会在 Telegram 收到通知。",
+    "export": "导出", "figure": "指标", "value": "数值", "definition": "口径",
+    "sheet_cases": "诉求列表", "sheet_figures": "指标",
+    "by_day": "每日受理", "overdue_grids": "超期最多的网格", "by_category": "类别", "by_department": "部门",
+    "day": "日期", "count": "件数",
+}
 
 def t(key: str, **params: object) -> str:
     return T[key].format(**params)

@@ -73,6 +73,11 @@ async def join(update: Update, turn: Turn) -> None:
 
 
 @handles
+async def web(update: Update, turn: Turn) -> None:
+    turn.say("web_link", url=await turn.desk.web_link(), minutes=f"{turn.config.web.link_minutes:g}")
+
+
+@handles
 async def leave(update: Update, turn: Turn) -> None:
     """/leave 3d [代班工号] for oneself; a supervisor: /leave 工号 3d [代班工号]."""
     record = await turn.desk.leave(typed(update).split()[1:])
@@ -213,7 +218,7 @@ def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, record_update), group=-1)
     for name, callback in (("start", start), ("help", help_command), ("my", my), ("tasks", tasks),
                            ("patrol", patrol), ("cancel", cancel_command), ("join", join), ("leave", leave),
-                           ("back", back)):
+                           ("back", back), ("web", web)):
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, text))

@@ -13,3 +13,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install --quiet -e ".[test]"
   touch "$stamp"
 fi
+# The command centre's browser tests drive Debian's Chromium (no browser download) and need a CJK
+# font to draw Chinese in their screenshots.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+  else
+    echo "warning: install chromium and fonts-noto-cjk (as root: apt-get install chromium fonts-noto-cjk) for tests/web/test_browser.py" >&2
+  fi
+fi

@@ -373,3 +373,19 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
+
+
+# ---------------------------------------------------------------- the command centre (web/)
+class WebToken(Base):
+    """A one-time login link (kind `link`, single use, minutes) or a browser session (kind `session`),
+    stored by the SHA-256 of its secret and bound to a post: an officer's, or a department's staff."""
+
+    __tablename__ = "web_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # link | session
+    officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"))
+    department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "nlu", "handlers", "storage", "gridsec", "standin")
+PACKAGES = ("bot", "nlu", "handlers", "storage", "gridsec", "standin", "web")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def test_the_parser_sees_the_imports():
 
 
 def test_bot_does_not_import_adapters_or_nlu():
-    found = offending("bot", "telegram", "handlers", "gridsec", "standin", "nlu")
+    found = offending("bot", "telegram", "handlers", "gridsec", "standin", "nlu", "web")
     assert not found, _report("bot/ (the domain) imports telegram, handlers, gridsec, standin or nlu", found)
 
 
@@ -141,6 +141,15 @@ def test_storage_does_not_import_upper_layers():
 def test_handlers_hold_no_queries():
     found = offending("handlers", "storage", "sqlalchemy")
     assert not found, _report("handlers/ imports storage or sqlalchemy", found)
+
+
+def test_web_holds_no_queries_and_no_telegram():
+    """web/ (the command centre) is an adapter like handlers/: the domain answers, it renders; of
+    handlers/ it reads only the texts and the renderer's masking (the reporter shown as in chat)."""
+    found = offending("web", "telegram", "sqlalchemy", "storage", "nlu", "gridsec", "standin")
+    found += [i for i in offending("web", "handlers") if i.target not in ("handlers.texts", "handlers.render")]
+    assert not found, _report("web/ imports telegram, sqlalchemy, storage, nlu, gridsec, standin or handlers "
+                              "other than handlers.texts and handlers.render", found)
 
 
 def test_no_cycles_between_top_level_packages():

@@ -1,0 +1,1 @@
+"""The command centre: one ASGI application (Starlette, Jinja2 templates), server-rendered pages."""
