@@ -38,6 +38,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import OutboxConfig
+from bot.worker import BackgroundWorker
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -185,13 +186,13 @@ class Patience:
         self.seconds = min(self.most, 2 * self.seconds)
 
 
-class OutboxWorker:
+class OutboxWorker(BackgroundWorker):
+    name = "outbox"
+
     def __init__(self, db: Database, sender: Sender, config: OutboxConfig,
                  now: Callable[[], datetime] = wall_clock) -> None:
+        super().__init__()
         self.db, self.sender, self.config, self.now = db, sender, config, now
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._stopping = False
         self.pacing = Pacing(config, time.monotonic())
         self.patience = Patience(config)
         self._sending: dict[int, asyncio.Task] = {}  # chat id → the task sending its messages, one per chat
@@ -199,28 +200,9 @@ class OutboxWorker:
         self._queue: deque[int] = deque()  # owed chats read by the last pass, not started yet
         self.sent_count = 0
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="outbox")
-
     async def stop(self, grace: float = 5.0) -> None:
         """Let the sends under way finish (a send must be followed by its 'sent' commit), then stop."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
-        except asyncio.TimeoutError:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-        self._task = None
+        await super().stop(grace)
 
     async def _run(self) -> None:
         try:
@@ -233,10 +215,7 @@ class OutboxWorker:
                     delay = 1.0
                 if self._stopping:
                     break
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
-                except asyncio.TimeoutError:
-                    pass
+                await self._idle(delay)
             if self._sending:
                 await asyncio.wait(list(self._sending.values()))
         except asyncio.CancelledError:

@@ -25,6 +25,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.inbox import UNPARSABLE, Arrival, Inbox
+from bot.worker import BackgroundWorker
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ class Webhook:
         return web.Response(status=200)
 
 
-class Dispatcher:
+class Dispatcher(BackgroundWorker):
     """Feeds what the inbox holds unhandled into the PTB Application, one update at a time: each
     person's updates in order, everybody's in rounds (Inbox.next_round). An update whose handling
     could not even record a failure (the database away) is set aside and tried again later."""
@@ -215,32 +216,16 @@ class Dispatcher:
     IDLE_SECONDS = 5.0  # look again even unwoken: rows another process stored, set-asides come due
     RETRY_SECONDS = 30.0
 
+    name = "dispatcher"
+
     def __init__(self, inbox: Inbox, application: Application, clock: Clock) -> None:
+        super().__init__()
         self.inbox, self.application, self.clock = inbox, application, clock
         self.set_aside: dict[int, float] = {}  # update_id -> monotonic time it may be tried again
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="dispatcher")
 
     async def stop(self, grace: float = 10.0) -> None:
         """Finish the update under way (a kill would replay it; a stop need not), then stop."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
-        except asyncio.TimeoutError:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._task = None
+        await super().stop(grace)
 
     async def _run(self) -> None:
         trouble = Trouble("reading the inbox")
@@ -253,10 +238,7 @@ class Dispatcher:
                 await asyncio.sleep(trouble.failed(exc))
                 continue
             if not handled and not self._stopping:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.IDLE_SECONDS)
-                except asyncio.TimeoutError:
-                    pass
+                await self._idle(self.IDLE_SECONDS)
 
     async def one_round(self) -> int:
         """Handle the oldest unhandled update of every person; returns how many were handled."""

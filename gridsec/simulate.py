@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from gridsec.app import BotRuntime, build_services
 from bot.clock import ManualClock, SystemClock, parse_duration
 from bot.config import Config, DatabaseConfig, DistrictConfig
+from bot.outbox import OWED
 from bot.people import create_invite, ensure_person, redeem_invite
 from standin import StandIn
 from storage.models import Case, InboundUpdate, OutboxMessage
@@ -211,7 +212,7 @@ class Simulation:
                     InboundUpdate.update_id.in_(update_ids), InboundUpdate.status != "received")) \
                     if update_ids else 0
                 owed = await session.scalar(select(OutboxMessage.id).where(
-                    OutboxMessage.status == "pending").limit(1))
+                    OutboxMessage.status.in_(OWED)).limit(1))
             if handled == len(update_ids) and owed is None:
                 return
             self.runtime.outbox.wake()

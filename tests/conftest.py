@@ -114,6 +114,16 @@ def config(database_url, tmp_path):
                           storage=base.storage.copy_with(photo_dir=str(tmp_path / "photos")))
 
 
+@pytest.fixture
+async def db(config):
+    """The test database, opened (and disposed of after the test)."""
+    from storage.db import Database
+
+    database = Database(config.database.url)
+    yield database
+    await database.dispose()
+
+
 @pytest.fixture(scope="session")
 def rasa_model():
     """The trained Rasa model (trained now if its inputs changed; cached by their hash).

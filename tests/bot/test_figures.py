@@ -22,7 +22,6 @@ from bot.people import create_invite, ensure_person, redeem_invite
 from bot.lifecycle import Action, Status
 from bot.supervision import Supervisor
 from gridsec import cli
-from storage.db import Database
 from storage.models import Case, CaseEvent, GridCorrection, Person, Rating
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -115,13 +114,6 @@ async def build(session) -> None:
 G1_TALLY = Tally(filed=9, same_day=3, on_time=3, on_time_due=6, closed=1, resolved_once=5, reopened=2,
                  first_dispatch=8, accepted=6, accept_seconds=(30 + 10 + 30 + 20 + 30 + 1380) * 60, resolved=4,
                  resolve_seconds=(6 + 6.5 + 6 + 26) * 3600, rated=3, satisfied=2, overdue_open=2)
-
-
-@pytest.fixture
-async def db(config):
-    database = Database(config.database.url)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture

@@ -65,13 +65,6 @@ async def until(condition, timeout: float = 15.0) -> None:
 
 
 @pytest.fixture
-async def db(config):
-    database = Database(config.database.url)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
 async def start(db):
     """await start(config) → a started ApsScheduler on the test database; all stopped after the test."""
     running: list[ApsScheduler] = []

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import SystemClock
+from bot.outbox import OWED
 from bot.people import create_invite, ensure_person, redeem_invite
 from gridsec.simulate import free_port
 from handlers.texts import t
@@ -84,7 +85,7 @@ async def finished(db: Recorded, standin: StandIn, injected: list[int]) -> bool:
     return (not standin.unconfirmed()
             and await db.count(InboundUpdate, InboundUpdate.update_id.in_(injected),
                                   InboundUpdate.status == "done") == len(injected)
-            and await db.count(OutboxMessage, OutboxMessage.status == "pending") == 0)
+            and await db.count(OutboxMessage, OutboxMessage.status.in_(OWED)) == 0)
 
 
 def confirm_button(standin: StandIn, chat: int) -> tuple[int, str]:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import SystemClock
+from bot.outbox import OWED
 from bot.people import create_invite, ensure_person, redeem_invite
 from standin import StandIn
 from storage.db import Database
@@ -78,7 +79,7 @@ async def test_sigkill_loses_nothing_and_sends_nothing_twice(standin, bot, confi
     async def queued() -> int:
         async with db.session() as s:
             return await s.scalar(select(func.count()).select_from(OutboxMessage)
-                                  .where(OutboxMessage.status == "pending"))
+                                  .where(OutboxMessage.status.in_(OWED)))
 
     await wait_for(lambda: standin.served_429 >= 2, what="429 answers")
     assert await queued() >= 4  # the resident's answer, and the officer's photo, pin and card

@@ -1,0 +1,45 @@
+"""A background task that can be woken early and stopped gently: what the outbox worker and the
+update dispatcher share. Subclasses write `_run`, looping until `_stopping`, and wait on `_wake`
+(clear it before a pass, so a wake() during the pass is not lost)."""
+from __future__ import annotations
+
+import asyncio
+
+
+class BackgroundWorker:
+    name = "worker"
+
+    def __init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self, grace: float) -> None:
+        """Let the work under way finish for up to `grace` seconds, then cancel it."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+        except asyncio.TimeoutError:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
+
+    async def _idle(self, seconds: float) -> None:
+        """Sleep until woken or `seconds` have passed."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _run(self) -> None:
+        raise NotImplementedError
