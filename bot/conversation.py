@@ -89,7 +89,7 @@ def answers(question: str, parse: Parse, thresholds: "Thresholds") -> bool:
 @dataclass(frozen=True)
 class Thresholds:
     ask_below: float = 0.7        # an intent less sure than this, while a case is open, is asked about
-    new_problem_above: float = 0.6  # a category this sure, unlike every open case's, is a new problem
+    new_problem_above: float = 0.6  # a category this sure, unlike every open case's, offers a new report first
 
 
 def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], ticket_case: Case | None = None,
@@ -107,23 +107,35 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
         if reading is None:  # no case this move can act on
             if _on(cases, Move.PROGRESS):
                 return _ask(_on(cases, Move.PROGRESS)[0], parse)  # e.g. an urge about a case already 办结
+            if move is not Move.RATE_GOOD and _names_a_problem(parse, thresholds):
+                return Reading(Move.REPORT, intent=intent)  # "XX路路灯坏了 快派人来": nothing to urge yet
             return Reading(Move.CHAT if move is Move.RATE_GOOD else Move.NONE_OPEN,
                            intent=Intent.THANKS if move is Move.RATE_GOOD else intent)
         if reading.case is not None and parse.intent_confidence < thresholds.ask_below:
             return _ask(reading.case, parse, first=move)
         return reading
     if intent == Intent.REPORT:
-        if not cases:
-            return Reading(Move.REPORT, intent=intent)
-        related = _related(parse, text, cases, words, thresholds)
-        if related is None:
-            return Reading(Move.REPORT, intent=intent)
-        return _ask(related, parse)
+        candidates = _on(cases, Move.PROGRESS)
+        if not candidates or (parse.first("address") and not any(_at_place(c, parse, text) for c in candidates)):
+            return Reading(Move.REPORT, intent=intent)  # no case open, or a place none of them is at
+        same = [c for c in candidates if c.category == parse.category or _names(c, parse, text, words)]
+        if same:
+            return _ask(same[0], parse)
+        # Another problem at no new place may still be about the case ("听到屋里有响声" on a welfare
+        # check): asked, never drafted silently, with the new report first when it is said clearly.
+        clearly_new = parse.category_confidence >= thresholds.new_problem_above and parse.category != "other"
+        return _ask(candidates[0], parse, report_first=clearly_new)
     if intent == Intent.THANKS and _on(cases, Move.RATE_GOOD):
         return _ask(_on(cases, Move.RATE_GOOD)[0], parse, first=Move.RATE_GOOD)  # thanks for a case just 办结
     if intent in CHATTY and cases and _says_something(text) and _on(cases, Move.PROGRESS):
         return _ask(_on(cases, Move.PROGRESS)[0], parse)  # more than a hello while a case is open
     return Reading(Move.CHAT, intent=intent)
+
+
+def _names_a_problem(parse: Parse, thresholds: Thresholds) -> bool:
+    """A place, a danger, or a problem said clearly: words a report is made of."""
+    return bool(parse.urgent or parse.first("address")
+                or (parse.category_confidence >= thresholds.new_problem_above and parse.category != "other"))
 
 
 def _says_something(text: str) -> bool:
@@ -162,29 +174,15 @@ def _at_place(case: Case, parse: Parse, text: str) -> bool:
                                                  for e in parse.entities if e.entity == "address"))
 
 
-def _related(parse: Parse, text: str, cases: tuple[Case, ...], words: dict[str, tuple[str, ...]],
-             thresholds: Thresholds) -> Case | None:
-    """The open case a report-like message may be about, or None when it names a new problem or place."""
-    candidates = _on(cases, Move.PROGRESS)
-    if not candidates:
-        return None
-    if parse.first("address") and not any(_at_place(c, parse, text) for c in candidates):
-        return None  # a place none of their cases is at
-    same = [c for c in candidates if c.category == parse.category or _names(c, parse, text, words)]
-    if same:
-        return same[0]
-    if parse.category_confidence >= thresholds.new_problem_above and parse.category != "other":
-        return None  # a different problem, said clearly
-    return candidates[0]
-
-
-def _ask(case: Case, parse: Parse, first: Move | None = None) -> Reading:
-    """Offer what the message may mean for `case`, and a new report."""
+def _ask(case: Case, parse: Parse, first: Move | None = None, report_first: bool = False) -> Reading:
+    """Offer what the message may mean for `case`, and a new report (first when more likely)."""
     if case.status == Status.RESOLVED:
         moves = [Move.RATE_BAD, Move.RATE_GOOD, Move.PROGRESS]
     else:
         moves = [Move.URGE, Move.ADD_INFO]
     if first is not None and first in ACTS_ON and case.status in ACTS_ON[first]:
         moves = [first] + [m for m in moves if m is not first]
-    return Reading(Move.ASK, case, options=tuple((m, case) for m in moves) + ((Move.REPORT, None),),
+    options = tuple((m, case) for m in moves)
+    report = ((Move.REPORT, None),)
+    return Reading(Move.ASK, case, options=report + options if report_first else options + report,
                    intent=parse.intent)

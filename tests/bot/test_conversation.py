@@ -40,6 +40,21 @@ def test_without_cases_a_report_is_a_report_and_a_case_move_has_nothing_to_act_o
     assert read(parse("urge"), "快点", draft_open=False, cases=()).move is Move.NONE_OPEN
 
 
+@pytest.mark.parametrize("said", [
+    parse("urge", address="中山五路"),
+    parse("urge", category="streetlight", category_confidence=0.8),
+    Parse("query_progress", 0.9, "other", 0.2, True),  # urgent
+], ids=["a place", "a clear category", "a danger"])
+def test_without_cases_a_case_move_that_names_a_problem_is_a_new_report(said):
+    assert read(said, "中山五路的路灯问题 请派人来处理", draft_open=False, cases=()).move is Move.REPORT
+
+
+
+def test_without_cases_a_case_move_that_names_no_problem_has_nothing_to_act_on():
+    assert read(parse("urge", category="streetlight", category_confidence=0.3), "快点派人来",
+                draft_open=False, cases=()).move is Move.NONE_OPEN
+
+
 def test_a_draft_in_progress_takes_more_of_the_report():
     assert read(parse("add_info"), "旁边还有钢筋", draft_open=True, cases=(LAMP,)).move is Move.REPORT
 
@@ -88,13 +103,19 @@ def test_a_report_naming_no_new_problem_or_place_while_a_case_is_open_is_asked_a
     assert [m for m, _ in after.options] == [Move.RATE_BAD, Move.RATE_GOOD, Move.PROGRESS, Move.REPORT]
 
 
-def test_a_report_of_a_new_place_or_a_clearly_different_problem_is_a_new_report():
+def test_a_report_of_a_new_place_is_a_new_report():
     new_place = read(parse("report", category="streetlight", category_confidence=0.9, address="北京路8号"),
                      "北京路8号路灯也不亮", draft_open=False, cases=(LAMP,), category_words=WORDS)
     assert new_place.move is Move.REPORT
-    other = read(parse("report", category="noise", category_confidence=0.9), "楼上装修好吵",
+
+
+def test_a_different_problem_at_no_new_place_is_asked_about_with_the_new_report_first_when_clear():
+    clear = read(parse("report", category="noise", category_confidence=0.9), "楼上装修好吵",
                  draft_open=False, cases=(LAMP,), category_words=WORDS)
-    assert other.move is Move.REPORT
+    assert clear.move is Move.ASK and [m for m, _ in clear.options] == [Move.REPORT, Move.URGE, Move.ADD_INFO]
+    vague = read(parse("report", category="noise", category_confidence=0.4), "屋里好似有响声",
+                 draft_open=False, cases=(LAMP,), category_words=WORDS)
+    assert vague.move is Move.ASK and [m for m, _ in vague.options] == [Move.URGE, Move.ADD_INFO, Move.REPORT]
 
 
 def test_an_unsure_case_move_is_asked_about_with_that_move_first():

@@ -84,7 +84,7 @@ def judge(expect: str, new_actions: set[str], opened: bool, replies: list[str]) 
 async def play(sim: Simulation, conversation: dict) -> list[tuple[str, str, str]]:
     context = conversation["context"]
     kind = sim.runtime.services.config.category_name(context["category"]).split("/")[0]
-    await file_case(sim, text=f"{context['place']}的{kind}问题，请派人来处理")
+    await file_case(sim, text=f"我要反映一个{kind}问题，在{context['place']}")
     await into_status(sim, conversation["context"]["status"])
     await set_context(sim, conversation["context"])
     verdicts = []
