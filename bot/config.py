@@ -252,6 +252,7 @@ class InvitesConfig(Section):
 class WebConfig(Section):
     """The command centre (web/): where it listens, where its links point, how long logins last."""
 
+    enabled: bool = False  # gridsec run serves it beside the bot, in the same process
     listen: str = "127.0.0.1"
     port: int = Field(8080, gt=0, lt=65536)
     public_url: str = ""  # the address links open (https for the Mini App); empty: http://listen:port

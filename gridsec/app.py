@@ -18,6 +18,7 @@ from bot.district.importer import import_district, load_grid_index, load_place_m
 from bot.outbox import OutboxWorker
 from gridsec.ingest import Dispatcher, Ingest, Polling, Webhook
 from gridsec.scheduler import ApsScheduler
+from gridsec.web_server import WebServer
 from bot.services import Services
 from bot.supervision import Supervisor
 from handlers.render import OutboxNotifier
@@ -91,6 +92,7 @@ class BotRuntime:
         self.outbox: OutboxWorker | None = None
         self.supervisor: Supervisor | None = None  # deadlines and digests; ticked by `scheduler`
         self.scheduler: ApsScheduler | None = None
+        self.web: WebServer | None = None  # the command centre, when config.web.enabled
 
     async def start(self, *, mode: str | None = None, webhook_url: str | None = None, port: int | None = None) -> None:
         if self.services is None:
@@ -116,8 +118,14 @@ class BotRuntime:
         if self.config.scheduler.enabled:
             self.scheduler = ApsScheduler(self.supervisor, self.config)
             self.scheduler.start()
+        if self.config.web.enabled:
+            self.web = WebServer(services)
+            await self.web.start()
 
     async def stop(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         if self.scheduler is not None:
             await self.scheduler.stop()
             self.scheduler = None

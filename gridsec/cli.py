@@ -317,14 +317,13 @@ async def _web(args) -> int:
     try:
         if args.web_command == "link":
             return await _web_link(services.db, config, args.officer_id)
-        import uvicorn
+        from gridsec.web_server import WebServer
 
-        from web.app import create_app
-
-        server = uvicorn.Server(uvicorn.Config(create_app(services), host=config.web.listen, port=config.web.port,
-                                               log_level="warning"))
+        server = WebServer(services)
+        await server.start()
         print(f"the command centre is at {config.web.base_url} (Ctrl+C stops it)", file=sys.stderr)
-        await server.serve()
+        await _until_signalled()
+        await server.stop()
         return 0
     finally:
         await services.db.dispose()
