@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Awaitable, Callable, TextIO
 
 import yaml
 from sqlalchemy import func, select
@@ -263,7 +263,9 @@ def simulation_config(config: Config, database: str | None, district: str | None
 
 
 async def run_simulation(config: Config, script_path: Path, *, database: str | None = None,
-                         district: str | None = None, out: TextIO, pretty: bool = False) -> None:
+                         district: str | None = None, out: TextIO, pretty: bool = False,
+                         afterwards: Callable[[Simulation], Awaitable[None]] | None = None) -> None:
+    """Plays the script; `afterwards` runs once it is played, while the bot (and its database) still run."""
     script = load_script(script_path)
     with tempfile.TemporaryDirectory(prefix="gridsec-sim-") as tmp:
         cfg = simulation_config(config, database, district, Path(tmp))
@@ -274,6 +276,8 @@ async def run_simulation(config: Config, script_path: Path, *, database: str | N
 
         async with Simulation(cfg, script, script_path.parent, emit) as sim:
             await sim.run()
+            if afterwards is not None:
+                await afterwards(sim)
 
 
 def render_pretty(record: dict) -> str:
