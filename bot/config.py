@@ -264,6 +264,11 @@ class WebConfig(Section):
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.listen}:{self.port}").rstrip("/")
 
+    @property
+    def mini_app_url(self) -> str | None:
+        """The Mini App the bot's menu button opens for staff; Telegram opens Mini Apps over https only."""
+        return f"{self.base_url}/app" if self.public_url.startswith("https://") else None
+
 
 class DistrictConfig(Section):
     dir: str = ""
