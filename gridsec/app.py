@@ -98,6 +98,14 @@ class BotRuntime:
         if self.services is None:
             self.services = await build_services(self.config, self.clock)
         services = self.services
+        if self.config.web.enabled:  # first: a port in use stops the start before anything runs
+            self.web = WebServer(services)
+            try:
+                await self.web.start()
+            except Exception:
+                self.web = None
+                await self.stop()  # closes the services
+                raise
         self.application = build_application(services)
         await self.application.initialize()
         self.outbox = OutboxWorker(services.db, TelegramSender(self.application.bot), self.config.outbox)
@@ -118,9 +126,6 @@ class BotRuntime:
         if self.config.scheduler.enabled:
             self.scheduler = ApsScheduler(self.supervisor, self.config)
             self.scheduler.start()
-        if self.config.web.enabled:
-            self.web = WebServer(services)
-            await self.web.start()
 
     async def stop(self) -> None:
         if self.web is not None:

@@ -111,6 +111,7 @@ async def _demo(args) -> int:
     """Plays the demo; then, unless --no-web, prints the demo supervisor's command-centre link and
     keeps serving it (and the demo's database) until Ctrl+C."""
     from gridsec.simulate import run_simulation
+    from gridsec.web_server import WebPortTaken
 
     print("网格秘书 demo: a resident reports, the grid officer handles it, the resident rates it.\n"
           "Everything runs offline: SQLite, the local Telegram stand-in, the bundled sample district.\n",
@@ -132,8 +133,12 @@ async def _demo(args) -> int:
         await _until_signalled()
 
     with nlu_server(_with_nlu(config, args.nlu)) as config:
-        await run_simulation(config, DEMO_SCRIPT, database=args.database, out=sys.stdout, pretty=not args.json,
-                             afterwards=None if args.no_web else show_command_centre)
+        try:
+            await run_simulation(config, DEMO_SCRIPT, database=args.database, out=sys.stdout, pretty=not args.json,
+                                 afterwards=None if args.no_web else show_command_centre)
+        except WebPortTaken as exc:
+            print(f"{exc}: give another with --port N, or --no-web", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -96,7 +96,11 @@ class Simulation:
         config = self.config.copy_with(telegram=self.config.telegram.copy_with(
             token=self.standin.token, base_url=self.standin.bot_base_url,
             file_base_url=self.standin.file_base_url, mode="polling"))
-        await self._start_runtime(config)
+        try:
+            await self._start_runtime(config)
+        except BaseException:
+            await self.standin.stop()
+            raise
         for i, spec in enumerate(self.script.get("users", [])):
             await self._add_user(spec, 100001 + i)
         return self

@@ -13,6 +13,10 @@ from bot.services import Services
 from web.app import create_app
 
 
+class WebPortTaken(RuntimeError):
+    """The command centre's address is in use (or cannot be bound)."""
+
+
 class _InLoopServer(uvicorn.Server):
     """uvicorn's server, saying when it listens and leaving Ctrl+C to the process that embeds it."""
 
@@ -40,16 +44,19 @@ class WebServer:
 
     async def start(self) -> None:
         """Returns once the port is listening; raises when it cannot listen (uvicorn exits then)."""
-        self._task = asyncio.create_task(self._server.serve(), name="web-server")
+        self._task = asyncio.create_task(self._serve(), name="web-server")
         listening = asyncio.create_task(self._server.listening.wait())
         await asyncio.wait([self._task, listening], return_when=asyncio.FIRST_COMPLETED)
         if not self._server.listening.is_set():
             listening.cancel()
-            try:
-                await self._task
-            except SystemExit:
-                pass
-            raise RuntimeError(f"the command centre cannot listen on {self.address}")
+            self._task = None
+            raise WebPortTaken(f"the command centre cannot listen on {self.address}")
+
+    async def _serve(self) -> None:
+        try:
+            await self._server.serve()
+        except SystemExit:  # how uvicorn gives up when it cannot bind; start() says so
+            pass
 
     async def stop(self) -> None:
         if self._task is None:

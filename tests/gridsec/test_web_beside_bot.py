@@ -2,11 +2,15 @@
 on the bot's services, and stops it with the bot. The real BotRuntime against the stand-in."""
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
 from bot.web_access import WebAccess
-from gridsec.simulate import free_port
+from gridsec.app import BotRuntime
+from gridsec.simulate import free_port, simulation_config
+from gridsec.web_server import WebPortTaken
 
 DISTRICT_SUPERVISOR = "YX-O00001"  # the sample district's
 
@@ -31,3 +35,15 @@ async def test_a_running_bot_answers_the_command_centre_on_its_port_until_stoppe
 
 async def test_without_web_enabled_the_bot_serves_no_command_centre(sim):
     assert sim.runtime.web is None
+
+
+async def test_a_taken_port_stops_the_start_with_a_clear_error(config, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cfg = simulation_config(config, config.database.url, None, tmp_path)
+        runtime = BotRuntime(cfg.copy_with(web=cfg.web.copy_with(enabled=True, port=port)))
+        with pytest.raises(WebPortTaken, match=f"127.0.0.1:{port}"):
+            await runtime.start()
+        assert runtime.application is None and runtime.web is None

@@ -2,8 +2,8 @@
 installs it with a CJK font) against the app served on loopback beside the running bot and the
 Telegram stand-in, on SQLite and PostgreSQL. A street supervisor opens their /web link, sees the
 coloured map, drills down street → community → grid → cases, filters, opens a case with its photo
-and its point drawn on its grid's polygon,
-presses 督办 and the officer's message arrives at the stand-in; the Excel export reads back.
+and its point drawn on its grid's polygon, presses 督办 and the officer's message arrives at the
+stand-in; the Excel export reads back.
 
 Screenshots of every page are kept in var/test-artifacts/web/ (look at them).
 """
