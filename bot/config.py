@@ -252,6 +252,7 @@ class InvitesConfig(Section):
 class WebConfig(Section):
     """The command centre (web/): where it listens, where its links point, how long logins last."""
 
+    enabled: bool = False  # gridsec run serves it beside the bot, in the same process
     listen: str = "127.0.0.1"
     port: int = Field(8080, gt=0, lt=65536)
     public_url: str = ""  # the address links open (https for the Mini App); empty: http://listen:port
@@ -262,6 +263,11 @@ class WebConfig(Section):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.listen}:{self.port}").rstrip("/")
+
+    @property
+    def mini_app_url(self) -> str | None:
+        """The Mini App the bot's menu button opens for staff; Telegram opens Mini Apps over https only."""
+        return f"{self.base_url}/app" if self.public_url.startswith("https://") else None
 
 
 class DistrictConfig(Section):

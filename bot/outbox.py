@@ -56,7 +56,7 @@ class Outgoing:
     """A message in transport-neutral form; handlers/sender.py turns it into a Bot API call."""
 
     chat_id: int
-    kind: str = "text"  # text | photo | album | location | edit
+    kind: str = "text"  # text | photo | album | location | edit | menu_button (the chat's Mini App button)
     text: str = ""
     buttons: list[list[Button]] = field(default_factory=list)
     photos: list[str] = field(default_factory=list)  # Telegram file ids
@@ -65,6 +65,7 @@ class Outgoing:
     ask_location: bool = False  # offer the "send my location" keyboard button
     edit_of: int | None = None  # outbox id of the message to edit (kind == "edit")
     edit_message_id: int | None = None  # or a Telegram message id to edit
+    web_app_url: str | None = None  # kind == "menu_button": the Mini App it opens, labelled `text`
     case_id: int | None = None
     resend: bool = False  # a second try after an uncertain first one: shown marked （重发）
 
@@ -86,6 +87,11 @@ def wall_clock() -> datetime:
     """Transport time is real time, even when the domain clock is moved by a test or a simulation:
     Telegram's retry_after and our backoff are measured in real seconds."""
     return datetime.now(timezone.utc)
+
+
+# Kinds whose second arrival changes nothing (an edit shows the same text, a menu button is set again):
+# an unanswered one is simply retried, unmarked.
+SAME_TWICE = ("edit", "menu_button")
 
 
 def enqueue(session: AsyncSession, message: Outgoing) -> OutboxMessage:
@@ -334,7 +340,7 @@ class OutboxWorker(BackgroundWorker):
 
     async def _uncertain(self, row: OutboxMessage, message: Outgoing, error: str) -> bool:
         """No answer to a request that went out: resend it once, marked; never a third time."""
-        if message.kind == "edit":  # editing twice shows the same thing
+        if message.kind in SAME_TWICE:
             await self._retry(row, error, None)
             return False
         if message.resend:

@@ -18,6 +18,7 @@ from bot.district.importer import import_district, load_grid_index, load_place_m
 from bot.outbox import OutboxWorker
 from gridsec.ingest import Dispatcher, Ingest, Polling, Webhook
 from gridsec.scheduler import ApsScheduler
+from gridsec.web_server import WebServer
 from bot.services import Services
 from bot.supervision import Supervisor
 from handlers.render import OutboxNotifier
@@ -91,11 +92,20 @@ class BotRuntime:
         self.outbox: OutboxWorker | None = None
         self.supervisor: Supervisor | None = None  # deadlines and digests; ticked by `scheduler`
         self.scheduler: ApsScheduler | None = None
+        self.web: WebServer | None = None  # the command centre, when config.web.enabled
 
     async def start(self, *, mode: str | None = None, webhook_url: str | None = None, port: int | None = None) -> None:
         if self.services is None:
             self.services = await build_services(self.config, self.clock)
         services = self.services
+        if self.config.web.enabled:  # first: a port in use stops the start before anything runs
+            self.web = WebServer(services)
+            try:
+                await self.web.start()
+            except Exception:
+                self.web = None
+                await self.stop()  # closes the services
+                raise
         self.application = build_application(services)
         await self.application.initialize()
         self.outbox = OutboxWorker(services.db, TelegramSender(self.application.bot), self.config.outbox)
@@ -118,6 +128,9 @@ class BotRuntime:
             self.scheduler.start()
 
     async def stop(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         if self.scheduler is not None:
             await self.scheduler.stop()
             self.scheduler = None

@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.config import REPO_ROOT, ConfigError, load_config
 
 DEMO_SCRIPT = REPO_ROOT / "gridsec" / "assets" / "demo.yaml"
+DEMO_SUPERVISOR = "YX-O00001"  # the bundled sample district's district supervisor: sees the whole district
 
 
 def _config(args):
@@ -107,13 +108,37 @@ async def _simulate(args) -> int:
 
 
 async def _demo(args) -> int:
+    """Plays the demo; then, unless --no-web, prints the demo supervisor's command-centre link and
+    keeps serving it (and the demo's database) until Ctrl+C."""
     from gridsec.simulate import run_simulation
+    from gridsec.web_server import WebPortTaken
 
     print("网格秘书 demo: a resident reports, the grid officer handles it, the resident rates it.\n"
           "Everything runs offline: SQLite, the local Telegram stand-in, the bundled sample district.\n",
           file=sys.stderr)
-    with nlu_server(_with_nlu(_config(args), args.nlu)) as config:
-        await run_simulation(config, DEMO_SCRIPT, database=args.database, out=sys.stdout, pretty=not args.json)
+    config = _config(args)
+    if not args.no_web:
+        config = config.copy_with(web=config.web.copy_with(enabled=True, port=args.port or config.web.port))
+
+    async def show_command_centre(sim) -> None:
+        from bot.web_access import WebAccess
+
+        async with sim.runtime.services.db.session() as session:
+            link = await WebAccess(session, sim.clock, sim.runtime.config).link_for_officer(DEMO_SUPERVISOR)
+        if args.json:
+            print(json.dumps({"web_link": link, "officer_id": DEMO_SUPERVISOR}), flush=True)
+        else:
+            print(f"指挥中心 the command centre of this demo, logged in as the district supervisor "
+                  f"({DEMO_SUPERVISOR}), one use:\n    {link}\nCtrl+C ends the demo.", flush=True)
+        await _until_signalled()
+
+    with nlu_server(_with_nlu(config, args.nlu)) as config:
+        try:
+            await run_simulation(config, DEMO_SCRIPT, database=args.database, out=sys.stdout, pretty=not args.json,
+                                 afterwards=None if args.no_web else show_command_centre)
+        except WebPortTaken as exc:
+            print(f"{exc}: give another with --port N, or --no-web", file=sys.stderr)
+            return 2
     return 0
 
 
@@ -317,14 +342,13 @@ async def _web(args) -> int:
     try:
         if args.web_command == "link":
             return await _web_link(services.db, config, args.officer_id)
-        import uvicorn
+        from gridsec.web_server import WebServer
 
-        from web.app import create_app
-
-        server = uvicorn.Server(uvicorn.Config(create_app(services), host=config.web.listen, port=config.web.port,
-                                               log_level="warning"))
+        server = WebServer(services)
+        await server.start()
         print(f"the command centre is at {config.web.base_url} (Ctrl+C stops it)", file=sys.stderr)
-        await server.serve()
+        await _until_signalled()
+        await server.stop()
         return 0
     finally:
         await services.db.dispose()
@@ -382,6 +406,9 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="play the bundled demo offline")
     demo.add_argument("--json", action="store_true", help="print JSON lines instead of readable text")
     demo.add_argument("--nlu", choices=["rasa", "keyword"], help="the NLU to use (default: the config's, rasa)")
+    demo.add_argument("--no-web", action="store_true",
+                      help="end after the conversation instead of serving the demo's command centre until Ctrl+C")
+    demo.add_argument("--port", type=int, help="port of the demo's command centre (default: web.port)")
     sim = sub.add_parser("simulate", parents=[common], help="run a scripted conversation, print JSON lines")
     sim.add_argument("script")
     sim.add_argument("--district", help="district directory to import first (default: the bundled sample)")

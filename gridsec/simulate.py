@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Awaitable, Callable, TextIO
 
 import yaml
 from sqlalchemy import func, select
@@ -97,7 +97,11 @@ class Simulation:
         config = self.config.copy_with(telegram=self.config.telegram.copy_with(
             token=self.standin.token, base_url=self.standin.bot_base_url,
             file_base_url=self.standin.file_base_url, mode="polling"))
-        await self._start_runtime(config)
+        try:
+            await self._start_runtime(config)
+        except BaseException:
+            await self.standin.stop()
+            raise
         for i, spec in enumerate(self.script.get("users", [])):
             await self._add_user(spec, 100001 + i)
         return self
@@ -264,7 +268,9 @@ def simulation_config(config: Config, database: str | None, district: str | None
 
 
 async def run_simulation(config: Config, script_path: Path, *, database: str | None = None,
-                         district: str | None = None, out: TextIO, pretty: bool = False) -> None:
+                         district: str | None = None, out: TextIO, pretty: bool = False,
+                         afterwards: Callable[[Simulation], Awaitable[None]] | None = None) -> None:
+    """Plays the script; `afterwards` runs once it is played, while the bot (and its database) still run."""
     script = load_script(script_path)
     with tempfile.TemporaryDirectory(prefix="gridsec-sim-") as tmp:
         cfg = simulation_config(config, database, district, Path(tmp))
@@ -275,6 +281,8 @@ async def run_simulation(config: Config, script_path: Path, *, database: str | N
 
         async with Simulation(cfg, script, script_path.parent, emit) as sim:
             await sim.run()
+            if afterwards is not None:
+                await afterwards(sim)
 
 
 def render_pretty(record: dict) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 from telegram import (
-    Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, KeyboardButton,
-    ReplyKeyboardMarkup,
+    Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, KeyboardButton, MenuButtonWebApp,
+    ReplyKeyboardMarkup, WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -79,6 +79,9 @@ class TelegramSender:
             result = await self.bot.edit_message_text(shown_text(m, TEXT_LIMIT), chat_id=chat,
                                                       message_id=edit_target, reply_markup=markup(m), **wait)
             return edit_target if result is True else result.message_id
+        elif m.kind == "menu_button":
+            await self.bot.set_chat_menu_button(chat, MenuButtonWebApp(m.text, WebAppInfo(m.web_app_url)), **wait)
+            return None
         else:
             raise PermanentFailure(f"unknown outbox kind {m.kind!r}")
         return sent.message_id

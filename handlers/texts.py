@@ -253,6 +253,7 @@ T: dict[str, str] = {
     "dur_minutes": "{n}分钟",
     "dur_zero": "不到1分钟",
     # ---- the command centre (/web)
+    "web_menu_button": "指挥中心",
     "web_link": "🖥 指挥中心登录链接（{minutes}分钟内有效，只能使用一次）：\n{url}",
 }
 

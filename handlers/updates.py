@@ -9,6 +9,7 @@ from telegram.ext import (
 from bot.conversation import CASE_MOVES
 from bot.hygiene import clean_text, finite, phone, row_id
 from bot.lifecycle import TransitionRefused
+from bot.outbox import Outgoing
 from bot.understanding import normalize_ticket
 from handlers import casework, conversation, intake
 from handlers.common import Turn, handles, on_error, record_update
@@ -70,11 +71,21 @@ async def join(update: Update, turn: Turn) -> None:
         turn.say("joined_officer", name=post.officer.name, role=ROLES[post.officer.role], scope=scope)
     else:
         turn.say("joined_department", department=post.department.name)
+    offer_mini_app(turn)
 
 
 @handles
 async def web(update: Update, turn: Turn) -> None:
     turn.say("web_link", url=await turn.desk.web_link(), minutes=f"{turn.config.web.link_minutes:g}")
+    offer_mini_app(turn)
+
+
+def offer_mini_app(turn: Turn) -> None:
+    """A staff chat's menu button opens the command centre as a Mini App, where it has a public https
+    address; /web sets it again, for staff who joined before that address was configured."""
+    url = turn.config.web.mini_app_url
+    if url:
+        turn.send(Outgoing(turn.chat_id, kind="menu_button", text=t("web_menu_button"), web_app_url=url))
 
 
 @handles

@@ -319,6 +319,44 @@ class BotApi:
         return True
 
 
+    # -- the menu button --------------------------------------------------------------
+    @_method("setChatMenuButton")
+    async def set_chat_menu_button(self, params: Params) -> bool:
+        chat_id = self._menu_chat(params)
+        button = _menu_button(params.get_json("menu_button", "menu button") or {"type": "default"})
+        if chat_id is not None and button["type"] == "default":
+            self.world.menu_buttons.pop(chat_id, None)  # the chat shows the default button again
+        else:
+            self.world.menu_buttons[chat_id] = button
+        return True
+
+    @_method("getChatMenuButton")
+    async def get_chat_menu_button(self, params: Params) -> dict:
+        chat_id = self._menu_chat(params)
+        return self.world.menu_buttons.get(chat_id) or self.world.menu_buttons.get(None) or {"type": "default"}
+
+    def _menu_chat(self, params: Params) -> int | None:
+        """The private chat named by chat_id, or None for the bot's default menu button."""
+        if params.values.get("chat_id") in (None, ""):
+            return None
+        return self.world.chat_for_bot(params.chat_id()).id
+
+
+def _menu_button(button: Any) -> dict:
+    """A MenuButton as Telegram checks it: a Web App button needs a label and an https URL."""
+    kind = button.get("type") if isinstance(button, dict) else None
+    if kind in ("default", "commands"):
+        return {"type": kind}
+    if kind != "web_app":
+        raise bad_request("can't parse menu button: unsupported menu button type")
+    text, url = button.get("text"), (button.get("web_app") or {}).get("url", "")
+    if not isinstance(text, str) or not text.strip():
+        raise bad_request("menu button text must be non-empty")
+    if not str(url).startswith("https://"):
+        raise bad_request(f"Web App URL '{url}' is invalid: Only HTTPS links are allowed")
+    return {"type": "web_app", "text": text, "web_app": {"url": url}}
+
+
 def _inline_only(markup: dict | None) -> dict | None:
     """Messages carry only inline keyboards; reply keyboards live on the client."""
     return markup if markup and "inline_keyboard" in markup else None

@@ -76,6 +76,7 @@ class World:
         self.files: dict[str, StoredFile] = {}
         self.photos: dict[str, list[dict]] = {}  # any size's file_id -> all sizes of that photo
         self.commands: dict[str, list[dict]] = {}
+        self.menu_buttons: dict[int | None, dict] = {}  # chat id (None: the default) -> its menu button
         self.open_callbacks: set[str] = set()
         self.webhook: Webhook | None = None
         self.allowed_updates: list[str] | None = None

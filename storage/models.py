@@ -362,7 +362,7 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # text | photo | album | location | edit
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | album | location | edit | menu_button
     payload: Mapped[dict[str, Any]] = mapped_column()
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sending | sent | failed | unconfirmed

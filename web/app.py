@@ -48,7 +48,7 @@ def create_app(services: Services) -> Starlette:
                                  reporter=lambda case, viewer: reporter_label(config, case.reporter, viewer.role_on(case)),
                                  # free text (description, notes) masked as chat masks it for the viewer's role
                                  shown=lambda text, case, viewer: personal(config, text, viewer.role_on(case)),
-                                 local=lambda at: _local(at, config) or "—")
+                                 local=lambda at: _local(at, config) or "—", place_map=_place_map)
 
     @asynccontextmanager
     async def access():
@@ -264,6 +264,16 @@ def _period(request: Request, config: Config, clock: Clock) -> Period:
     if first > last:
         raise ValueError("from after to")
     return Period(first, last, config.tz)
+
+
+def _place_map(case) -> dict[str, Any] | None:
+    """The case page's small map: its grid's own polygon (no tiles) and, when the case has one,
+    its point as [lon, lat]; None for a case without a grid."""
+    if case.grid is None:
+        return None
+    outline = {"type": "Feature", "properties": {"name": case.grid.id}, "geometry": case.grid.geometry}
+    return {"grid": case.grid.id, "geojson": {"type": "FeatureCollection", "features": [outline]},
+            "point": None if case.lat is None or case.lon is None else [case.lon, case.lat]}
 
 
 def _case(case) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The outbox's rule for a send whose answer was lost: resent once, marked, never a third time;
-an edit is simply retried; a chat's later messages wait behind it."""
+an edit or a menu button is simply retried; a chat's later messages wait behind it."""
 from __future__ import annotations
 
 import asyncio
@@ -65,3 +65,11 @@ async def test_a_lost_edit_is_simply_retried(config):
     rows = await run(config, sender, [Outgoing(1, "edit", text="改", edit_message_id=5)])
     assert [r.status for r in rows] == ["sent"]
     assert [(text, resend) for text, resend, _ in sender.calls] == [("改", False)] * 3
+
+
+async def test_a_lost_menu_button_is_simply_set_again(config):
+    sender = Scripted(lose=2)
+    button = Outgoing(1, "menu_button", text="指挥中心", web_app_url="https://gridsec.example.org/app")
+    rows = await run(config, sender, [button])
+    assert [r.status for r in rows] == ["sent"]
+    assert [(text, resend) for text, resend, _ in sender.calls] == [("指挥中心", False)] * 3

@@ -22,11 +22,14 @@ PEOPLE = [
 
 @pytest.fixture
 async def sim_for(config, tmp_path):
-    """sim_for(users, start=...) → a running Simulation; stopped after the test."""
+    """sim_for(users, start=..., web={...}) → a running Simulation (`web`: changes to the web: section);
+    stopped after the test."""
     running = []
 
-    async def make(users=PEOPLE, start=START, transport="polling") -> Simulation:
+    async def make(users=PEOPLE, start=START, transport="polling", web: dict | None = None) -> Simulation:
         cfg = simulation_config(config, config.database.url, None, tmp_path)
+        if web:
+            cfg = cfg.copy_with(web=cfg.web.copy_with(**web))
         sim = Simulation(cfg, {"start": start, "users": users, "steps": []}, ASSETS, emit=lambda record: None,
                          transport=transport)
         await sim.__aenter__()

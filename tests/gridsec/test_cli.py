@@ -3,12 +3,14 @@ serves the stand-in on its own."""
 from __future__ import annotations
 
 import json
+import signal
 import os
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gridsec.cli import parser
@@ -59,3 +61,31 @@ def test_standin_runs_as_its_own_process_with_the_bot_api_and_its_control_api():
     finally:
         proc.terminate()
         assert proc.wait(10) == 0
+
+
+def test_the_demo_prints_a_link_that_opens_its_command_centre_on_the_demo_district():
+    from gridsec.simulate import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "gridsec", "demo", "--nlu", "keyword", "--json", "--port", str(port)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"})
+    try:
+        lines = iter(proc.stdout.readline, "")
+        shown = next(record for record in map(json.loads, lines) if "web_link" in record)
+        link = shown["web_link"]
+        assert link.startswith(f"http://127.0.0.1:{port}/")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as browser:
+            landed = browser.get(link, follow_redirects=True)
+            assert landed.status_code == 200 and landed.url.path == "/scope/YX"
+            grids = browser.get("/api/map", params={"scope": "YX"}).json()
+            assert grids["geojson"]["features"] and grids["areas"]
+            figures = browser.get("/api/figures", params={"scope": "YX"}).json()
+            assert figures["filed"] == 1  # the demo's one case
+        with httpx.Client(timeout=30) as stranger:
+            assert stranger.get(link).status_code == 403  # the link works once
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -1,27 +1,25 @@
 """The command centre in a real browser: Playwright driving Debian's Chromium (scripts/setup.sh
 installs it with a CJK font) against the app served on loopback beside the running bot and the
 Telegram stand-in, on SQLite and PostgreSQL. A street supervisor opens their /web link, sees the
-coloured map, drills down street → community → grid → cases, filters, opens a case with its photo,
-presses 督办 and the officer's message arrives at the stand-in; the Excel export reads back.
+coloured map, drills down street → community → grid → cases, filters, opens a case with its photo
+and its point drawn on its grid's polygon, presses 督办 and the officer's message arrives at the
+stand-in; the Excel export reads back.
 
 Screenshots of every page are kept in var/test-artifacts/web/ (look at them).
 """
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 from playwright.async_api import async_playwright
 
 from gridsec.simulate import Simulation, free_port, simulation_config
 from tests.e2e.conftest import ASSETS, INSIDE, START
-from web.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "web"
@@ -32,28 +30,20 @@ USERS = [{"name": "luo", "role": "street_supervisor", "officer_id": "YX-O00003"}
 
 @pytest.fixture
 async def running(config, tmp_path):
-    """The bot on the stand-in with a case filed (text, photo, location) and the app on a free port."""
+    """The bot on the stand-in with a case filed (text, photo, location), serving the app beside it
+    on a free port (web.enabled, as `gridsec run` does)."""
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is missing: run scripts/setup.sh (as root it installs chromium and fonts-noto-cjk)")
     port = free_port()
     cfg = simulation_config(config, config.database.url, None, tmp_path)
-    cfg = cfg.copy_with(web=cfg.web.copy_with(port=port))
+    cfg = cfg.copy_with(web=cfg.web.copy_with(enabled=True, port=port))
     async with Simulation(cfg, {"start": START, "users": USERS, "steps": []}, ASSETS, emit=lambda r: None) as sim:
         await sim.play({"user": "alice", "text": "小区门口路灯坏了一个星期了"})
         await sim.play({"user": "alice", "photo": "sample.jpg"})
         await sim.play({"user": "alice", "location": list(INSIDE)})
         filed = await sim.play({"user": "alice", "press": "确认"})
         ticket = next(r["case"] for r in filed if r["to"] == "alice" and r["case"])
-        server = uvicorn.Server(uvicorn.Config(create_app(sim.runtime.services), host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.05)
-        try:
-            yield sim, ticket
-        finally:
-            server.should_exit = True
-            await serving
+        yield sim, ticket
 
 
 async def click_at(page, lat: float, lon: float) -> None:
@@ -63,6 +53,17 @@ async def click_at(page, lat: float, lon: float) -> None:
         " const [x, y] = echarts.getInstanceByDom(el).convertToPixel({seriesIndex: 0}, [lon, lat]);"
         " return [r.left + x, r.top + y]; }", [lon, lat])
     await page.mouse.click(x, y)
+
+
+async def place_point_colour(page) -> str:
+    """What the case page's small map shows where it says the case's point is: red (the point),
+    blue (only the polygon) or nothing."""
+    await page.wait_for_selector("#place-map[data-drawn]")
+    r, g, b, _ = await page.evaluate(
+        "() => { const el = document.getElementById('place-map'); const [x, y] = JSON.parse(el.dataset.drawn).point;"
+        " const canvas = el.querySelector('canvas'); const k = canvas.width / el.clientWidth;"
+        " return [...canvas.getContext('2d').getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data]; }")
+    return "red" if r > 180 and g < 90 and b < 90 else "blue" if b > r else "nothing"
 
 
 async def drawn(page) -> dict:
@@ -103,6 +104,7 @@ async def test_a_supervisor_works_a_case_from_the_browser(running, request):
         await page.click(f"text={ticket}")
         await page.wait_for_selector(".photos img")
         assert await page.evaluate("document.querySelector('.photos img').naturalWidth") > 0
+        assert await place_point_colour(page) == "red"  # the reported point, on the grid's polygon
         await page.screenshot(path=shots / "4-case.png", full_page=True)
 
         wang = sim.users["wang"].tg_id

@@ -5,12 +5,15 @@ message in the outbox exactly as the same action in chat does."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 import re
 from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
+from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from bot.people import create_invite, ensure_person, redeem_invite
@@ -21,6 +24,7 @@ from tests.web.conftest import NOW, client_of
 H = timedelta(hours=1)
 OFFICER, OFFICER_CHAT = "YX-O00021", 7021          # grid YX-BZ-01-03
 COLLEAGUE, COLLEAGUE_CHAT = "YX-O00020", 7020      # grid YX-BZ-01-02, same community
+PLACE = (23.1291, 113.2644)                        # lat, lon in grid YX-BZ-01-03
 STREET, STREET_CHAT = "YX-O00003", 7003            # street supervisor of YX-BZ
 PHOTO = b"\xff\xd8\xff\xe0 not much of a jpeg"
 
@@ -42,7 +46,8 @@ async def world(services):
                              category="noise" if n % 2 else "streetlight", description=f"第{n}号 楼下噪音",
                              grid_id="YX-BZ-01-03", reporter_id=reporter.id, assignee_officer_id=OFFICER,
                              created_at=NOW - (55 - n) * H, updated_at=NOW, accepted_at=NOW - (55 - n) * H,
-                             due_from=NOW - (55 - n) * H, resolve_due_at=NOW - (50 - n) * H))
+                             due_from=NOW - (55 - n) * H, resolve_due_at=NOW - (50 - n) * H,
+                             lat=PLACE[0] if n == 54 else None, lon=PLACE[1] if n == 54 else None))
         session.add(Case(ticket="YX261124OTHER", status="accepted", category="garbage", description="垃圾满了",
                          grid_id="YX-RY-01-01", reporter_id=reporter.id, created_at=NOW - H, updated_at=NOW,
                          resolve_due_at=NOW + 5 * H))
@@ -113,6 +118,22 @@ async def test_the_case_page_shows_the_timeline_and_masks_the_reporter(services,
     assert "张伟明" not in page and "13812345678" not in page and reporter.startswith("张")
     assert f'<img src="/photos/{world["photo"]}"' in page
     assert 'id="supervise"' in page and "谢华（秉北社区第2网格）" in page  # the colleague to 改派 to
+    await client.aclose()
+
+
+async def test_the_case_page_maps_the_place_on_its_grid_polygon(services, world):
+    client = await logged_in(services, STREET)
+    page = (await client.get(f"/cases/{world['newest']}")).text
+    place = json.loads(html.unescape(re.search(r"<div id=\"place-map\" data-place='(.*?)'>", page).group(1)))
+    assert place["grid"] == "YX-BZ-01-03" and place["point"] == [PLACE[1], PLACE[0]]
+    [outline] = place["geojson"]["features"]
+    assert outline["properties"]["name"] == "YX-BZ-01-03" and outline["geometry"]["type"] == "Polygon"
+    assert shape(outline["geometry"]).contains(Point(PLACE[1], PLACE[0]))
+    assert "/static/case_map.js" in page
+    async with services.db.session() as session:
+        pointless = await session.scalar(select(Case.id).where(Case.ticket == "YX261120053"))
+    unplaced = (await client.get(f"/cases/{pointless}")).text  # no point: the polygon alone
+    assert json.loads(html.unescape(re.search(r"data-place='(.*?)'", unplaced).group(1)))["point"] is None
     await client.aclose()
 
 
