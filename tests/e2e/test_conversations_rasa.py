@@ -117,5 +117,5 @@ async def test_words_about_a_filed_case_act_on_it(rasa_config, conversation_set)
         if verdict in ("wrong", "drafted"):
             print(f"  {verdict:7} {expect:15} {say}")
     assert counts["drafted"] == 0, [v for v in verdicts if v[2] == "drafted"]
-    # Floors at today's level (issue 11 asks for more): most turns do what was meant or ask.
-    assert counts["right"] / len(verdicts) >= 0.4 and counts["wrong"] / len(verdicts) <= 0.2, verdicts
+    # Asking is never wrong (one tap), doing the wrong thing is: few wrong, and the rest right or asked.
+    assert counts["wrong"] / len(verdicts) <= 0.15, verdicts
