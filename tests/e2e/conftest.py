@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from gridsec.simulate import Simulation, simulation_config
+from handlers.texts import t
 
 ASSETS = Path(__file__).resolve().parents[2] / "gridsec" / "assets"
 START = "2026-11-24T14:00:00+08:00"  # the sample grid officer works 13:00-22:00
@@ -51,8 +52,11 @@ def texts(records: list[dict], to: str | None = None) -> list[str]:
 
 
 async def file_case(sim: Simulation, user: str = "alice", text: str = "楼下垃圾堆了三天了没人收") -> str:
-    """Report through the bot and return the ticket number."""
-    await sim.play({"user": user, "text": text})
+    """Report through the bot and return the ticket number. With a case of theirs open, the bot asks
+    whether a report at no new place is about that case; the resident answers 反映新问题."""
+    out = await sim.play({"user": user, "text": text})
+    if any(t("meant_report") in b for r in out if r["to"] == user for b in r["buttons"]):
+        await sim.play({"user": user, "press": t("meant_report")})
     await sim.play({"user": user, "location": list(INSIDE)})
     out = await sim.play({"user": user, "press": "确认"})
     return next(r["case"] for r in out if r["to"] == user and r["case"])
