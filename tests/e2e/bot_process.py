@@ -6,11 +6,15 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 
+from bot.clock import SystemClock
+from bot.people import create_invite, ensure_person, redeem_invite
 from standin import StandIn
+from storage.db import Database
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,6 +60,15 @@ class BotProcess:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+
+async def join_officer(db: Database, tg_id: int, officer_id: str, name: str = "Wang") -> None:
+    """The officer's Telegram account redeems a fresh invite, as `/join CODE` would."""
+    now = SystemClock().now()
+    async with db.session() as s:
+        person = await ensure_person(s, tg_id, tg_id, name, None, now)
+        invite = await create_invite(s, now, timedelta(hours=1), officer_id=officer_id)
+        await redeem_invite(s, person, invite.code, now)
 
 
 async def wait_for(predicate, timeout=90.0, what="condition"):

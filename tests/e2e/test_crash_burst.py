@@ -9,20 +9,17 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import SystemClock
 from bot.outbox import OWED
-from bot.people import create_invite, ensure_person, redeem_invite
 from gridsec.simulate import free_port
 from handlers.texts import t
 from standin import StandIn
 from storage.db import Database
 from storage.models import Case, InboundUpdate, OutboxMessage
-from tests.e2e.bot_process import BotProcess, wait_for, write_bot_config
+from tests.e2e.bot_process import BotProcess, join_officer, wait_for, write_bot_config
 from tests.e2e.conftest import INSIDE, OFFICER
 
 RESIDENTS = [300001 + i for i in range(150)]
@@ -119,11 +116,7 @@ async def queued_twice(db: Recorded) -> Counter:
 
 async def test_a_burst_survives_sigkill_twice(standin, bot, config):
     db = Recorded(config.database.url)
-    now = SystemClock().now()
-    async with db.session() as s:
-        person = await ensure_person(s, WANG, WANG, "Wang", None, now)
-        invite = await create_invite(s, now, timedelta(hours=1), officer_id=OFFICER)
-        await redeem_invite(s, person, invite.code, now)
+    await join_officer(db, WANG, OFFICER)
     began = time.monotonic()
     bot.start()
     await wait_for(lambda: any(c["method"] in ("getUpdates", "setWebhook") for c in standin.calls),

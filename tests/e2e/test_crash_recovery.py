@@ -2,18 +2,15 @@
 lost and nothing is sent twice. The bot runs as a real `gridsec run` process against the stand-in."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import SystemClock
 from bot.outbox import OWED
-from bot.people import create_invite, ensure_person, redeem_invite
 from standin import StandIn
 from storage.db import Database
 from storage.models import Case, InboundUpdate, OutboxMessage
-from tests.e2e.bot_process import REPO, BotProcess, wait_for, write_bot_config
+from tests.e2e.bot_process import REPO, BotProcess, join_officer, wait_for, write_bot_config
 from tests.e2e.conftest import INSIDE, OFFICER
 
 ALICE, WANG = 200001, 200002
@@ -42,11 +39,7 @@ def texts_to(standin, chat) -> list[str]:
 
 async def test_sigkill_loses_nothing_and_sends_nothing_twice(standin, bot, config):
     db = Database(config.database.url)
-    now = SystemClock().now()
-    async with db.session() as s:
-        person = await ensure_person(s, WANG, WANG, "Wang", None, now)
-        invite = await create_invite(s, now, timedelta(hours=1), officer_id=OFFICER)
-        await redeem_invite(s, person, invite.code, now)
+    await join_officer(db, WANG, OFFICER)
 
     def polls() -> int:
         return sum(c["method"] == "getUpdates" for c in standin.calls)
