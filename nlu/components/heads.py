@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import re
 import shutil
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
