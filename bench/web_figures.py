@@ -38,6 +38,7 @@ import asyncpg  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.area_map import NEAR_SHARE, area_map, state_of  # noqa: E402
+from bot.cases import WAS  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.figures import GOOD_SCORES, Period, Tally, figures, find_scope  # noqa: E402
 from bot.lifecycle import OPEN  # noqa: E402
@@ -81,30 +82,33 @@ async def fill(db: Database, n: int) -> None:
                 resolved = NOW - timedelta(minutes=1)
             closed = (resolved + H) if status == "closed" else (filed + 2 * H if status == "cancelled" else None)
             case_id = first_id + i
+            marks = []
+            if resolved:
+                marks.append((resolved, "resolve", "resolved"))
+                if rng.random() < .05:
+                    marks.append((resolved, "reopen", "assigned"))
+            if status == "returned" or rng.random() < .02:
+                marks.append((filed + H, "return", "returned"))
+            events += [{"case_id": case_id, "at": at, "actor_role": "assignee", "action": action, "to_status": to,
+                        "data": {}} for at, action, to in marks]
+            moved = rng.random() < .02
+            if moved:
+                corrections.append({"case_id": case_id, "to_grid_id": rng.choice(grids), "at": filed + H})
+            if status == "closed":
+                ratings.append({"case_id": case_id, "score": rng.choice(["satisfied", "basic", "unsatisfied"]),
+                                "at": closed})
+            done = {action for _, action, _ in marks}
             cases.append({"id": case_id, "ticket": f"B{i:07d}", "status": status, "source": "resident",
                           "category": "garbage", "urgent": False, "description": "楼下垃圾堆了三天了没人收",
                           "grid_id": rng.choice(grids), "reporter_id": reporter.id, "created_at": filed,
                           "updated_at": filed, "due_from": filed, "accepted_at": accepted, "resolved_at": resolved,
                           "closed_at": closed, "accept_due_at": accept_due, "resolve_due_at": resolve_due,
-                          "version": 1, "deadline_round": 1})
-            if resolved:
-                events.append({"case_id": case_id, "at": resolved, "actor_role": "assignee", "action": "resolve",
-                               "to_status": "resolved", "data": {}})
-                if rng.random() < .05:
-                    events.append({"case_id": case_id, "at": resolved, "actor_role": "reporter", "action": "reopen",
-                                   "to_status": "assigned", "data": {}})
-            if status == "returned" or rng.random() < .02:
-                events.append({"case_id": case_id, "at": filed + H, "actor_role": "assignee", "action": "return",
-                               "to_status": "returned", "data": {}})
-            if status == "closed":
-                ratings.append({"case_id": case_id, "score": rng.choice(["satisfied", "basic", "unsatisfied"]),
-                                "at": closed})
-            if rng.random() < .02:
-                corrections.append({"case_id": case_id, "to_grid_id": rng.choice(grids), "at": filed + H})
+                          "version": 1, "deadline_round": 1, "was_moved": moved,
+                          **{flag: str(action) in done for action, flag in WAS.items()}})
         for model, rows in ((Case, cases), (CaseEvent, events), (Rating, ratings), (GridCorrection, corrections)):
             for start in range(0, len(rows), 5000):
                 await session.execute(insert(model), rows[start:start + 5000])
-    async with db.engine.connect() as conn:
+    async with db.engine.begin() as conn:  # committed: statistics ANALYZE writes in a rolled-back transaction vanish
         await conn.execute(text("ANALYZE"))
 
 

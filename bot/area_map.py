@@ -1,8 +1,8 @@
 """The command centre's map: the areas one level below a scope, their outlines and their state.
 
 The district's own polygons, no tiles: grids as imported, a community or street the union of its
-grids (shapely). Each area is coloured by its open cases (one aggregate query per map, grouped by
-grid and rolled up here):
+grids (shapely). Each area is coloured by its open cases (one aggregate query per map over the open cases and those filed
+in the period, grouped by grid and rolled up here):
 
 - red: an open case is past its running limit (接单 while waiting for it, else 办结);
 - yellow: none is, but one has less than 20 % of its limit's span left;
@@ -24,7 +24,7 @@ from typing import Any
 
 from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.figures import Dialect, Period, Scope, running_limit
@@ -116,17 +116,12 @@ async def _counts(session: AsyncSession, scope: Scope, period: Period, now: date
     overdue = limit < at_now
     near = and_(limit >= at_now, sql.seconds(limit, at_now) < NEAR_SHARE * sql.seconds(limit, started))
     scoped = [] if scope.cases() is None else [scope.cases()]
-    open_rows = await session.execute(
-        select(Case.grid_id, func.count(), _count(overdue), _count(near))
-        .where(Case.status.in_(sorted(str(s) for s in OPEN)), *scoped).group_by(Case.grid_id))
-    found: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for grid_id, open_, late, close in open_rows.all():
-        found[grid_id][:3] = [int(open_), int(late or 0), int(close or 0)]
-    for grid_id, filed in (await session.execute(
-            select(Case.grid_id, func.count()).where(period.holds(Case.created_at), *scoped)
-            .group_by(Case.grid_id))).all():
-        found[grid_id][3] = int(filed)
-    return dict(found)
+    is_open, filed = Case.status.in_(sorted(str(s) for s in OPEN)), period.holds(Case.created_at)
+    rows = await session.execute(
+        select(Case.grid_id, _count(is_open), _count(and_(is_open, overdue)), _count(and_(is_open, near)),
+               _count(filed))
+        .where(or_(is_open, filed), *scoped).group_by(Case.grid_id))
+    return {grid_id: [int(n or 0) for n in counts] for grid_id, *counts in rows.all()}
 
 
 def _count(condition):

@@ -47,6 +47,9 @@ NOTIFY: dict[Action, tuple[Audience, ...]] = {
 SWEEP_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.ASK_RATING})
 # Dispatches (派单, 转办, 重新办理): each starts new time limits, counted from its timeline row.
 DISPATCH_ACTIONS = (Action.ASSIGN, Action.TRANSFER, Action.REOPEN)
+# The flags a case keeps of what it went through, so the figures need not scan the timeline (bot/figures.py);
+# `was_moved` is set by a "not my grid" transfer.
+WAS = {Action.RESOLVE: "was_resolved", Action.REOPEN: "was_reopened", Action.RETURN: "was_returned"}
 RATING_SCORES = ("satisfied", "basic", "unsatisfied")
 # The timeline names one role per row: of those the rule lets act, the one closest to the case.
 ROLE_ORDER = (Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER, Role.SYSTEM)
@@ -243,6 +246,7 @@ class CaseService:
                 case_id=case.id, from_grid_id=case.grid_id, to_grid_id=placement.grid.id,
                 address_id=case.address_id, address_text=case.address_text, lat=case.lat, lon=case.lon,
                 officer_id=actor.post.officer.id, at=self.clock.now()))
+            case.was_moved = True
         case.grid_id = placement.grid.id
         await self.session.flush()
         await self.session.refresh(case, ["grid"])
@@ -424,6 +428,8 @@ class CaseService:
             case.closed_at = now
         elif action is Action.REOPEN:
             case.resolved_at = None
+        if action in WAS:
+            setattr(case, WAS[action], True)
         await self._schedule(case, action, rule.target is not None, now, data or {})
         await self.session.flush()
         event = await self._record(case, actor, roles, action, before, case.status, note, data or {},

@@ -33,13 +33,12 @@ from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deadlines import ACCEPT_STATUSES, RESOLVE_ESCALATE_STATUSES
-from bot.lifecycle import Action, Status
-from storage.models import Case, CaseEvent, Community, Department, Grid, GridCorrection, Rating, Street, UtcDateTime
+from bot.lifecycle import Status
+from storage.models import Case, Community, Department, Grid, Rating, Street, UtcDateTime
 
 FIGURE_KEYS = ("filed", "same_day_rate", "on_time_rate", "closed_rate", "rework_rate", "first_dispatch_rate",
                "satisfaction_rate", "avg_accept_minutes", "avg_resolve_hours", "overdue_open")
 GOOD_SCORES = ("satisfied", "basic")  # 满意, 基本满意
-MARKS = {"resolved": Action.RESOLVE, "reopened": Action.REOPEN, "returned": Action.RETURN}  # timeline rows read
 
 
 class UnknownScope(LookupError):
@@ -220,8 +219,8 @@ async def tally_by_grid(session: AsyncSession, period: Period, now: datetime) ->
 
 async def tally(session: AsyncSession, period: Period, now: datetime, *, where: ColumnElement[bool] | None = None,
                 by_grid: bool = False) -> dict[str | None, Tally]:
-    """Two aggregate queries (one scan of the cases `where` selects, joined to their timeline marks;
-    the ratings), summed per grid with `by_grid`, else under the key None."""
+    """Two aggregate queries (one scan of the cases `where` selects, whose flags say what each went
+    through; the ratings), summed per grid with `by_grid`, else under the key None."""
     sql = Dialect(session, period)
     key = Case.grid_id if by_grid else literal(None)
     scoped = [] if where is None else [where]
@@ -229,14 +228,7 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
     count = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
     resolved_by_limit = or_(Case.resolve_due_at.is_(None), Case.resolved_at <= Case.resolve_due_at)
     limit_passed = and_(Case.resolved_at.is_(None), Case.resolve_due_at < func.coalesce(Case.closed_at, at_now))
-    # The timeline marks of the filed cases, aggregated once and joined (not a subquery per case).
-    cohort = select(Case.id).where(period.holds(Case.created_at), *scoped)
-    marks = (select(CaseEvent.case_id, *(func.max(case((CaseEvent.action == str(action), 1), else_=0)).label(name)
-                                         for name, action in MARKS.items()))
-             .where(CaseEvent.case_id.in_(cohort), CaseEvent.action.in_([str(a) for a in MARKS.values()]))
-             .group_by(CaseEvent.case_id).subquery())
-    moved = select(GridCorrection.case_id).where(GridCorrection.case_id.in_(cohort)).distinct().subquery()
-    first_dispatch = and_(func.coalesce(marks.c.returned, 0) == 0, moved.c.case_id.is_(None))
+    first_dispatch = and_(Case.was_returned.is_(False), Case.was_moved.is_(False))
     dispatched_at = func.coalesce(Case.due_from, Case.created_at)
     filed = period.holds(Case.created_at)
     resolved = Case.resolved_at.is_not(None)
@@ -248,14 +240,13 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
             select(key, count(filed),
                    count(and_(filed, resolved, sql.local_date(Case.resolved_at) == sql.local_date(Case.created_at))),
                    count(and_(filed, resolved, resolved_by_limit)), count(and_(filed, or_(resolved, limit_passed))),
-                   count(and_(filed, Case.status == str(Status.CLOSED))), count(and_(filed, marks.c.resolved == 1)),
-                   count(and_(filed, marks.c.reopened == 1)), count(and_(filed, first_dispatch)),
+                   count(and_(filed, Case.status == str(Status.CLOSED))), count(and_(filed, Case.was_resolved)),
+                   count(and_(filed, Case.was_reopened)), count(and_(filed, first_dispatch)),
                    count(accepted), func.sum(case((accepted, sql.seconds(Case.accepted_at, dispatched_at)), else_=0)),
                    count(resolved_in), func.sum(case((resolved_in, sql.seconds(Case.resolved_at, Case.created_at)),
                                                      else_=0)),
                    count(running_limit() < at_now))
-            .select_from(Case).outerjoin(marks, marks.c.case_id == Case.id)
-            .outerjoin(moved, moved.c.case_id == Case.id).where(*scoped),
+            .select_from(Case).where(*scoped),
         ("rated", "satisfied"):
             select(key, func.count(), count(Rating.score.in_(GOOD_SCORES)))
             .select_from(Rating).join(Case, Case.id == Rating.case_id).where(period.holds(Rating.at), *scoped),

@@ -204,6 +204,12 @@ class Case(Base):
     deadline_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deadline_round_at: Mapped[datetime | None] = mapped_column()
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    # What the case went through, kept on it so the figures need no scan of the timeline (bot/figures.py):
+    # resolved (办结) at least once, reopened (重新办理), handed back (退回), moved as "not my grid".
+    was_resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    was_reopened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    was_returned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    was_moved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
 

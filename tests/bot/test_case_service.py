@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import NOTIFY, SYSTEM, Actor, CaseService, post_of
+from bot.cases import NOTIFY, SYSTEM, WAS, Actor, CaseService, post_of
 from bot.clock import ManualClock
 from bot.deadlines import Point
 from bot.lifecycle import RULES, STATUS_REASONS, Action, Role, Status, TransitionRefused
@@ -338,6 +338,15 @@ async def test_a_patrol_officer_files_as_the_reporter_of_a_case_that_becomes_the
     assert world.notifier.sent == [("assign", Audience.ASSIGNEES, (officer.person.id,))]
 
 
+# ---------------------------------------------------------------- what a case went through, kept on it
+@pytest.mark.parametrize(("status", "rated"), [(s, False) for s in PATHS] + [(Status.RESOLVED, True)])
+async def test_the_flags_on_a_case_say_what_its_timeline_holds(world, status, rated):
+    case = await world.case_in(status, rated=rated)
+    actions = {e.action for e in await world.cases.timeline(case)}
+    assert {flag: getattr(case, flag) for flag in WAS.values()} == {flag: str(a) in actions for a, flag in WAS.items()}
+    assert not case.was_moved
+
+
 # ---------------------------------------------------------------- transfers (issue 10, holes 1 and 2)
 async def test_a_transfer_is_recorded_in_the_role_its_actor_had_before_it(world):
     officer = world.actors[A]
@@ -349,6 +358,7 @@ async def test_a_transfer_is_recorded_in_the_role_its_actor_had_before_it(world)
     assert await world.cases.roles_of(case, officer) == set()  # no longer theirs, yet it was their act
     correction = await world.session.scalar(select(GridCorrection))
     assert (correction.from_grid_id, correction.to_grid_id, correction.officer_id) == (GRID, OTHER_GRID, OFFICER)
+    assert case.was_moved
 
 
 async def test_a_supervisor_sends_a_returned_case_to_a_grid_they_do_not_supervise(world):
@@ -359,6 +369,7 @@ async def test_a_supervisor_sends_a_returned_case_to_a_grid_they_do_not_supervis
     assert (event.actor_role, case.status, case.grid_id) == ("supervisor", "assigned", OTHER_GRID)
     assert S not in await world.cases.roles_of(case, leader)
     assert await world.session.scalar(select(func.count()).select_from(GridCorrection)) == 0  # not the officer's word
+    assert not case.was_moved
 
 
 @pytest.mark.parametrize(("role", "status", "note", "reason"), [

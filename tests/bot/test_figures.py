@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import update
 
+from bot.cases import WAS
 from bot.figures import (
     FIGURE_KEYS, Period, Scope, Tally, UnknownScope, breakdown, figures, find_scope, tally_by_grid,
 )
@@ -58,7 +59,8 @@ class Factory:
         case = Case(ticket=f"T{next(tickets):06d}", status=str(status), category="garbage", description="垃圾没人收",
                     grid_id=grid, reporter_id=self.reporter.id, created_at=filed, updated_at=filed,
                     due_from=dispatched or filed, accepted_at=accepted, resolved_at=resolved, closed_at=ended,
-                    accept_due_at=accept_due, resolve_due_at=resolve_due)
+                    accept_due_at=accept_due, resolve_due_at=resolve_due, was_moved=corrected,
+                    **{flag: action in events for action, flag in WAS.items()})
         self.session.add(case)
         await self.session.flush()
         for action in events:
