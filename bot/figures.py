@@ -29,7 +29,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deadlines import ACCEPT_STATUSES, RESOLVE_ESCALATE_STATUSES
@@ -247,9 +247,8 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
                                                      else_=0)),
                    count(running_limit() < at_now))
             .select_from(Case).where(*scoped),
-        ("rated", "satisfied"):
-            select(key, func.count(), count(Rating.score.in_(GOOD_SCORES)))
-            .select_from(Rating).join(Case, Case.id == Rating.case_id).where(period.holds(Rating.at), *scoped),
+        ("rated", "satisfied"): _rated(select(key, func.count(), count(Rating.score.in_(GOOD_SCORES))),
+                                       period, scoped, by_grid),
     }
     found: dict[str | None, dict[str, Any]] = {}
     for names, query in queries.items():
@@ -259,6 +258,14 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
             row = found.setdefault(grid_id, {})
             row.update(zip(names, values))
     return {grid_id: Tally.of(values) for grid_id, values in found.items()}
+
+
+def _rated(query: Select, period: Period, scoped: list[ColumnElement[bool]], by_grid: bool) -> Select:
+    """The ratings given in the period, joined to their cases only when a scope or the grids need them."""
+    query = query.select_from(Rating).where(period.holds(Rating.at))
+    if scoped or by_grid:
+        query = query.join(Case, Case.id == Rating.case_id).where(*scoped)
+    return query
 
 
 def running_limit() -> ColumnElement[Any]:
