@@ -240,9 +240,12 @@ async def main(args) -> None:
             states = {a.id: a.state for a in (await area_map(session, district, period, NOW)).areas}
         same = sql.figures() == (await python_figures(db, period, NOW)).figures()
         same_map = states == {k: v for k, v in (await python_map(db, NOW)).items() if k in states}
-        print(f"\n{'what':<50}{'p50 ms':>10}{'p99 ms':>10}")
+        base = {"figures": rows[-2][1], "map data": rows[-1][1]}  # the baseline's p50 for each kind
+        print(f"\n{'what':<50}{'p50 ms':>10}{'p99 ms':>10}{'baseline p50 / p50':>20}")
         for label, p50, p99 in rows:
-            print(f"{label:<50}{p50:>10.1f}{p99:>10.1f}")
+            kind = label.split(",")[0]
+            ratio = f"{base[kind] / p50:.1f}x" if kind in base else ""
+            print(f"{label:<50}{p50:>10.1f}{p99:>10.1f}{ratio:>20}")
         print(f"\nruns: {args.runs} (baseline {baseline_runs}); SQL and Python agree: figures {same}, map {same_map}; "
               f"target: under 300 ms p99 for the map data and the figures")
     finally:
