@@ -1,5 +1,5 @@
-"""Checks and describes the evaluation sets (SETS: people_eval.csv, second_eval.csv, each with its
-conversations).
+"""Checks and describes the evaluation sets (SETS: people_eval.csv, second_eval.csv, third_eval.csv,
+each with its conversations).
 
     .venv/bin/python nlu/eval/stats.py                      # every set in SETS
     .venv/bin/python nlu/eval/stats.py CSV [--conversations YAML]
@@ -30,10 +30,12 @@ sys.path.insert(0, str(ROOT))
 from bot.understanding import CATEGORIES, INTENTS  # noqa: E402
 
 EVAL = Path(__file__).resolve().parent
-# Each evaluation set and its conversations. The second was written later, by other imagined writers,
-# without seeing the training data or the first set (README: "The second set").
+# Each evaluation set and its conversations. The second and the third were written later, each by other
+# imagined writers, without seeing the training data or the earlier sets (README: "The second set",
+# "The third set").
 SETS = {EVAL / "people_eval.csv": EVAL / "conversations.yaml",
-        EVAL / "second_eval.csv": EVAL / "second_conversations.yaml"}
+        EVAL / "second_eval.csv": EVAL / "second_conversations.yaml",
+        EVAL / "third_eval.csv": EVAL / "third_conversations.yaml"}
 MIN_INTENT = 25
 MIN_CATEGORY = 15
 EXPECTS = {"urge", "add_info", "query_progress", "cancel", "rate_bad", "rate_good", "new_report", "ask"}
@@ -55,7 +57,10 @@ TYPOS = ("以经", "铁秀", "难文", "瘫换", "时的", "不时", "你号", "
          # second_eval.csv
          "垃级", "历害", "在次", "煤汽", "井改", "路当", "吵地", "管里费", "物叶", "楼到", "燃起味", "老版", "欠心",
          "居为会", "投素", "天然汽", "修的很好", "到那里了", "在说一下", "办的怎么样", "你在看看", "处里了",
-         "恶心的要命", "听的到", "打子", "看一下把", "孩子门")
+         "恶心的要命", "听的到", "打子", "看一下把", "孩子门",
+         # third_eval.csv
+         "电题", "五叶", "拉吉", "经改", "几水", "早音", "消房", "盲到", "反应一下", "我反应的", "先反应一下", "拉圾",
+         "师父", "再吗", "麻凡", "以近", "投述", "装休")
 PLACES = re.compile(
     r"北京路|中山[一二三四五六七]路|东风[东中西]?路|東風|越秀|农林[上下]路|農林|东山|東山|署前路|解放[北中南]路|环市|環市|淘金|华乐|"
     r"華樂|建设|建設|小北|德政|文德|大南路|高第街|一德路|海珠广场|海珠廣場|起义路|西湖路|教育路|广卫路|仓边|倉邊|越华路|盘福|流花|"
@@ -67,7 +72,12 @@ PLACES = re.compile(
     # second_eval.csv
     r"长塘街|長塘街|旧仓巷|芳草街|下塘|农讲所|大马站|朝天路|西门口|应元路|万福路|泰康路|东皋|東皋|培正路|烟墩路|团一大|"
     r"禺山路|大德路|吉祥路|素波巷|龟岗|合群路|达道路|法政路|海珠[中北]路|将军东路|陶街|桂花岗|瑶台|云泉|百子路|光孝|水均岗|"
-    r"雅荷塘|烈士陵园|大新路|回龙路|沿江|福兴坊|青莲巷|仁安里|德宝楼|金桂苑|榕荫里|锦华")
+    r"雅荷塘|烈士陵园|大新路|回龙路|沿江|福兴坊|青莲巷|仁安里|德宝楼|金桂苑|榕荫里|锦华|"
+    # third_eval.csv
+    r"昌兴街|昌興街|麓景路|麓湖|东濠涌|東濠涌|连新路|童心路|恒福路|珠光路|黄华路|都府街|三育路|庙前直街|西华路|"
+    r"福今路|小马站|横枝岗|动物园|状元坊|长堤|纸行路|府学西街|府學西街|盐运西|木排头|"
+    r"濠畔街|象岗|中华广场|中華廣場|五月花|小东营|"
+    r"福临苑|聚贤坊|桂馨楼|嘉乐里|同庆坊|瑞康大楼|瑞康大樓|竹韵阁|长乐坊|宝源楼|和兴里|永安里")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
 
