@@ -1,7 +1,8 @@
 """After a case is filed, the resident's own words about it act on that case, on the real Rasa server.
 
-The conversations are the evaluation sets' (nlu/eval/conversations.yaml and
-second_conversations.yaml: written apart from the training data, never trained on). Each resident turn is played through the real bot and judged by
+The conversations are the evaluation sets' (nlu/eval/conversations.yaml, second_conversations.yaml and
+third_conversations.yaml: written apart from the training data, never trained on). Each resident turn is
+played through the real bot and judged by
 what it did: the timeline row it added, the draft it opened, the question it asked.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from storage.models import Case, CaseEvent, Draft, PendingInput
 from tests.e2e.conftest import ASSETS, PEOPLE, START, file_case, resolve
 
 EVAL = Path(__file__).resolve().parents[2] / "nlu" / "eval"
-CONVERSATION_SETS = ["conversations.yaml", "second_conversations.yaml"]
+CONVERSATION_SETS = ["conversations.yaml", "second_conversations.yaml", "third_conversations.yaml"]
 # The timeline action each expected effect leaves behind.
 EFFECT_ACTIONS = {"urge": {"urge"}, "add_info": {"add_info"}, "rate_bad": {"reopen", "dispute"},
                   "rate_good": {"rate"}}
