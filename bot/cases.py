@@ -15,7 +15,7 @@ from bot.deadlines import Point, policy_for
 from bot.lifecycle import FINAL, RATING_OUTCOMES, RULES, Action, Role, Status, TransitionRefused, check
 from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
-from bot.routing import Placement, place_in_grid, supervisors_of
+from bot.routing import Placement, Reach, place_in_grid, supervisors_of
 from storage.models import (
     Attachment, Case, CaseEvent, Community, DeadlineStep, Department, DepartmentStaff, Draft, Grid, GridCorrection,
     Officer, OfficerScope, Person, Rating, RelayedMessage, TicketCounter,
@@ -305,15 +305,29 @@ class CaseService:
     async def remind(self, case: Case, point: Point) -> CaseEvent:
         return await self._apply(case, Action.REMIND, SYSTEM, data=_point_data(point))
 
-    async def escalate(self, case: Case, point: Point, officers: list[Officer]) -> CaseEvent:
-        """Record that a limit ran out and tell the rung's joined posts, with the card to act on."""
+    async def escalate(self, case: Case, point: Point, reach: Reach) -> CaseEvent | None:
+        """Record that a limit ran out and tell whom the rung reaches, with the card to act on (or the
+        duty chat); the timeline names who received it. A rung that reaches nobody again in the same
+        round and phase is neither recorded nor told: it would only say the same thing twice (None)."""
+        if reach.nobody and await self._reached_nobody_before(case, point.phase):
+            return None
+        officers = reach.officers
         data = {**_point_data(point), "to": [o.id for o in officers], "names": [o.name for o in officers],
-                "roles": [o.role for o in officers]}
+                "roles": [o.role for o in officers], "duty": bool(reach.duty_chat_id)}
         event = await self._apply(case, Action.ESCALATE, SYSTEM, data=data)
         people = [await self.session.get(Person, o.person_id) for o in officers if o.person_id]
         if people:
             await self.notifier.case_event(case, event, Audience.SUPERVISORS, people)
+        if reach.duty_chat_id:
+            await self.notifier.duty_escalation(case, event, reach.duty_chat_id)
         return event
+
+    async def _reached_nobody_before(self, case: Case, phase: str) -> bool:
+        query = select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.action == str(Action.ESCALATE))
+        if case.deadline_round_at is not None:
+            query = query.where(CaseEvent.at >= case.deadline_round_at)
+        return any(d.get("phase") == phase and not d.get("to") and not d.get("duty")
+                   for d in (await self.session.execute(query)).scalars())
 
     async def ask_rating(self, case: Case) -> CaseEvent:
         return await self._apply(case, Action.ASK_RATING, SYSTEM)

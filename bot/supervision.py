@@ -46,7 +46,7 @@ from bot.lifecycle import Status
 from bot.mailroom import Mailroom
 from bot.people import SUPERVISOR_ROLES
 from bot.ports import Notifier
-from bot.routing import CHAIN, place_in_grid, supervisors_of
+from bot.routing import Reach, place_in_grid, rung_reach, supervisors_of
 from storage.db import Database
 from storage.models import (
     Case, Community, DeadlineStep, DepartmentStaff, DigestRun, Grid, Officer, Person, SchedulerLease,
@@ -421,7 +421,7 @@ class Supervisor:
         if point.kind == "remind":
             await cases.remind(case, point)
         elif point.kind == "escalate":
-            await cases.escalate(case, point, await self.rung(session, case, point.role))
+            return await cases.escalate(case, point, await self.rung(session, case, point.role)) is not None
         elif point.kind == "ask":
             if await cases.rated_since_resolved(case):
                 return False
@@ -432,20 +432,15 @@ class Supervisor:
             await cases.auto_close(case)
         return True
 
-    async def rung(self, session: AsyncSession, case: Case, role: str | None) -> list[Officer]:
-        """The joined posts of `role` responsible for the case's grid (substitutes for absentees);
-        if nobody in that role has joined (or only the case's own assignee), the nearest role above."""
+    async def rung(self, session: AsyncSession, case: Case, role: str | None) -> Reach:
+        """Whom a rung of `role` reaches for the case's grid (substitutes stand in for absentees):
+        bot.routing.rung_reach, with the configured duty chat above the district supervisor."""
         if case.grid_id:
             chain = (await place_in_grid(session, case.grid_id, self.clock.now())).chain
         else:
             chain = await supervisors_of(session, None)
-        roles = CHAIN[CHAIN.index(role):] if role in CHAIN else CHAIN[1:]
-        for wanted in roles:
-            joined = [o for o in chain if o.role == wanted and o.person_id is not None
-                      and o.id != case.assignee_officer_id]
-            if joined:
-                return joined
-        return []
+        assignee = await session.get(Officer, case.assignee_officer_id) if case.assignee_officer_id else None
+        return rung_reach(chain, role, assignee, self.config.deadlines.duty_chat_id)
 
     # ------------------------------------------------------------ digests
     async def due_digests(self, now: datetime) -> list[str]:

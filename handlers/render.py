@@ -163,9 +163,11 @@ def due_text(config: Config, case: Case) -> str:
 
 
 def escalated_to(data: dict) -> str:
-    """'网格长 梁峰、社区书记 林超超' from an escalation event's data."""
+    """Who received an escalation, from its event's data: '网格长 梁峰、社区书记 林超超', the duty chat, or nobody."""
     names, roles = data.get("names") or [], data.get("roles") or []
-    return "、".join(f"{ROLES.get(r, '')} {n}".strip() for n, r in zip(names, roles)) or t("nobody_joined")
+    if names:
+        return "、".join(f"{ROLES.get(r, '')} {n}".strip() for n, r in zip(names, roles))
+    return t("duty_chat") if data.get("duty") else t("nobody_reached")
 
 
 # Deadlines in lists (/tasks, the morning digest) are told by local day: 今天 15:30, 明天 09:00.
@@ -264,6 +266,15 @@ class OutboxNotifier:
         self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why, role), case_id=case.id,
                            buttons=buttons_for(case, {role})))
 
+    async def duty_escalation(self, case: Case, event: CaseEvent, chat_id: int) -> None:
+        """The duty chat's copy: the escalation and the card, without buttons (a group presses for nobody)."""
+        data = event.data or {}
+        due = _instant(data.get("due"))
+        head = t("ping_escalated_duty", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
+                 due=local(self.config, due), late=span_text(event.at - due), assignee=assignee_text(case))
+        self.send(Outgoing(chat_id, text=f"{head}\n\n{card_text(self.config, case, viewer=Role.SUPERVISOR)}",
+                           case_id=case.id))
+
     async def prompt_dropped(self, case: Case, person: Person) -> None:
         self.send(Outgoing(person.chat_id, text=t("prompt_dropped", ticket=case.ticket, status=STATUS[case.status],
                                                   assignee=assignee_text(case)), case_id=case.id))
@@ -334,8 +345,9 @@ class OutboxNotifier:
             text = f"{head}\n\n{card_text(config, case, viewer=Role.SUPERVISOR)}"
             buttons = case_buttons(case, SUPERVISOR_BUTTONS)
         elif action == Action.ESCALATE:
-            text = t("n_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
-                     names=escalated_to(data))
+            reached = data.get("names") or data.get("duty")
+            text = t("n_escalated" if reached else "n_escalated_nobody", ticket=case.ticket,
+                     phase=t(f"phase_{data.get('phase')}"), late=span_text(event.at - due), names=escalated_to(data))
             buttons = staff_buttons
         elif action == Action.SUPERVISE:
             head = t("ping_supervise", actor=await self._actor(event), ticket=case.ticket,
