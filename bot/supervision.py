@@ -44,6 +44,7 @@ from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, policy_for
 from bot.figures import Period, Tally, tally_by_grid
 from bot.lifecycle import Status
 from bot.mailroom import Mailroom
+from bot.onboarding import district_tree, unjoined_in
 from bot.people import SUPERVISOR_ROLES
 from bot.ports import Notifier
 from bot.routing import Reach, place_in_grid, rung_reach, supervisors_of
@@ -137,17 +138,19 @@ class SupervisorReport:
     avg_resolve: timedelta | None
     rated: int
     satisfied: int  # 满意 or 基本满意
+    unjoined: int = 0  # posts in the scope nobody has joined yet (bot/onboarding.py)
 
     @property
     def overdue(self) -> int:
         return sum(n for _, n in self.overdue_by_grid)
 
     @classmethod
-    def of(cls, day: date, scope: str, tally: Tally, overdue_by_grid: list[tuple[str, int]]) -> "SupervisorReport":
+    def of(cls, day: date, scope: str, tally: Tally, overdue_by_grid: list[tuple[str, int]],
+           unjoined: int = 0) -> "SupervisorReport":
         return cls(day=day, scope=scope, new=tally.filed, resolved=tally.resolved, same_day=tally.same_day,
                    on_time=tally.on_time, closed=tally.closed, overdue_by_grid=tuple(overdue_by_grid),
                    avg_accept=tally.avg_accept, avg_resolve=tally.avg_resolve, rated=tally.rated,
-                   satisfied=tally.satisfied)
+                   satisfied=tally.satisfied, unjoined=unjoined)
 
 
 class DigestSender(Protocol):
@@ -516,6 +519,7 @@ class Supervisor:
         names = {**dict((await session.execute(select(Community.id, Community.name))).all()),
                  **dict((await session.execute(select(Street.id, Street.name))).all())}
         district = await session.scalar(select(Street.district_name).limit(1)) or ""
+        posts = await district_tree(session)
 
         def area(grid_id: str | None) -> set[str]:
             grid = grids.get(grid_id or "")
@@ -529,7 +533,8 @@ class Supervisor:
             overdue = sorted(((grids[g].name if g in grids else "—", t.overdue_open) for g, t in mine.items()
                               if t.overdue_open), key=lambda kv: (-kv[1], kv[0]))
             scope = district if everywhere else "、".join(names.get(s, s) for s in sorted(scopes))
-            reports[officer.person_id] = SupervisorReport.of(day, scope, sum(mine.values(), Tally()), overdue)
+            reports[officer.person_id] = SupervisorReport.of(day, scope, sum(mine.values(), Tally()), overdue,
+                                                             unjoined_in(posts, scopes, everywhere))
         return reports
 
     async def _supervisor_daily(self, session: AsyncSession, now: datetime, day: date) -> int:

@@ -105,5 +105,5 @@ class OutboxDigests:
                  avg_accept=span_text(report.avg_accept) if report.avg_accept is not None else t("digest_none"),
                  avg_resolve=span_text(report.avg_resolve) if report.avg_resolve is not None else t("digest_none"),
                  satisfaction=f"{report.satisfied / report.rated:.0%}" if report.rated else t("digest_none"),
-                 rated=report.rated)
+                 rated=report.rated, unjoined=report.unjoined)
         mail.send(Outgoing(person.chat_id, text=text))

@@ -249,7 +249,8 @@ T: dict[str, str] = {
         "新增 {new} 件；办结 {resolved} 件（当日办结 {same_day} 件，按期办结 {on_time} 件）；结案 {closed} 件\n"
         "超期未办结 {overdue} 件{by_grid}\n"
         "平均接单用时 {avg_accept}，平均办结用时 {avg_resolve}\n"
-        "满意率 {satisfaction}（评价 {rated} 件）"
+        "满意率 {satisfaction}（评价 {rated} 件）\n"
+        "尚未绑定机器人的岗位 {unjoined} 个"
     ),
     "digest_none": "—",
     "dur_days": "{n}天",

@@ -4,7 +4,7 @@ and a rung that reaches nobody says so once instead of claiming the case went up
 from __future__ import annotations
 
 from tests.e2e.conftest import file_case, texts
-from tests.e2e.test_deadlines import ALICE, LUO, WANG, dsim, steps, timeline, to, until  # noqa: F401 (dsim)
+from tests.e2e.test_deadlines import ALICE, LIANG, LUO, WANG, dsim, steps, timeline, to, until  # noqa: F401 (dsim)
 
 # The limits of tests/e2e/test_deadlines.py: a garbage case is accepted by 14:30 and resolved by
 # 09:00 the next morning; the 办结 ladder then climbs at 09:00, 15:00 (4 working hours) and 09:00.
@@ -84,3 +84,12 @@ async def test_with_nobody_joined_every_rung_goes_to_the_duty_chat(dsim):
     at = await climb(sim)
     assert [[r["to"] for r in rung if "超时上报" in r["text"]] for rung in at] == [["duty"]] * 4
     no_repeats([r for rung in at for r in rung])
+
+
+async def test_the_supervisors_daily_report_counts_the_posts_nobody_has_joined(dsim):
+    sim = await dsim([ALICE, WANG, LIANG, LUO])
+    out = await until(sim, "2026-11-24 18:00")
+    reports = {r["to"]: r["text"] for r in out if "日报" in r["text"]}
+    # 秉北社区: its secretary and three of its four grid officers; 北京街道: those and the other community's six
+    assert "尚未绑定机器人的岗位 4 个" in reports["liang"]
+    assert "尚未绑定机器人的岗位 10 个" in reports["luo"]
