@@ -156,19 +156,19 @@ async def department_for_label(session: AsyncSession, config: Config, label: str
 
 async def departments_for(session: AsyncSession, config: Config, category: str,
                           suggested: str | None = None) -> list[Department]:
-    """Departments that handle `category`: the NLU's confident suggestion first, then the configured
-    or lead department, then the others."""
+    """Departments that handle `category`: its lead department first (categories.<c>.department in the
+    config, else the district's lead for it), then the router's confident suggestion when it is
+    another, then the others. The router often answers with its most frequent label (城乡建设) for a
+    sewer, garbage or noise alike, so its suggestion never outranks the lead."""
     departments = (await session.execute(select(Department).order_by(Department.id))).scalars().all()
     configured = config.categories.get(category)
     preferred = configured.department if configured else None
 
     def rank(d: Department) -> tuple[int, str]:
-        if d.id == suggested:
+        if d.id == preferred or (preferred is None and category in d.lead_categories):
             return (0, d.id)
-        if d.id == preferred:
+        if d.id == suggested:
             return (1, d.id)
-        if category in d.lead_categories:
-            return (2, d.id)
-        return (3, d.id)
+        return (2, d.id)
 
     return sorted((d for d in departments if category in d.categories or d.id in (preferred, suggested)), key=rank)
