@@ -42,6 +42,7 @@ NOTIFY: dict[Action, tuple[Audience, ...]] = {
     Action.EXTEND: (Audience.ASSIGNEES,),
     Action.ASK_RATING: (Audience.REPORTER,),
     Action.DISPUTE: (Audience.SUPERVISORS,),
+    Action.RATE_COMMENT: (Audience.ASSIGNEES,),
 }
 # Actions only the deadline sweep takes; it sets the case's next check itself.
 SWEEP_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.ASK_RATING})
@@ -191,7 +192,8 @@ class CaseService:
                     category=draft.category or "other", urgent=draft.urgent, urgent_cue=draft.urgent_cue,
                     description=draft.description,
                     lat=draft.lat, lon=draft.lon, address_text=draft.address_text, address_id=draft.address_id,
-                    grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
+                    grid_id=placement.grid.id if placement.grid else None,
+                    place_grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
                     created_at=now, updated_at=now)
         self.session.add(case)
         await self.session.flush()
@@ -459,6 +461,8 @@ class CaseService:
 
     async def _notify(self, case: Case, event: CaseEvent, action: Action, previous: list[Person]) -> None:
         actor_id = event.actor_id
+        if previous:  # the case left their hands (the actor's own included): their cards' buttons act on nothing now
+            await self.notifier.retire_cards(case, previous)
         for audience in NOTIFY.get(action, ()):
             if audience is Audience.REPORTER:
                 people = [case.reporter]

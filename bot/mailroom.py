@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import Outgoing, enqueue
-from storage.models import Attachment, Case, Officer, Person
+from storage.models import Attachment, Case, Officer, OutboxMessage, Person
 
 REPORT_PHOTOS = ("report", "info")
 
@@ -33,6 +33,14 @@ class Mailroom:
         rows = await self._session.execute(select(Attachment.tg_file_id).where(
             Attachment.case_id == case.id, Attachment.purpose.in_(purposes)).order_by(Attachment.id))
         return [r for (r,) in rows]
+
+    async def buttoned(self, case: Case, chat_id: int) -> list[int]:
+        """Outbox ids of the messages about `case` to `chat_id` that were sent with buttons and still have them."""
+        rows = (await self._session.execute(select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.case_id == case.id).order_by(OutboxMessage.id))).all()
+        retired = {payload.get("edit_of") for _, kind, payload in rows if kind == "unbutton"}
+        return [row_id for row_id, kind, payload in rows
+                if kind in ("text", "photo") and payload.get("buttons") and row_id not in retired]
 
     async def file_id(self, attachment_id: int) -> str | None:
         attachment = await self._session.get(Attachment, attachment_id)

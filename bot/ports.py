@@ -26,5 +26,8 @@ class Notifier(Protocol):
     async def card(self, case: Case, person: Person, why: str = "") -> None:
         """Queue the case card a staff member acts on (photos, location, text and buttons)."""
 
+    async def retire_cards(self, case: Case, people: list[Person]) -> None:
+        """The case left these people's hands: take the buttons off the cards and pings they got for it."""
+
     async def prompt_dropped(self, case: Case, person: Person) -> None:
         """Tell `person` the question the bot asked about `case` no longer stands (the case moved on)."""

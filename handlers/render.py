@@ -135,9 +135,15 @@ def card_text(config: Config, case: Case, why: str = "", viewer: Role = Role.ASS
     return t("card", urgent_head=urgent_head(case), ticket=case.ticket,
              status=STATUS[case.status], category=config.category_name(case.category),
              description=clip(personal(config, case.description, viewer), DESCRIPTION_SHOWN),
-             place=place_text(config, case.grid.name if case.grid else None, case.lat, case.lon, case.address_text),
+             place=place_text(config, place_grid_name(case), case.lat, case.lon, case.address_text),
              reporter=reporter_label(config, case.reporter, viewer), created=local(config, case.created_at),
              why=why).rstrip()
+
+
+def place_grid_name(case: Case) -> str | None:
+    """The grid the place lies in (not the one a transfer gave the case to)."""
+    grid = case.place_grid or case.grid
+    return grid.name if grid else None
 
 
 def urgent_head(case: Case) -> str:
@@ -274,6 +280,11 @@ class OutboxNotifier:
                  due=local(self.config, due), late=span_text(event.at - due), assignee=assignee_text(case))
         self.send(Outgoing(chat_id, text=f"{head}\n\n{card_text(self.config, case, viewer=Role.SUPERVISOR)}",
                            case_id=case.id))
+
+    async def retire_cards(self, case: Case, people: list[Person]) -> None:
+        for person in people:
+            for outbox_id in await self.mail.buttoned(case, person.chat_id):
+                self.send(Outgoing(person.chat_id, "unbutton", edit_of=outbox_id, case_id=case.id))
 
     async def prompt_dropped(self, case: Case, person: Person) -> None:
         self.send(Outgoing(person.chat_id, text=t("prompt_dropped", ticket=case.ticket, status=STATUS[case.status],

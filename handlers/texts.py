@@ -28,8 +28,7 @@ T: dict[str, str] = {
         "怎么用：\n"
         "· 反映问题：发文字描述 + 照片（可选）+ 位置，确认后即生成工单\n"
         "· 查进度：/my，或直接发工单号（如 YX-20261123-0007）\n"
-        "· 催办、补充材料、撤销：在 /my 里点工单，或直接说“催一下”“补充一下”\n"
-        "· 工作人员：/join 邀请码 绑定身份，/tasks 查看待办，/patrol 巡查上报"
+        "· 催办、补充材料、撤销：在 /my 里点工单，或直接说“催一下”“补充一下”"
     ),
     "help_staff": (
         "工作人员指令：\n"
@@ -39,7 +38,8 @@ T: dict[str, str] = {
     ),
     "thanks": "不客气，有问题随时找我 🙂",
     "out_of_scope": "抱歉，我只负责城市管理和社区事务的诉求受理（如环境卫生、占道、路灯、噪音、设施损坏等）。有这类问题请直接描述给我。",
-    "unknown_command": "没有这个指令。可用：/start /help /my /tasks /join /patrol /leave /back /cancel",
+    "unknown_command": "没有这个指令。可用：/start /help /my /cancel",
+    "unknown_command_staff": "没有这个指令。可用：/start /help /my /tasks /patrol /leave /back /web /cancel",
     "unsupported_media": "暂时无法处理{kind}。请用文字描述问题，并发送照片和位置。",
     "kind_sticker": "贴纸",
     "kind_voice": "语音",
@@ -148,6 +148,7 @@ T: dict[str, str] = {
     "n_add_info": "📎 {ticket} 居民补充：{note}",
     "n_cancel": "{ticket} 已被居民撤销，无需再处理。",
     "n_rate": "{ticket} 居民评价：{score}{note}",
+    "n_rate_comment": "💬 {ticket} 居民的评价意见：{note}",
     "n_transfer_away": "{ticket} 已转出给 {assignee}。",
     "n_reject_previous": "{ticket} 已被驳回：{note}",
     "n_relay_to_staff": "💬 {ticket} 居民留言：{note}\n（直接回复这条消息即可回复居民）",

@@ -38,12 +38,16 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Audience, tuple[int, ...]]] = []
+        self.retired: list[tuple[int, tuple[int, ...]]] = []  # (case id, people whose cards lost their buttons)
 
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         self.sent.append((event.action, audience, tuple(p.id for p in people)))
 
     async def duty_escalation(self, case: Case, event: CaseEvent, chat_id: int) -> None:
         self.sent.append((event.action, "duty", (chat_id,)))
+
+    async def retire_cards(self, case: Case, people: list[Person]) -> None:
+        self.retired.append((case.id, tuple(p.id for p in people)))
 
 
 @dataclass
