@@ -15,6 +15,7 @@ from bot.deadlines import Point, policy_for
 from bot.lifecycle import FINAL, RATING_OUTCOMES, RULES, Action, Role, Status, TransitionRefused, check
 from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
+from bot.roster import colleagues_for
 from bot.routing import Placement, Reach, place_in_grid, supervisors_of
 from storage.models import (
     Attachment, Case, CaseEvent, Community, DeadlineStep, Department, DepartmentStaff, Draft, Grid, GridCorrection,
@@ -137,22 +138,9 @@ class CaseService:
         check(action, Status(case.status), await self.roles_of(case, actor), note="(to follow)")
 
     async def reassign_targets(self, case: Case, actor: Actor) -> list[tuple[Officer, str]]:
-        """Whom `actor` may 改派 `case` to, with their grid's name: joined, active grid officers of the
-        case's community whose grid is in the actor's own scope (a district supervisor's is every grid),
-        other than the one who has it."""
-        scopes = [s.scope_id for s in actor.post.officer.scopes] if actor.post.officer else []
-        if case.grid is None or not scopes:
-            return []
-        query = (select(Officer, Grid.name).join(OfficerScope, OfficerScope.officer_id == Officer.id)
-                 .join(Grid, Grid.id == OfficerScope.scope_id).join(Community, Community.id == Grid.community_id)
-                 .where(Grid.community_id == case.grid.community_id, Officer.role == "grid_officer", Officer.active,
-                        Officer.person_id.is_not(None), Officer.id != (case.assignee_officer_id or ""))
-                 .order_by(Grid.id, Officer.id))
-        if actor.post.officer.role != "district_supervisor":
-            query = query.where(or_(Grid.id.in_(scopes), Grid.community_id.in_(scopes),
-                                    Community.street_id.in_(scopes)))
-        rows = (await self.session.execute(query)).all()
-        return list({o.id: (o, grid) for o, grid in rows}.values())
+        """Whom `actor` may 改派 `case` to, with where they work: joined, active officers below them in
+        their scope, the case grid's own first (bot/roster.py `colleagues_for`)."""
+        return [(c.officer, c.grid_name) for c in await colleagues_for(self.session, case, actor.post.officer)]
 
     async def ensure_reassignable(self, case: Case, actor: Actor, officer_id: str) -> None:
         """Refuse a 改派 target the 改派 menu would not offer this actor (a forged or stale button)."""

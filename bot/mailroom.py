@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import Outgoing, enqueue
-from storage.models import Attachment, Case, Officer, OutboxMessage, Person
+from storage.models import Attachment, Case, Department, DepartmentStaff, Officer, OutboxMessage, Person
 
 REPORT_PHOTOS = ("report", "info")
 
@@ -47,11 +47,17 @@ class Mailroom:
         return attachment.tg_file_id if attachment else None
 
     async def who(self, person_id: int | None) -> tuple[str | None, str]:
-        """(officer role or None, name) of whoever acted: their post when they hold one."""
+        """(officer role or None, name) of whoever acted, as the roster names them: an officer's name
+        from officers.csv, a department's staff by their department; only a resident by their own name."""
         if person_id is None:
             return None, ""
         officer = await self._session.scalar(select(Officer).where(Officer.person_id == person_id))
         if officer is not None:
             return officer.role, officer.name
+        department = await self._session.scalar(
+            select(Department.name).join(DepartmentStaff, DepartmentStaff.department_id == Department.id)
+            .where(DepartmentStaff.person_id == person_id))
+        if department is not None:
+            return None, department
         person = await self._session.get(Person, person_id)
         return None, person.display_name if person else ""

@@ -50,7 +50,7 @@ from bot.ports import Notifier
 from bot.routing import Reach, place_in_grid, rung_reach, supervisors_of
 from storage.db import Database
 from storage.models import (
-    Case, Community, DeadlineStep, DepartmentStaff, DigestRun, Grid, Officer, Person, SchedulerLease,
+    Case, Community, DeadlineStep, Department, DepartmentStaff, DigestRun, Grid, Officer, Person, SchedulerLease,
     Street,
 )
 
@@ -112,6 +112,7 @@ def task_list(cases: Iterable[Any], policy: Policy, now: datetime) -> list[Diges
 class OfficerDigest:
     day: date
     lines: tuple[DigestLine, ...]  # overdue first, then due today, then the rest
+    name: str = ""  # whom it greets, as the roster names them: the officer, or the staff member's department
 
     @property
     def overdue(self) -> int:
@@ -481,12 +482,16 @@ class Supervisor:
             select(Case.id, Case.ticket, Case.status, Case.category, Case.urgent, Case.accept_due_at,
                    Case.resolve_due_at, Case.assignee_officer_id, Case.assignee_department_id)
             .where(Case.status.in_(OPEN_WORK)).order_by(Case.id))).all()
-        officers = dict((await session.execute(
-            select(Officer.id, Officer.person_id).where(Officer.person_id.is_not(None)))).all())
+        officers, names = {}, {}
+        for officer_id, person_id, name in (await session.execute(
+                select(Officer.id, Officer.person_id, Officer.name).where(Officer.person_id.is_not(None)))).all():
+            officers[officer_id], names[person_id] = person_id, name
         staff: dict[str, list[int]] = defaultdict(list)
-        for person_id, department_id in (await session.execute(
-                select(DepartmentStaff.person_id, DepartmentStaff.department_id))).all():
+        for person_id, department_id, department in (await session.execute(
+                select(DepartmentStaff.person_id, DepartmentStaff.department_id, Department.name)
+                .join(Department, Department.id == DepartmentStaff.department_id))).all():
             staff[department_id].append(person_id)
+            names.setdefault(person_id, department)
         lines: dict[int, list[DigestLine]] = defaultdict(list)
         for row in rows:
             line = DigestLine.of(row, self.policy, now)
@@ -495,7 +500,8 @@ class Supervisor:
             for person_id in people:
                 lines[person_id].append(line)
         return {person_id: OfficerDigest(day, tuple(sorted(
-            items, key=lambda l: (not l.overdue, not l.due_today, not l.urgent, l.due_at, l.case_id))))
+            items, key=lambda l: (not l.overdue, not l.due_today, not l.urgent, l.due_at, l.case_id))),
+            names.get(person_id, ""))
             for person_id, items in lines.items()}
 
     async def _officer_morning(self, session: AsyncSession, now: datetime, day: date) -> int:

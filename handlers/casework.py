@@ -244,7 +244,7 @@ def _completes(method: str, ack: str):
 
 
 # Refusals of what was typed rather than of the question itself: the question stays for another try.
-ASKED_AGAIN = {"extend_past", "note_required", "same_officer", "unknown_grid", "same_grid"}
+ASKED_AGAIN = {"extend_past", "note_required", "same_officer", "unknown_grid", "same_grid", "reassign_not_found"}
 
 PENDING_TEXT = {
     "redescribe": _p_redescribe, "resolve_note": _p_resolve_note,

@@ -31,7 +31,7 @@ def clip(text: str, limit: int) -> str:
 # Callback verbs, short because callback_data is limited to 64 bytes.
 VERBS = {
     "accept": "acc", "transfer": "tr", "return": "ret", "reply": "rep", "resolve": "res",
-    "resolve_ok": "rok", "reassign": "tr", "reject": "rej", "urge": "urg", "add_info": "inf",
+    "resolve_ok": "rok", "reassign": "ra", "reject": "rej", "urge": "urg", "add_info": "inf",
     "withdraw": "can", "withdraw_yes": "cyes", "view": "view",
     "rate_satisfied": "rt:satisfied", "rate_basic": "rt:basic", "rate_unsatisfied": "rt:unsatisfied",
     # ---- deadlines and escalation (handlers/supervision.py)
@@ -248,9 +248,12 @@ def place_buttons(candidates) -> list[list[Button]]:
     return rows + [[Button(BUTTONS["none_of_these"], "d:place:-")]]
 
 
+def department_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
+    return [[Button(d.name, f"t:{case.id}:d:{d.id}")] for d in departments]
+
+
 def transfer_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
-    rows = [[Button(d.name, f"t:{case.id}:d:{d.id}")] for d in departments]
-    return rows + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")]]
+    return department_buttons(case, departments) + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")]]
 
 
 class OutboxNotifier:
