@@ -18,8 +18,8 @@ from bot.ports import Audience, Notifier
 from bot.roster import colleagues_for
 from bot.routing import Placement, Reach, place_in_grid, supervisors_of
 from storage.models import (
-    Attachment, Case, CaseEvent, Community, DeadlineStep, Department, DepartmentStaff, Draft, Grid, GridCorrection,
-    Officer, OfficerScope, Person, Rating, RelayedMessage, TicketCounter,
+    Attachment, Case, CaseEvent, DeadlineStep, Department, DepartmentStaff, Draft, GridCorrection, Officer, Person,
+    Rating, RelayedMessage, TicketCounter,
 )
 
 # Who hears about each action. Data, so adding an action means adding a line.

@@ -38,6 +38,7 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
+
 def stage(case: Case) -> str:
     """Where a case stands, as far as a question about it goes: its status and who has it."""
     return f"{case.status}:{case.assignee_officer_id or ''}:{case.assignee_department_id or ''}"

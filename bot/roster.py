@@ -28,8 +28,8 @@ def _normal(text: str) -> str:
 
 
 async def find_grid(session: AsyncSession, text: str) -> Grid | None:
-    """A grid by its id (any case) or its name ('秉北社区第3网格'), or the only grid whose name
-    contains the text ('文澜社区第1网格' typed as '文澜第1网格' is not found; '文澜社区第1' is)."""
+    """A grid by its id (in any letter case) or its name ('秉北社区第3网格'), or else the only grid
+    whose name contains the text; None when none or several do."""
     wanted = _normal(text)
     if not wanted:
         return None
