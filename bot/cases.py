@@ -15,10 +15,11 @@ from bot.deadlines import Point, policy_for
 from bot.lifecycle import FINAL, RATING_OUTCOMES, RULES, Action, Role, Status, TransitionRefused, check
 from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
-from bot.routing import Placement, place_in_grid, supervisors_of
+from bot.roster import colleagues_for
+from bot.routing import Placement, Reach, place_in_grid, supervisors_of
 from storage.models import (
-    Attachment, Case, CaseEvent, Community, DeadlineStep, Department, DepartmentStaff, Draft, Grid, GridCorrection,
-    Officer, OfficerScope, Person, Rating, RelayedMessage, TicketCounter,
+    Attachment, Case, CaseEvent, DeadlineStep, Department, DepartmentStaff, Draft, GridCorrection, Officer, Person,
+    Rating, RelayedMessage, TicketCounter,
 )
 
 # Who hears about each action. Data, so adding an action means adding a line.
@@ -42,6 +43,7 @@ NOTIFY: dict[Action, tuple[Audience, ...]] = {
     Action.EXTEND: (Audience.ASSIGNEES,),
     Action.ASK_RATING: (Audience.REPORTER,),
     Action.DISPUTE: (Audience.SUPERVISORS,),
+    Action.RATE_COMMENT: (Audience.ASSIGNEES,),
 }
 # Actions only the deadline sweep takes; it sets the case's next check itself.
 SWEEP_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.ASK_RATING})
@@ -139,22 +141,9 @@ class CaseService:
         check(action, Status(case.status), await self.roles_of(case, actor), note="(to follow)")
 
     async def reassign_targets(self, case: Case, actor: Actor) -> list[tuple[Officer, str]]:
-        """Whom `actor` may 改派 `case` to, with their grid's name: joined, active grid officers of the
-        case's community whose grid is in the actor's own scope (a district supervisor's is every grid),
-        other than the one who has it."""
-        scopes = [s.scope_id for s in actor.post.officer.scopes] if actor.post.officer else []
-        if case.grid is None or not scopes:
-            return []
-        query = (select(Officer, Grid.name).join(OfficerScope, OfficerScope.officer_id == Officer.id)
-                 .join(Grid, Grid.id == OfficerScope.scope_id).join(Community, Community.id == Grid.community_id)
-                 .where(Grid.community_id == case.grid.community_id, Officer.role == "grid_officer", Officer.active,
-                        Officer.person_id.is_not(None), Officer.id != (case.assignee_officer_id or ""))
-                 .order_by(Grid.id, Officer.id))
-        if actor.post.officer.role != "district_supervisor":
-            query = query.where(or_(Grid.id.in_(scopes), Grid.community_id.in_(scopes),
-                                    Community.street_id.in_(scopes)))
-        rows = (await self.session.execute(query)).all()
-        return list({o.id: (o, grid) for o, grid in rows}.values())
+        """Whom `actor` may 改派 `case` to, with where they work: joined, active officers below them in
+        their scope, the case grid's own first (bot/roster.py `colleagues_for`)."""
+        return [(c.officer, c.grid_name) for c in await colleagues_for(self.session, case, actor.post.officer)]
 
     async def ensure_reassignable(self, case: Case, actor: Actor, officer_id: str) -> None:
         """Refuse a 改派 target the 改派 menu would not offer this actor (a forged or stale button)."""
@@ -194,7 +183,8 @@ class CaseService:
                     category=draft.category or "other", urgent=draft.urgent, urgent_cue=draft.urgent_cue,
                     description=draft.description,
                     lat=draft.lat, lon=draft.lon, address_text=draft.address_text, address_id=draft.address_id,
-                    grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
+                    grid_id=placement.grid.id if placement.grid else None,
+                    place_grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
                     created_at=now, updated_at=now)
         self.session.add(case)
         await self.session.flush()
@@ -309,15 +299,29 @@ class CaseService:
     async def remind(self, case: Case, point: Point) -> CaseEvent:
         return await self._apply(case, Action.REMIND, SYSTEM, data=_point_data(point))
 
-    async def escalate(self, case: Case, point: Point, officers: list[Officer]) -> CaseEvent:
-        """Record that a limit ran out and tell the rung's joined posts, with the card to act on."""
+    async def escalate(self, case: Case, point: Point, reach: Reach) -> CaseEvent | None:
+        """Record that a limit ran out and tell whom the rung reaches, with the card to act on (or the
+        duty chat); the timeline names who received it. A rung that reaches nobody again in the same
+        round and phase is neither recorded nor told: it would only say the same thing twice (None)."""
+        if reach.nobody and await self._reached_nobody_before(case, point.phase):
+            return None
+        officers = reach.officers
         data = {**_point_data(point), "to": [o.id for o in officers], "names": [o.name for o in officers],
-                "roles": [o.role for o in officers]}
+                "roles": [o.role for o in officers], "duty": bool(reach.duty_chat_id)}
         event = await self._apply(case, Action.ESCALATE, SYSTEM, data=data)
         people = [await self.session.get(Person, o.person_id) for o in officers if o.person_id]
         if people:
             await self.notifier.case_event(case, event, Audience.SUPERVISORS, people)
+        if reach.duty_chat_id:
+            await self.notifier.duty_escalation(case, event, reach.duty_chat_id)
         return event
+
+    async def _reached_nobody_before(self, case: Case, phase: str) -> bool:
+        query = select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.action == str(Action.ESCALATE))
+        if case.deadline_round_at is not None:
+            query = query.where(CaseEvent.at >= case.deadline_round_at)
+        return any(d.get("phase") == phase and not d.get("to") and not d.get("duty")
+                   for d in (await self.session.execute(query)).scalars())
 
     async def ask_rating(self, case: Case) -> CaseEvent:
         return await self._apply(case, Action.ASK_RATING, SYSTEM)
@@ -451,6 +455,8 @@ class CaseService:
 
     async def _notify(self, case: Case, event: CaseEvent, action: Action, previous: list[Person]) -> None:
         actor_id = event.actor_id
+        if previous:  # the case left their hands (the actor's own included): their cards' buttons act on nothing now
+            await self.notifier.retire_cards(case, previous)
         for audience in NOTIFY.get(action, ()):
             if audience is Audience.REPORTER:
                 people = [case.reporter]

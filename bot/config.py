@@ -353,6 +353,8 @@ class DeadlinesConfig(Section):
     urgent_categories: tuple[CategoryId, ...] = list_field(("gas_emergency", "fire_hazard"))
     categories: dict[CategoryId, LimitConfig] = {}
     escalation: EscalationConfig = EscalationConfig()
+    # A chat (the district's duty office) that gets an escalation no joined post above the case can take; 0: none.
+    duty_chat_id: int = 0
 
     @field_validator("working_days", "working_hours")
     @classmethod

@@ -26,19 +26,17 @@ from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
 from bot.ports import Notifier
 from bot.people import Refused, StaffPost, ensure_person, redeem_invite, staff_post
+from bot.roster import Colleague, colleagues_for, find_grid, search
 from bot.routing import department_for_label, departments_for, place_in_grid, supervisors_of
 from bot.supervision import DigestLine, task_list
 from bot.timetext import parse_extension
 from bot.understanding import Parse
 from bot.web_access import WebAccess
 from storage.models import (
-    Attachment, Case, Department, Draft, Grid, Officer, OutboxMessage, PendingInput, Person,
+    Attachment, Case, Department, Draft, Officer, OutboxMessage, PendingInput, Person,
 )
 
 log = logging.getLogger(__name__)
-
-# How many colleagues the 改派 menu offers: a community rarely has more grid officers.
-MAX_COLLEAGUES = 8
 
 
 def stage(case: Case) -> str:
@@ -76,12 +74,6 @@ class Filed:
 class Rated:
     action: Action                  # RATE, or REOPEN / DISPUTE for an unsatisfied rating
     supervisor: Officer | None = None  # DISPUTE: who decides
-
-
-@dataclass(frozen=True)
-class Colleague:
-    officer: Officer
-    grid_name: str
 
 
 @dataclass
@@ -334,22 +326,33 @@ class Desk:
         return await departments_for(self.session, self.config, case.category, suggested)
 
     async def reassign_options(self, case: Case) -> tuple[list[Colleague], list[Department]]:
-        """改派: the grid officers the actor may give the case to (CaseService.reassign_targets), then departments."""
+        """改派: every officer the actor may give the case to, the case grid's own and its community's
+        first (bot/roster.py), then the departments for its category."""
         await self.cases.ensure_allowed(case, self.actor, Action.TRANSFER)
-        return await self._colleagues(case), await departments_for(self.session, self.config, case.category)
+        return (await colleagues_for(self.session, case, self.actor.post.officer),
+                await departments_for(self.session, self.config, case.category))
 
-    async def _colleagues(self, case: Case) -> list[Colleague]:
-        targets = await self.cases.reassign_targets(case, self.actor)
-        return [Colleague(officer, grid) for officer, grid in targets[:MAX_COLLEAGUES]]
+    async def aim_reassign(self, case: Case, text: str) -> list[Colleague]:
+        """改派 by what the supervisor typed: a name, a grid's name or id, or a 工号. One officer found
+        is aimed at at once (the reason comes next); several are returned to choose from; with none in
+        the actor's scope, a grid of that name or id is (the case goes to its handler, as 转办 does)."""
+        colleagues, _ = await self.reassign_options(case)
+        found = search(colleagues, text)
+        if len(found) == 1:
+            await self.aim_transfer(case, officer_id=found[0].officer.id)
+        elif not found:
+            if await find_grid(self.session, text) is None:
+                raise TransitionRefused("reassign_not_found", text=text)
+            await self.aim_transfer(case, grid_id=text)
+        return found
 
     async def reassign(self, case: Case, officer_id: str, reason: str) -> None:
-        """改派 in one step (the command centre's form gives the reason with the choice): to one of
-        reassign_options' colleagues."""
-        colleagues, _ = await self.reassign_options(case)
-        officer = next((c.officer for c in colleagues if c.officer.id == officer_id), None)
+        """改派 in one step (the command centre's form gives the reason with the choice)."""
+        await self.cases.ensure_allowed(case, self.actor, Action.TRANSFER)
+        officer = await self.session.get(Officer, officer_id)
         if officer is None:
             raise TransitionRefused("expired_button")
-        await self.cases.transfer(case, self.actor, reason, officer=officer)
+        await self.cases.transfer(case, self.actor, reason, officer=officer)  # refuses one it may not have
 
     async def aim_transfer(self, case: Case, *, department_id: str | None = None, grid_id: str | None = None,
                            officer_id: str | None = None) -> None:
@@ -363,7 +366,7 @@ class Desk:
             await self.cases.ensure_reassignable(case, self.actor, officer_id)
             await self.expect("transfer_reason", case.id, officer=officer_id)
         else:
-            grid = await self.session.get(Grid, grid_id.strip().upper()) if grid_id else None
+            grid = await find_grid(self.session, grid_id) if grid_id else None
             if grid is None:
                 raise TransitionRefused("unknown_grid", grid=grid_id or "")
             if grid.id == case.grid_id:

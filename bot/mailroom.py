@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import Outgoing, enqueue
-from storage.models import Attachment, Case, Officer, Person
+from storage.models import Attachment, Case, Department, DepartmentStaff, Officer, OutboxMessage, Person
 
 REPORT_PHOTOS = ("report", "info")
 
@@ -34,16 +34,30 @@ class Mailroom:
             Attachment.case_id == case.id, Attachment.purpose.in_(purposes)).order_by(Attachment.id))
         return [r for (r,) in rows]
 
+    async def buttoned(self, case: Case, chat_id: int) -> list[int]:
+        """Outbox ids of the messages about `case` to `chat_id` that were sent with buttons and still have them."""
+        rows = (await self._session.execute(select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.case_id == case.id).order_by(OutboxMessage.id))).all()
+        retired = {payload.get("edit_of") for _, kind, payload in rows if kind == "unbutton"}
+        return [row_id for row_id, kind, payload in rows
+                if kind in ("text", "photo") and payload.get("buttons") and row_id not in retired]
+
     async def file_id(self, attachment_id: int) -> str | None:
         attachment = await self._session.get(Attachment, attachment_id)
         return attachment.tg_file_id if attachment else None
 
     async def who(self, person_id: int | None) -> tuple[str | None, str]:
-        """(officer role or None, name) of whoever acted: their post when they hold one."""
+        """(officer role or None, name) of whoever acted, as the roster names them: an officer's name
+        from officers.csv, a department's staff by their department; only a resident by their own name."""
         if person_id is None:
             return None, ""
         officer = await self._session.scalar(select(Officer).where(Officer.person_id == person_id))
         if officer is not None:
             return officer.role, officer.name
+        department = await self._session.scalar(
+            select(Department.name).join(DepartmentStaff, DepartmentStaff.department_id == Department.id)
+            .where(DepartmentStaff.person_id == person_id))
+        if department is not None:
+            return None, department
         person = await self._session.get(Person, person_id)
         return None, person.display_name if person else ""

@@ -56,14 +56,15 @@ class Outgoing:
     """A message in transport-neutral form; handlers/sender.py turns it into a Bot API call."""
 
     chat_id: int
-    kind: str = "text"  # text | photo | album | location | edit | menu_button (the chat's Mini App button)
+    kind: str = "text"  # text | photo | album | location | edit | unbutton (an earlier message's buttons removed)
+                        # | menu_button (the chat's Mini App button)
     text: str = ""
     buttons: list[list[Button]] = field(default_factory=list)
     photos: list[str] = field(default_factory=list)  # Telegram file ids
     location: tuple[float, float] | None = None
     reply_to_message_id: int | None = None
     ask_location: bool = False  # offer the "send my location" keyboard button
-    edit_of: int | None = None  # outbox id of the message to edit (kind == "edit")
+    edit_of: int | None = None  # outbox id of the message to edit (kind edit or unbutton)
     edit_message_id: int | None = None  # or a Telegram message id to edit
     web_app_url: str | None = None  # kind == "menu_button": the Mini App it opens, labelled `text`
     case_id: int | None = None
@@ -91,7 +92,9 @@ def wall_clock() -> datetime:
 
 # Kinds whose second arrival changes nothing (an edit shows the same text, a menu button is set again):
 # an unanswered one is simply retried, unmarked.
-SAME_TWICE = ("edit", "menu_button")
+SAME_TWICE = ("edit", "unbutton", "menu_button")
+# Kinds that change a message sent before.
+EDITS = ("edit", "unbutton")
 
 
 def enqueue(session: AsyncSession, message: Outgoing) -> OutboxMessage:
@@ -307,7 +310,7 @@ class OutboxWorker(BackgroundWorker):
         be tried again."""
         message = Outgoing.from_row(row)
         edit_target = None
-        if message.kind == "edit":
+        if message.kind in EDITS:
             edit_target = message.edit_message_id or await self._sent_message_id(message.edit_of)
             if edit_target is None:  # the message to edit was never delivered: nothing to edit
                 await self._finish(row.id, "failed", error="edit target was never sent")

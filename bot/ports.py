@@ -20,8 +20,14 @@ class Notifier(Protocol):
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         """Queue the messages that `event` implies for `people` (in the caller's transaction)."""
 
+    async def duty_escalation(self, case: Case, event: CaseEvent, chat_id: int) -> None:
+        """Queue an escalation for the duty chat (deadlines.duty_chat_id): no joined post above could take it."""
+
     async def card(self, case: Case, person: Person, why: str = "") -> None:
         """Queue the case card a staff member acts on (photos, location, text and buttons)."""
+
+    async def retire_cards(self, case: Case, people: list[Person]) -> None:
+        """The case left these people's hands: take the buttons off the cards and pings they got for it."""
 
     async def prompt_dropped(self, case: Case, person: Person) -> None:
         """Tell `person` the question the bot asked about `case` no longer stands (the case moved on)."""

@@ -106,6 +106,38 @@ async def place_in_grid(session: AsyncSession, grid_id: str, now: datetime) -> P
     return Placement(grid, effective, handler, why)
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Whom one rung of the escalation ladder reaches: joined posts, else the duty chat, else nobody."""
+
+    officers: tuple[Officer, ...] = ()
+    duty_chat_id: int = 0  # deadlines.duty_chat_id, when no joined post above the case could take it
+
+    @property
+    def nobody(self) -> bool:
+        return not self.officers and not self.duty_chat_id
+
+
+def rung_reach(chain: tuple[Officer, ...], role: str | None, assignee: Officer | None, duty_chat_id: int = 0) -> Reach:
+    """The nearest joined posts at or above the rung's `role` (the case's own assignee never counts);
+    above the district supervisor comes the duty chat. Without a duty chat, the nearest joined post
+    below the rung but above the assignee, so that a late case still reaches a person."""
+    joined = [o for o in chain if o.person_id is not None and (assignee is None or o.id != assignee.id)]
+    start = CHAIN.index(role) if role in CHAIN else 1
+    for wanted in CHAIN[start:]:
+        found = tuple(o for o in joined if o.role == wanted)
+        if found:
+            return Reach(found)
+    if duty_chat_id:
+        return Reach(duty_chat_id=duty_chat_id)
+    floor = CHAIN.index(assignee.role) + 1 if assignee is not None and assignee.role in CHAIN else 1
+    for wanted in reversed(CHAIN[floor:start]):
+        found = tuple(o for o in joined if o.role == wanted)
+        if found:
+            return Reach(found)
+    return Reach()
+
+
 async def supervisors_of(session: AsyncSession, grid: Grid | None) -> tuple[Officer, ...]:
     """Posts above the grid officer, nearest first: who takes a returned case."""
     if grid is None:
@@ -124,19 +156,19 @@ async def department_for_label(session: AsyncSession, config: Config, label: str
 
 async def departments_for(session: AsyncSession, config: Config, category: str,
                           suggested: str | None = None) -> list[Department]:
-    """Departments that handle `category`: the NLU's confident suggestion first, then the configured
-    or lead department, then the others."""
+    """Departments that handle `category`: its lead department first (categories.<c>.department in the
+    config, else the district's lead for it), then the router's confident suggestion when it is
+    another, then the others. The router often answers with its most frequent label (城乡建设) for a
+    sewer, garbage or noise alike, so its suggestion never outranks the lead."""
     departments = (await session.execute(select(Department).order_by(Department.id))).scalars().all()
     configured = config.categories.get(category)
     preferred = configured.department if configured else None
 
     def rank(d: Department) -> tuple[int, str]:
-        if d.id == suggested:
+        if d.id == preferred or (preferred is None and category in d.lead_categories):
             return (0, d.id)
-        if d.id == preferred:
+        if d.id == suggested:
             return (1, d.id)
-        if category in d.lead_categories:
-            return (2, d.id)
-        return (3, d.id)
+        return (2, d.id)
 
     return sorted((d for d in departments if category in d.categories or d.id in (preferred, suggested)), key=rank)

@@ -44,12 +44,13 @@ from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, policy_for
 from bot.figures import Period, Tally, tally_by_grid
 from bot.lifecycle import Status
 from bot.mailroom import Mailroom
+from bot.onboarding import district_tree, unjoined_in
 from bot.people import SUPERVISOR_ROLES
 from bot.ports import Notifier
-from bot.routing import CHAIN, place_in_grid, supervisors_of
+from bot.routing import Reach, place_in_grid, rung_reach, supervisors_of
 from storage.db import Database
 from storage.models import (
-    Case, Community, DeadlineStep, DepartmentStaff, DigestRun, Grid, Officer, Person, SchedulerLease,
+    Case, Community, DeadlineStep, Department, DepartmentStaff, DigestRun, Grid, Officer, Person, SchedulerLease,
     Street,
 )
 
@@ -111,6 +112,7 @@ def task_list(cases: Iterable[Any], policy: Policy, now: datetime) -> list[Diges
 class OfficerDigest:
     day: date
     lines: tuple[DigestLine, ...]  # overdue first, then due today, then the rest
+    name: str = ""  # whom it greets, as the roster names them: the officer, or the staff member's department
 
     @property
     def overdue(self) -> int:
@@ -137,17 +139,19 @@ class SupervisorReport:
     avg_resolve: timedelta | None
     rated: int
     satisfied: int  # 满意 or 基本满意
+    unjoined: int = 0  # posts in the scope nobody has joined yet (bot/onboarding.py)
 
     @property
     def overdue(self) -> int:
         return sum(n for _, n in self.overdue_by_grid)
 
     @classmethod
-    def of(cls, day: date, scope: str, tally: Tally, overdue_by_grid: list[tuple[str, int]]) -> "SupervisorReport":
+    def of(cls, day: date, scope: str, tally: Tally, overdue_by_grid: list[tuple[str, int]],
+           unjoined: int = 0) -> "SupervisorReport":
         return cls(day=day, scope=scope, new=tally.filed, resolved=tally.resolved, same_day=tally.same_day,
                    on_time=tally.on_time, closed=tally.closed, overdue_by_grid=tuple(overdue_by_grid),
                    avg_accept=tally.avg_accept, avg_resolve=tally.avg_resolve, rated=tally.rated,
-                   satisfied=tally.satisfied)
+                   satisfied=tally.satisfied, unjoined=unjoined)
 
 
 class DigestSender(Protocol):
@@ -421,7 +425,7 @@ class Supervisor:
         if point.kind == "remind":
             await cases.remind(case, point)
         elif point.kind == "escalate":
-            await cases.escalate(case, point, await self.rung(session, case, point.role))
+            return await cases.escalate(case, point, await self.rung(session, case, point.role)) is not None
         elif point.kind == "ask":
             if await cases.rated_since_resolved(case):
                 return False
@@ -432,20 +436,15 @@ class Supervisor:
             await cases.auto_close(case)
         return True
 
-    async def rung(self, session: AsyncSession, case: Case, role: str | None) -> list[Officer]:
-        """The joined posts of `role` responsible for the case's grid (substitutes for absentees);
-        if nobody in that role has joined (or only the case's own assignee), the nearest role above."""
+    async def rung(self, session: AsyncSession, case: Case, role: str | None) -> Reach:
+        """Whom a rung of `role` reaches for the case's grid (substitutes stand in for absentees):
+        bot.routing.rung_reach, with the configured duty chat above the district supervisor."""
         if case.grid_id:
             chain = (await place_in_grid(session, case.grid_id, self.clock.now())).chain
         else:
             chain = await supervisors_of(session, None)
-        roles = CHAIN[CHAIN.index(role):] if role in CHAIN else CHAIN[1:]
-        for wanted in roles:
-            joined = [o for o in chain if o.role == wanted and o.person_id is not None
-                      and o.id != case.assignee_officer_id]
-            if joined:
-                return joined
-        return []
+        assignee = await session.get(Officer, case.assignee_officer_id) if case.assignee_officer_id else None
+        return rung_reach(chain, role, assignee, self.config.deadlines.duty_chat_id)
 
     # ------------------------------------------------------------ digests
     async def due_digests(self, now: datetime) -> list[str]:
@@ -483,12 +482,16 @@ class Supervisor:
             select(Case.id, Case.ticket, Case.status, Case.category, Case.urgent, Case.accept_due_at,
                    Case.resolve_due_at, Case.assignee_officer_id, Case.assignee_department_id)
             .where(Case.status.in_(OPEN_WORK)).order_by(Case.id))).all()
-        officers = dict((await session.execute(
-            select(Officer.id, Officer.person_id).where(Officer.person_id.is_not(None)))).all())
+        officers, names = {}, {}
+        for officer_id, person_id, name in (await session.execute(
+                select(Officer.id, Officer.person_id, Officer.name).where(Officer.person_id.is_not(None)))).all():
+            officers[officer_id], names[person_id] = person_id, name
         staff: dict[str, list[int]] = defaultdict(list)
-        for person_id, department_id in (await session.execute(
-                select(DepartmentStaff.person_id, DepartmentStaff.department_id))).all():
+        for person_id, department_id, department in (await session.execute(
+                select(DepartmentStaff.person_id, DepartmentStaff.department_id, Department.name)
+                .join(Department, Department.id == DepartmentStaff.department_id))).all():
             staff[department_id].append(person_id)
+            names.setdefault(person_id, department)
         lines: dict[int, list[DigestLine]] = defaultdict(list)
         for row in rows:
             line = DigestLine.of(row, self.policy, now)
@@ -497,7 +500,8 @@ class Supervisor:
             for person_id in people:
                 lines[person_id].append(line)
         return {person_id: OfficerDigest(day, tuple(sorted(
-            items, key=lambda l: (not l.overdue, not l.due_today, not l.urgent, l.due_at, l.case_id))))
+            items, key=lambda l: (not l.overdue, not l.due_today, not l.urgent, l.due_at, l.case_id))),
+            names.get(person_id, ""))
             for person_id, items in lines.items()}
 
     async def _officer_morning(self, session: AsyncSession, now: datetime, day: date) -> int:
@@ -521,6 +525,7 @@ class Supervisor:
         names = {**dict((await session.execute(select(Community.id, Community.name))).all()),
                  **dict((await session.execute(select(Street.id, Street.name))).all())}
         district = await session.scalar(select(Street.district_name).limit(1)) or ""
+        posts = await district_tree(session)
 
         def area(grid_id: str | None) -> set[str]:
             grid = grids.get(grid_id or "")
@@ -534,7 +539,8 @@ class Supervisor:
             overdue = sorted(((grids[g].name if g in grids else "—", t.overdue_open) for g, t in mine.items()
                               if t.overdue_open), key=lambda kv: (-kv[1], kv[0]))
             scope = district if everywhere else "、".join(names.get(s, s) for s in sorted(scopes))
-            reports[officer.person_id] = SupervisorReport.of(day, scope, sum(mine.values(), Tally()), overdue)
+            reports[officer.person_id] = SupervisorReport.of(day, scope, sum(mine.values(), Tally()), overdue,
+                                                             unjoined_in(posts, scopes, everywhere))
         return reports
 
     async def _supervisor_daily(self, session: AsyncSession, now: datetime, day: date) -> int:

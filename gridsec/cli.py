@@ -195,6 +195,88 @@ async def _invite(args) -> int:
     return 0
 
 
+async def _invite_all(args) -> int:
+    """`gridsec invite --scope ID --all [--csv FILE]`: a code for every post of the scope nobody holds."""
+    import csv
+
+    from bot.clock import SystemClock
+    from bot.figures import UnknownScope
+    from bot.onboarding import invite_unjoined
+    from handlers.texts import ROLES
+    from storage.db import Database
+
+    config = _config(args)
+    db = Database(config.database.url)
+    await db.upgrade()
+    try:
+        async with db.session() as session:
+            issued = await invite_unjoined(session, args.scope, SystemClock().now(),
+                                           timedelta(hours=args.hours or config.invites.valid_hours))
+    except UnknownScope:
+        print(f"no grid, community, street or district has the id {args.scope}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    rows = [{"officer_id": i.post.officer_id, "name": i.post.name, "post": ROLES.get(i.post.role, i.post.role),
+             "grid": "、".join(i.post.grids), "code": i.code,
+             "expires": i.expires_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")} for i in issued]
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8-sig", newline="") as sink:
+            writer = csv.DictWriter(sink, fieldnames=["officer_id", "name", "post", "grid", "code", "expires"])
+            writer.writeheader()
+            writer.writerows(rows)
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False) if args.json else
+              f"{row['name']}\t{row['post']}\t{row['grid'] or '—'}\t/join {row['code']}\t{row['expires']}")
+    print(f"{len(rows)} invites for the posts of {args.scope} nobody has joined"
+          + (f", written to {args.csv}" if args.csv else ""), file=sys.stderr)
+    return 0
+
+
+async def _onboarding(args) -> int:
+    """`gridsec district onboarding [--scope ID]`: which posts have joined, by street and community."""
+    from bot.figures import UnknownScope
+    from bot.onboarding import onboarding
+    from storage.db import Database
+
+    db = Database(_config(args).database.url)
+    await db.upgrade()
+    try:
+        async with db.session() as session:
+            area = await onboarding(session, args.scope)
+    except UnknownScope:
+        print(f"no grid, community, street or district has the id {args.scope}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    if args.json:
+        print(json.dumps(_area_dict(area), ensure_ascii=False))
+    else:
+        print("\n".join(_area_lines(area)))
+    return 0
+
+
+def _area_lines(area, depth: int = 0) -> list[str]:
+    from handlers.texts import ROLES
+
+    pad = "  " * depth
+    lines = [f"{pad}{area.name} ({area.id}): {area.joined}/{area.total} joined"]
+    for post in area.posts:
+        grids = f"  {'、'.join(post.grids)}" if post.grids else ""
+        lines.append(f"{pad}  {'✓' if post.joined else '✗'} {ROLES.get(post.role, post.role)} {post.name} "
+                     f"({post.officer_id}){grids}")
+    for child in area.areas:
+        lines += _area_lines(child, depth + 1)
+    return lines
+
+
+def _area_dict(area) -> dict:
+    return {"id": area.id, "name": area.name, "kind": area.kind, "joined": area.joined, "total": area.total,
+            "posts": [{"officer_id": p.officer_id, "name": p.name, "role": p.role, "grids": list(p.grid_ids),
+                       "joined": p.joined} for p in area.posts],
+            "areas": [_area_dict(child) for child in area.areas]}
+
+
 async def _route(args) -> int:
     import csv
 
@@ -421,6 +503,10 @@ def parser() -> argparse.ArgumentParser:
     corr = district.add_parser("corrections", parents=[common],
                                help="what officers' not-my-grid corrections say about the address library")
     corr.add_argument("--min", type=int, default=1, help="corrections needed before a fix is suggested")
+    onboard = district.add_parser("onboarding", parents=[common],
+                                  help="which posts have joined the bot, by street and community")
+    onboard.add_argument("--scope", help="a grid, community, street or district id (default: the whole district)")
+    onboard.add_argument("--json", action="store_true", help="one JSON object")
     vocab = district.add_parser("vocab", parents=[common],
                                 help="write the NLU's jieba dictionary and lookup table from the address library")
     vocab.add_argument("--out", default=str(REPO_ROOT / "var" / "nlu-vocab"),
@@ -436,6 +522,10 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("officer_id", nargs="?")
     inv.add_argument("--department", help="a dept_id: the code makes its holder staff of that department")
     inv.add_argument("--hours", type=float, help="validity (default: invites.valid_hours)")
+    inv.add_argument("--scope", help="with --all: a grid, community, street or district id")
+    inv.add_argument("--all", action="store_true",
+                     help="a code for every officer of --scope who has not joined: name, post, grid, code, expiry")
+    inv.add_argument("--csv", help="with --all: also write them to this CSV file (for printing or sending)")
     inv.add_argument("--json", action="store_true")
     nlu = sub.add_parser("nlu", parents=[common], help="the Rasa NLU: train, serve, train-router, predict, eval")
     nlu.add_argument("nlu_command", choices=["train", "serve", "train-router", "predict", "eval"])
@@ -460,7 +550,7 @@ def parser() -> argparse.ArgumentParser:
 COMMANDS = {"run": _run, "standin": _standin, "demo": _demo, "simulate": _simulate, "invite": _invite,
             "route": _route, "nlu": _nlu, "report": _report, "web": _web,
             ("district", "import"): _district_import, ("district", "corrections"): _corrections,
-            ("district", "vocab"): _vocab,
+            ("district", "vocab"): _vocab, ("district", "onboarding"): _onboarding, "invite_all": _invite_all,
             ("db", "upgrade"): _db_upgrade}
 
 
@@ -468,8 +558,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     key = args.command if args.command in COMMANDS else (args.command, getattr(args, f"{args.command}_command"))
-    if args.command == "invite" and bool(args.officer_id) == bool(args.department):
-        print("give an OFFICER_ID or --department DEPT_ID (exactly one)", file=sys.stderr)
+    if args.command == "invite" and args.all:
+        if not args.scope or args.officer_id or args.department:
+            print("--all takes --scope ID and no OFFICER_ID or --department", file=sys.stderr)
+            return 2
+        key = "invite_all"
+    elif args.command == "invite" and bool(args.officer_id) == bool(args.department):
+        print("give an OFFICER_ID or --department DEPT_ID (exactly one), or --scope ID --all", file=sys.stderr)
         return 2
     try:
         return asyncio.run(COMMANDS[key](args))

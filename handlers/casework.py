@@ -244,7 +244,7 @@ def _completes(method: str, ack: str):
 
 
 # Refusals of what was typed rather than of the question itself: the question stays for another try.
-ASKED_AGAIN = {"extend_past", "note_required", "same_officer", "unknown_grid", "same_grid"}
+ASKED_AGAIN = {"extend_past", "note_required", "same_officer", "unknown_grid", "same_grid", "reassign_not_found"}
 
 PENDING_TEXT = {
     "redescribe": _p_redescribe, "resolve_note": _p_resolve_note,
@@ -266,7 +266,10 @@ async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
         attachment = await store_photo(update, turn, "resolution")
         await desk.attach(attachment, case)
         await desk.remember(pending, photos=[*pending.data.get("photos", []), attachment.id])
-        turn.say("photo_added_to_resolution", n=len(pending.data["photos"]), case_id=case.id)
+        if pending.data.get("note"):  # the confirmation already went out: send it again with the photos counted
+            await _p_resolve_note(update, turn, pending, case, pending.data["note"])
+        else:
+            turn.say("photo_added_to_resolution", n=len(pending.data["photos"]), case_id=case.id)
         return True
     if pending.action in ("add_info", "reply"):
         case = await desk.case(pending.case_id)

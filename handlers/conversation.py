@@ -12,7 +12,7 @@ from bot.records import Case
 from bot.understanding import Intent, Parse
 from handlers import casework, intake
 from handlers.common import Turn
-from handlers.render import assignee_text, local
+from handlers.render import assignee_text, local, place_grid_name
 from handlers.texts import t
 
 CHAT_KEYS = {Intent.THANKS: "thanks", Intent.OUT_OF_SCOPE: "out_of_scope"}
@@ -62,7 +62,7 @@ def _options(reading: Reading) -> list[list[Button]]:
 
 def describe(turn: Turn, case: Case) -> str:
     """A case as a person recognises it, not by its ticket: 路灯 · 中山五路12号 · 11-24."""
-    place = case.address_text or (case.grid.name if case.grid else "")
+    place = case.address_text or place_grid_name(case) or ""
     category = turn.config.category_name(case.category).split("/")[0]
     return " · ".join(p for p in (category, place, local(turn.config, case.created_at)[:5]) if p)
 

@@ -44,7 +44,7 @@ CASE_BUTTONS: tuple[CaseButton, ...] = (
     _button("reply", Action.RELAY, {A}, why="回复居民 is the handler's; residents write to the bot, "
                                              "supervisors act through the handler"),
     _button("reassign", Action.TRANSFER, {S}, {Status.RETURNED},
-            why="a returned case was not its handler's: a department or another grid (the 转办 menu)"),
+            why="a returned case waits for its supervisor (the 改派 menu, as for a running case)"),
     _button("reject", Action.REJECT),
     _button("supervise", Action.SUPERVISE, statuses=RUNNING, why=RETURNED_WAITS),
     _button("reassign_to", Action.TRANSFER, {S}, RUNNING,

@@ -31,7 +31,7 @@ def clip(text: str, limit: int) -> str:
 # Callback verbs, short because callback_data is limited to 64 bytes.
 VERBS = {
     "accept": "acc", "transfer": "tr", "return": "ret", "reply": "rep", "resolve": "res",
-    "resolve_ok": "rok", "reassign": "tr", "reject": "rej", "urge": "urg", "add_info": "inf",
+    "resolve_ok": "rok", "reassign": "ra", "reject": "rej", "urge": "urg", "add_info": "inf",
     "withdraw": "can", "withdraw_yes": "cyes", "view": "view",
     "rate_satisfied": "rt:satisfied", "rate_basic": "rt:basic", "rate_unsatisfied": "rt:unsatisfied",
     # ---- deadlines and escalation (handlers/supervision.py)
@@ -135,9 +135,15 @@ def card_text(config: Config, case: Case, why: str = "", viewer: Role = Role.ASS
     return t("card", urgent_head=urgent_head(case), ticket=case.ticket,
              status=STATUS[case.status], category=config.category_name(case.category),
              description=clip(personal(config, case.description, viewer), DESCRIPTION_SHOWN),
-             place=place_text(config, case.grid.name if case.grid else None, case.lat, case.lon, case.address_text),
+             place=place_text(config, place_grid_name(case), case.lat, case.lon, case.address_text),
              reporter=reporter_label(config, case.reporter, viewer), created=local(config, case.created_at),
              why=why).rstrip()
+
+
+def place_grid_name(case: Case) -> str | None:
+    """The grid the place lies in (not the one a transfer gave the case to)."""
+    grid = case.place_grid or case.grid
+    return grid.name if grid else None
 
 
 def urgent_head(case: Case) -> str:
@@ -163,9 +169,11 @@ def due_text(config: Config, case: Case) -> str:
 
 
 def escalated_to(data: dict) -> str:
-    """'网格长 梁峰、社区书记 林超超' from an escalation event's data."""
+    """Who received an escalation, from its event's data: '网格长 梁峰、社区书记 林超超', the duty chat, or nobody."""
     names, roles = data.get("names") or [], data.get("roles") or []
-    return "、".join(f"{ROLES.get(r, '')} {n}".strip() for n, r in zip(names, roles)) or t("nobody_joined")
+    if names:
+        return "、".join(f"{ROLES.get(r, '')} {n}".strip() for n, r in zip(names, roles))
+    return t("duty_chat") if data.get("duty") else t("nobody_reached")
 
 
 # Deadlines in lists (/tasks, the morning digest) are told by local day: 今天 15:30, 明天 09:00.
@@ -240,9 +248,12 @@ def place_buttons(candidates) -> list[list[Button]]:
     return rows + [[Button(BUTTONS["none_of_these"], "d:place:-")]]
 
 
+def department_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
+    return [[Button(d.name, f"t:{case.id}:d:{d.id}")] for d in departments]
+
+
 def transfer_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
-    rows = [[Button(d.name, f"t:{case.id}:d:{d.id}")] for d in departments]
-    return rows + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")]]
+    return department_buttons(case, departments) + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")]]
 
 
 class OutboxNotifier:
@@ -263,6 +274,20 @@ class OutboxNotifier:
             self.send(Outgoing(person.chat_id, "location", location=(case.lat, case.lon), case_id=case.id))
         self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why, role), case_id=case.id,
                            buttons=buttons_for(case, {role})))
+
+    async def duty_escalation(self, case: Case, event: CaseEvent, chat_id: int) -> None:
+        """The duty chat's copy: the escalation and the card, without buttons (a group presses for nobody)."""
+        data = event.data or {}
+        due = _instant(data.get("due"))
+        head = t("ping_escalated_duty", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
+                 due=local(self.config, due), late=span_text(event.at - due), assignee=assignee_text(case))
+        self.send(Outgoing(chat_id, text=f"{head}\n\n{card_text(self.config, case, viewer=Role.SUPERVISOR)}",
+                           case_id=case.id))
+
+    async def retire_cards(self, case: Case, people: list[Person]) -> None:
+        for person in people:
+            for outbox_id in await self.mail.buttoned(case, person.chat_id):
+                self.send(Outgoing(person.chat_id, "unbutton", edit_of=outbox_id, case_id=case.id))
 
     async def prompt_dropped(self, case: Case, person: Person) -> None:
         self.send(Outgoing(person.chat_id, text=t("prompt_dropped", ticket=case.ticket, status=STATUS[case.status],
@@ -334,8 +359,9 @@ class OutboxNotifier:
             text = f"{head}\n\n{card_text(config, case, viewer=Role.SUPERVISOR)}"
             buttons = case_buttons(case, SUPERVISOR_BUTTONS)
         elif action == Action.ESCALATE:
-            text = t("n_escalated", ticket=case.ticket, phase=t(f"phase_{data.get('phase')}"),
-                     names=escalated_to(data))
+            reached = data.get("names") or data.get("duty")
+            text = t("n_escalated" if reached else "n_escalated_nobody", ticket=case.ticket,
+                     phase=t(f"phase_{data.get('phase')}"), late=span_text(event.at - due), names=escalated_to(data))
             buttons = staff_buttons
         elif action == Action.SUPERVISE:
             head = t("ping_supervise", actor=await self._actor(event), ticket=case.ticket,

@@ -79,6 +79,10 @@ class TelegramSender:
             result = await self.bot.edit_message_text(shown_text(m, TEXT_LIMIT), chat_id=chat,
                                                       message_id=edit_target, reply_markup=markup(m), **wait)
             return edit_target if result is True else result.message_id
+        elif m.kind == "unbutton":
+            result = await self.bot.edit_message_reply_markup(chat_id=chat, message_id=edit_target, reply_markup=None,
+                                                              **wait)
+            return edit_target if result is True else result.message_id
         elif m.kind == "menu_button":
             await self.bot.set_chat_menu_button(chat, MenuButtonWebApp(m.text, WebAppInfo(m.web_app_url)), **wait)
             return None

@@ -13,10 +13,11 @@ from bot.outbox import Button, Outgoing
 from bot.records import Case, Person
 from bot.supervision import OfficerDigest, SupervisorReport
 from handlers.common import Turn
-from handlers.render import assignee_text, due_short, local, span_text, transfer_buttons
+from handlers.render import assignee_text, department_buttons, due_short, local, span_text
 from handlers.texts import BUTTONS, STATUS, t
 
 MAX_DIGEST_LINES = 20
+MAX_COLLEAGUES = 8  # 改派 buttons before the search: a community rarely has more grid officers
 
 
 # ---------------------------------------------------------------- buttons
@@ -34,15 +35,27 @@ async def _extend(update, turn: Turn, case: Case, arg):
 
 
 async def _reassign_menu(update, turn: Turn, case: Case, arg):
-    """Another grid officer of the same community, a department, or another grid."""
+    """The case grid's own officers and its neighbours' first, then departments, then a search by name or grid."""
     colleagues, departments = await turn.desk.reassign_options(case)
-    rows = [[Button(f"{c.officer.name}（{c.grid_name}）", f"c:{case.id}:rao:{c.officer.id}")] for c in colleagues]
-    turn.say("reassign_menu", rows + transfer_buttons(case, departments), ticket=case.ticket, case_id=case.id)
+    rows = colleague_buttons(case, colleagues[:MAX_COLLEAGUES])
+    rows += department_buttons(case, departments)
+    rows.append([Button(t("reassign_other"), f"c:{case.id}:raf")])
+    turn.say("reassign_menu", rows, ticket=case.ticket, case_id=case.id)
+
+
+def colleague_buttons(case: Case, colleagues) -> list[list[Button]]:
+    return [[Button(f"{c.officer.name}（{c.grid_name}）", f"c:{case.id}:rao:{c.officer.id}")] for c in colleagues]
 
 
 async def _reassign_officer(update, turn: Turn, case: Case, arg):
     await turn.desk.aim_transfer(case, officer_id=arg or "")
     turn.say("transfer_reason_prompt", case_id=case.id)
+
+
+async def _reassign_find(update, turn: Turn, case: Case, arg):
+    await turn.desk.cases.ensure_allowed(case, turn.desk.actor, Action.TRANSFER)
+    await turn.desk.expect("reassign_find", case.id)
+    turn.say("reassign_find_prompt", ticket=case.ticket, case_id=case.id)
 
 
 async def _reopen(update, turn: Turn, case: Case, arg):
@@ -56,7 +69,7 @@ async def _close(update, turn: Turn, case: Case, arg):
 
 
 CASE_BUTTONS = {"sup": _supervise, "ext": _extend, "ra": _reassign_menu, "rao": _reassign_officer,
-                "reo": _reopen, "cls": _close}
+                "raf": _reassign_find, "reo": _reopen, "cls": _close}
 LOCKING = {"reo", "cls"}
 
 
@@ -73,7 +86,17 @@ async def _p_extend(update, turn: Turn, pending, case: Case, text: str):
     turn.say("extended_ack", ticket=case.ticket, due=local(turn.config, until), case_id=case.id)
 
 
-PENDING_TEXT = {"supervise_note": _p_supervise, "extend": _p_extend}
+async def _p_reassign_find(update, turn: Turn, pending, case: Case, text: str):
+    """Several matches are offered as buttons; one (an officer, or a grid) is asked for the reason."""
+    found = await turn.desk.aim_reassign(case, text)
+    if len(found) > 1:
+        turn.say("reassign_choose", colleague_buttons(case, found[:MAX_COLLEAGUES]), ticket=case.ticket,
+                 case_id=case.id)
+    else:
+        turn.say("transfer_reason_prompt", case_id=case.id)
+
+
+PENDING_TEXT = {"supervise_note": _p_supervise, "extend": _p_extend, "reassign_find": _p_reassign_find}
 
 
 # ---------------------------------------------------------------- digests (bot.supervision.DigestSender)
@@ -83,7 +106,7 @@ class OutboxDigests:
 
     def officer_morning(self, mail: Mailroom, person: Person, digest: OfficerDigest) -> None:
         config = self.config
-        lines = [t("digest_officer_head", name=person.display_name, open=len(digest.lines),
+        lines = [t("digest_officer_head", name=digest.name, open=len(digest.lines),
                    overdue=digest.overdue, today=digest.due_today)]
         for line in digest.lines[:MAX_DIGEST_LINES]:
             mark = "🔴" if line.overdue else "🟡" if line.due_today else ("🚨" if line.urgent else "")
@@ -105,5 +128,5 @@ class OutboxDigests:
                  avg_accept=span_text(report.avg_accept) if report.avg_accept is not None else t("digest_none"),
                  avg_resolve=span_text(report.avg_resolve) if report.avg_resolve is not None else t("digest_none"),
                  satisfaction=f"{report.satisfied / report.rated:.0%}" if report.rated else t("digest_none"),
-                 rated=report.rated)
+                 rated=report.rated, unjoined=report.unjoined)
         mail.send(Outgoing(person.chat_id, text=text))

@@ -28,8 +28,7 @@ T: dict[str, str] = {
         "怎么用：\n"
         "· 反映问题：发文字描述 + 照片（可选）+ 位置，确认后即生成工单\n"
         "· 查进度：/my，或直接发工单号（如 YX-20261123-0007）\n"
-        "· 催办、补充材料、撤销：在 /my 里点工单，或直接说“催一下”“补充一下”\n"
-        "· 工作人员：/join 邀请码 绑定身份，/tasks 查看待办，/patrol 巡查上报"
+        "· 催办、补充材料、撤销：在 /my 里点工单，或直接说“催一下”“补充一下”"
     ),
     "help_staff": (
         "工作人员指令：\n"
@@ -39,7 +38,8 @@ T: dict[str, str] = {
     ),
     "thanks": "不客气，有问题随时找我 🙂",
     "out_of_scope": "抱歉，我只负责城市管理和社区事务的诉求受理（如环境卫生、占道、路灯、噪音、设施损坏等）。有这类问题请直接描述给我。",
-    "unknown_command": "没有这个指令。可用：/start /help /my /tasks /join /patrol /leave /back /cancel",
+    "unknown_command": "没有这个指令。可用：/start /help /my /cancel",
+    "unknown_command_staff": "没有这个指令。可用：/start /help /my /tasks /patrol /leave /back /web /cancel",
     "unsupported_media": "暂时无法处理{kind}。请用文字描述问题，并发送照片和位置。",
     "kind_sticker": "贴纸",
     "kind_voice": "语音",
@@ -148,6 +148,7 @@ T: dict[str, str] = {
     "n_add_info": "📎 {ticket} 居民补充：{note}",
     "n_cancel": "{ticket} 已被居民撤销，无需再处理。",
     "n_rate": "{ticket} 居民评价：{score}{note}",
+    "n_rate_comment": "💬 {ticket} 居民的评价意见：{note}",
     "n_transfer_away": "{ticket} 已转出给 {assignee}。",
     "n_reject_previous": "{ticket} 已被驳回：{note}",
     "n_relay_to_staff": "💬 {ticket} 居民留言：{note}\n（直接回复这条消息即可回复居民）",
@@ -157,7 +158,7 @@ T: dict[str, str] = {
     "accepted_ack": "已接单 {ticket}。处理完成后点“办结”。",
     "transfer_menu": "把 {ticket} 转给：",
     "transfer_other_grid": "其他网格",
-    "transfer_grid_prompt": "请发送目标网格编号（如 YX-HQ-03-07）或目标位置。\n（不想继续了？发送 /cancel 取消）",
+    "transfer_grid_prompt": "请发送目标网格的名称或网格编号（如 文澜社区第1网格、YX-BZ-02-01），或目标位置。\n（不想继续了？发送 /cancel 取消）",
     "transfer_reason_prompt": "请说明转办原因（将告知居民）：\n（不想继续了？发送 /cancel 取消）",
     "transferred_ack": "已转办 {ticket} 给 {assignee}。",
     "return_reason_prompt": "请说明退回原因：\n（不想继续了？发送 /cancel 取消）",
@@ -169,7 +170,7 @@ T: dict[str, str] = {
     "resolve_ready": "处理说明：{note}\n照片：{photos}张\n确认办结 {ticket}？",
     "resolved_ack": "{ticket} 已办结，等待居民评价。",
     "photo_added_to_resolution": "已添加办结照片（共{n}张）。",
-    "unknown_grid": "没有找到网格 {grid}，请核对编号或发送位置。",
+    "unknown_grid": "没有找到网格 {grid}，请核对名称或编号，或发送位置。",
     "same_grid": "目标网格就是当前网格，请选择其他网格。",
     # ---- invites
     "join_usage": "用法：/join 邀请码",
@@ -208,7 +209,11 @@ T: dict[str, str] = {
     "ping_remind_accept": "⏰ 提醒：{ticket} 还未接单，接单时限 {due}（还剩{left}）。",
     "ping_remind_resolve": "⏰ 提醒：{ticket} 办结时限 {due}（还剩{left}）。",
     "ping_escalated": "⚠️ 超时上报：{ticket} {phase}已超时（时限 {due}，已超{late}）。办理人：{assignee}\n请督办、改派或批准延期。",
-    "n_escalated": "⚠️ {ticket} 已超过{phase}，已上报 {names}。请尽快处理。",
+    "n_escalated": "⚠️ {ticket} {phase}已超{late}，已上报 {names}。请尽快处理。",
+    "n_escalated_nobody": "⚠️ {ticket} {phase}已超{late}。上级都还没有绑定机器人，这次超时没能上报给任何人，请尽快处理。",
+    "ping_escalated_duty": "⚠️ 超时上报（值班）：{ticket} {phase}已超时（时限 {due}，已超{late}）。办理人：{assignee}\n本网格的上级都还没有绑定机器人，请值班人员跟进。",
+    "duty_chat": "区值班室",
+    "nobody_reached": "无人接收（上级均未绑定）",
     "phase_accept": "接单时限",
     "phase_resolve": "办结时限",
     "due_running": "{phase} {due}",
@@ -231,8 +236,12 @@ T: dict[str, str] = {
     "extend_past": "新的期限必须晚于现在，请重新发送。",
     "extended_ack": "已延期：{ticket} 的办结时限改为 {due}，已通知办理人。",
     "reassign_menu": "把 {ticket} 改派给：",
+    "reassign_other": "其他人员（按姓名或网格查找）",
+    "reassign_find_prompt": "请发送要改派给的人员姓名、网格名称或编号（如 罗艳、文澜社区第1网格、YX-BZ-02-01）：\n（不想继续了？发送 /cancel 取消）",
+    "reassign_choose": "找到多位人员，请选择要改派 {ticket} 给谁：",
+    "reassign_not_found": "没有找到“{text}”：您管辖范围内没有这位已绑定、在岗的人员，也没有这个网格。请换个姓名、网格名称或编号再试。",
     "same_officer": "这件工单已经在这位网格员手里了，请选择其他人。",
-    "not_reassignable": "只能改派给本社区、您管辖范围内已绑定且在岗的网格员，请从改派菜单中选择。",
+    "not_reassignable": "只能改派给您管辖范围内已绑定、在岗的下级人员，请从改派菜单中选择或按姓名、网格查找。",
     "rate_disputed": "很抱歉没有让您满意。{ticket} 已提交 {supervisor} 复核，由其决定是否重新办理，结果会通知您。",
     "rate_unsatisfied_closed": "您的评价已记录，{ticket} 已结案。问题如仍存在，可随时重新反映。",
     "dispute_reopened_ack": "已重新交办 {ticket}，办理人：{assignee}。",
@@ -245,7 +254,8 @@ T: dict[str, str] = {
         "新增 {new} 件；办结 {resolved} 件（当日办结 {same_day} 件，按期办结 {on_time} 件）；结案 {closed} 件\n"
         "超期未办结 {overdue} 件{by_grid}\n"
         "平均接单用时 {avg_accept}，平均办结用时 {avg_resolve}\n"
-        "满意率 {satisfaction}（评价 {rated} 件）"
+        "满意率 {satisfaction}（评价 {rated} 件）\n"
+        "尚未绑定机器人的岗位 {unjoined} 个"
     ),
     "digest_none": "—",
     "dur_days": "{n}天",

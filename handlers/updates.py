@@ -103,7 +103,7 @@ async def back(update: Update, turn: Turn) -> None:
 
 @handles
 async def unknown_command(update: Update, turn: Turn) -> None:
-    turn.say("unknown_command")
+    turn.say("unknown_command_staff" if turn.desk.is_staff else "unknown_command")
 
 
 # ---------------------------------------------------------------- messages

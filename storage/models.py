@@ -187,7 +187,7 @@ class Case(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     address_text: Mapped[str | None] = mapped_column(String(256))
     address_id: Mapped[str | None] = mapped_column(String(32))  # the library entry it was matched to
-    grid_id: Mapped[str | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    grid_id: Mapped[str | None] = mapped_column(ForeignKey("grids.id"), index=True)  # the grid that handles it
     reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     assignee_officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"), index=True)
     assignee_department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"), index=True)
@@ -210,11 +210,14 @@ class Case(Base):
     was_reopened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     was_returned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     was_moved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The grid the place lies in, as found at filing: a transfer to another grid moves the case, not the place.
+    place_grid_id: Mapped[str | None] = mapped_column(ForeignKey("grids.id", name="fk_cases_place_grid_id_grids"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
 
     reporter: Mapped[Person] = relationship(lazy="joined", foreign_keys=[reporter_id])
-    grid: Mapped[Grid | None] = relationship(lazy="joined")
+    grid: Mapped[Grid | None] = relationship(lazy="joined", foreign_keys=[grid_id])
+    place_grid: Mapped[Grid | None] = relationship(lazy="joined", foreign_keys=[place_grid_id])
     assignee_officer: Mapped[Officer | None] = relationship(lazy="joined")
     assignee_department: Mapped[Department | None] = relationship(lazy="joined")
 

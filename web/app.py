@@ -28,7 +28,7 @@ from bot.lifecycle import Action, TransitionRefused
 from bot.people import Refused
 from bot.services import Services
 from bot.web_access import Forbidden, LoginRefused, Viewer, WebAccess
-from handlers.render import personal, reporter_label
+from handlers.render import escalated_to, personal, reporter_label
 from handlers.texts import ACTIONS, FIGURES, STATUS, WEB, t
 from web.export import XLSX, table
 
@@ -44,7 +44,7 @@ def create_app(services: Services) -> Starlette:
     config, db, clock = services.config, services.db, services.clock
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(W=WEB, FIGURES=FIGURES, STATUS=STATUS, ACTIONS=ACTIONS,
-                                 category_name=config.category_name,
+                                 category_name=config.category_name, escalated_to=escalated_to,
                                  reporter=lambda case, viewer: reporter_label(config, case.reporter, viewer.role_on(case)),
                                  # free text (description, notes) masked as chat masks it for the viewer's role
                                  shown=lambda text, case, viewer: personal(config, text, viewer.role_on(case)),

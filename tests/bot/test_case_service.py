@@ -20,7 +20,7 @@ from bot.deadlines import Point
 from bot.lifecycle import RULES, STATUS_REASONS, Action, Role, Status, TransitionRefused
 from bot.people import create_invite, ensure_person, redeem_invite
 from bot.ports import Audience
-from bot.routing import place_in_grid
+from bot.routing import Reach, place_in_grid
 from storage.db import Database
 from storage.models import Case, CaseEvent, Department, Draft, GridCorrection, Officer, Person, Rating
 
@@ -38,9 +38,16 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Audience, tuple[int, ...]]] = []
+        self.retired: list[tuple[int, tuple[int, ...]]] = []  # (case id, people whose cards lost their buttons)
 
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         self.sent.append((event.action, audience, tuple(p.id for p in people)))
+
+    async def duty_escalation(self, case: Case, event: CaseEvent, chat_id: int) -> None:
+        self.sent.append((event.action, "duty", (chat_id,)))
+
+    async def retire_cards(self, case: Case, people: list[Person]) -> None:
+        self.retired.append((case.id, tuple(p.id for p in people)))
 
 
 @dataclass
@@ -133,7 +140,7 @@ CALLS = {
     Action.ADD_INFO: lambda w, c, a, n: w.cases.add_info(c, a, n),
     Action.RELAY: lambda w, c, a, n: w.cases.relay(c, a, n),
     Action.REMIND: by_system(Action.REMIND, lambda w, c: w.cases.remind(c, w.point("remind"))),
-    Action.ESCALATE: by_system(Action.ESCALATE, lambda w, c: w.cases.escalate(c, w.point("escalate"), [w.leader])),
+    Action.ESCALATE: by_system(Action.ESCALATE, lambda w, c: w.cases.escalate(c, w.point("escalate"), Reach((w.leader,)))),
     Action.SUPERVISE: lambda w, c, a, n: w.cases.supervise(c, a, n),
     Action.EXTEND: lambda w, c, a, n: w.cases.extend(c, a, w.clock.now() + timedelta(days=2), n),
     Action.ASK_RATING: by_system(Action.ASK_RATING, lambda w, c: w.cases.ask_rating(c)),

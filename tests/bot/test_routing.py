@@ -1,7 +1,7 @@
 """Choosing who acts: on-duty first, substitutes for absentees, then up the chain."""
 from datetime import datetime, timedelta, timezone
 
-from bot.routing import choose_handler
+from bot.routing import choose_handler, rung_reach
 from storage.models import Officer, OfficerLeave
 
 NOON = datetime(2026, 11, 24, 4, 0, tzinfo=timezone.utc)  # 12:00 in Guangzhou
@@ -57,3 +57,44 @@ def test_nobody_joined_still_names_the_grid_officer():
     unjoined = tuple(officer(o.id, o.role, o.on_duty, joined=False) for o in CHAIN)
     _, chosen, why = choose_handler(unjoined, {}, {}, NOON)
     assert (chosen.id, why) == ("O1", "not_joined")
+
+
+# ---------------------------------------------------------------- whom a rung of the escalation ladder reaches
+STREET = officer("O4", "street_supervisor")
+DISTRICT = officer("O5", "district_supervisor")
+
+
+def unjoined(o: Officer) -> Officer:
+    return officer(o.id, o.role, o.on_duty, joined=False)
+
+
+def test_a_rung_reaches_its_own_post_when_it_has_joined():
+    reach = rung_reach((GRID, LEADER, SECRETARY, STREET, DISTRICT), "community_secretary", GRID)
+    assert [o.id for o in reach.officers] == ["O3"] and not reach.nobody
+
+
+def test_a_rung_whose_post_has_not_joined_goes_to_the_nearest_joined_post_above():
+    chain = (GRID, unjoined(LEADER), unjoined(SECRETARY), STREET, DISTRICT)
+    assert [o.id for o in rung_reach(chain, "grid_leader", GRID).officers] == ["O4"]
+
+
+def test_above_the_district_supervisor_comes_the_duty_chat():
+    chain = (GRID, unjoined(LEADER), unjoined(SECRETARY), STREET, unjoined(DISTRICT))
+    reach = rung_reach(chain, "district_supervisor", GRID, duty_chat_id=-100)
+    assert (reach.officers, reach.duty_chat_id) == ((), -100)
+
+
+def test_without_a_duty_chat_the_nearest_joined_post_below_the_rung_still_hears():
+    chain = (GRID, unjoined(LEADER), unjoined(SECRETARY), STREET, unjoined(DISTRICT))
+    assert [o.id for o in rung_reach(chain, "district_supervisor", GRID).officers] == ["O4"]
+
+
+def test_a_rung_never_reaches_the_assignee_nor_anyone_below_it():
+    chain = (GRID, LEADER, unjoined(SECRETARY), STREET, unjoined(DISTRICT))
+    assert rung_reach(chain, "district_supervisor", STREET).nobody
+    assert [o.id for o in rung_reach(chain, "community_secretary", LEADER).officers] == ["O4"]
+
+
+def test_nobody_joined_above_and_no_duty_chat_reaches_nobody():
+    chain = (GRID, unjoined(LEADER), unjoined(SECRETARY), unjoined(STREET), unjoined(DISTRICT))
+    assert rung_reach(chain, "grid_leader", GRID).nobody

@@ -45,7 +45,7 @@ async def test_report_to_rating(sim):
     await sim.play({"user": "wang", "press": "办结"})
     await sim.play({"user": "wang", "text": "已清运完毕"})
     out = await sim.play({"user": "wang", "photo": "sample"})
-    assert "办结照片" in out[-1]["text"]
+    assert "照片：1张" in out[-1]["text"] and out[-1]["buttons"] == ["确认办结"]  # the confirmation, counted again
     out = await sim.play({"user": "wang", "press": "确认办结"})
     to_alice = [r for r in out if r["to"] == "alice"]
     assert to_alice[0]["photo"]  # the resolution photo reaches the resident

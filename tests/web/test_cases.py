@@ -121,6 +121,18 @@ async def test_the_case_page_shows_the_timeline_and_masks_the_reporter(services,
     await client.aclose()
 
 
+async def test_the_case_page_timeline_says_who_received_each_escalation(services, world):
+    async with services.db.session() as session:
+        for data in ({"phase": "resolve", "to": ["YX-O00003"], "names": ["罗红"], "roles": ["street_supervisor"]},
+                     {"phase": "resolve", "to": [], "names": [], "roles": [], "duty": False}):
+            session.add(CaseEvent(case_id=world["newest"], at=NOW, actor_role="system", action="escalate",
+                                  from_status="accepted", to_status="accepted", data=data))
+    client = await logged_in(services, STREET)
+    page = html.unescape((await client.get(f"/cases/{world['newest']}")).text)
+    assert "超时上报：街道督办 罗红" in page and "超时上报：无人接收（上级均未绑定）" in page
+    await client.aclose()
+
+
 async def test_the_case_page_maps_the_place_on_its_grid_polygon(services, world):
     client = await logged_in(services, STREET)
     page = (await client.get(f"/cases/{world['newest']}")).text
