@@ -2,7 +2,7 @@
 so a transfer to another grid does not relabel the place
 
 Revision ID: 0010_trust
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 06:00:00.000000
 """
 from alembic import op
