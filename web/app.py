@@ -31,6 +31,7 @@ from bot.web_access import Forbidden, LoginRefused, Viewer, WebAccess
 from handlers.render import personal, reporter_label
 from handlers.texts import ACTIONS, FIGURES, STATUS, WEB, t
 from web.export import XLSX, table
+from web.open311 import open311_routes
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "gridsec_session"
@@ -235,6 +236,7 @@ def create_app(services: Services) -> Starlette:
         Route("/export/cases.{kind:str}", logged_in(export_cases)),
         Route("/export/figures.{kind:str}", logged_in(export_figures)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        *open311_routes(services),
     ])
 
 
