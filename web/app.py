@@ -217,7 +217,8 @@ def create_app(services: Services) -> Starlette:
         rows.append([WEB["period"], "period", f"{result.period.first} – {result.period.last}", result.scope.name])
         return _download(*table(rows, request.path_params["kind"], WEB["sheet_figures"]), "figures")
 
-    return Starlette(routes=[
+    api = open311_routes(services)
+    return Starlette(exception_handlers={404: api.not_found}, routes=[
         Route("/", logged_in(home)),
         Route("/login/{secret}", login_link),
         Route("/login/telegram", login_telegram, methods=["POST"]),
@@ -236,7 +237,7 @@ def create_app(services: Services) -> Starlette:
         Route("/export/cases.{kind:str}", logged_in(export_cases)),
         Route("/export/figures.{kind:str}", logged_in(export_figures)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        *open311_routes(services),
+        *api.routes,
     ])
 
 

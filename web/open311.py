@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.channels import MAX_DESCRIPTION, Channels, ChannelRefused, NewRequest, NotFound, RequestQuery
@@ -38,7 +39,7 @@ class BadInput(ChannelRefused):
 Handler = Callable[[Request, Channels, dict[str, str], str], Awaitable[tuple[int, Any, str, dict[str, str]]]]
 
 
-def open311_routes(services: Services) -> list[Route]:
+def open311_routes(services: Services) -> "Open311":
     config = services.config
 
     async def discovery(request: Request, channels: Channels, params: dict[str, str], fmt: str):
@@ -123,12 +124,28 @@ def open311_routes(services: Services) -> list[Route]:
         finally:
             services.queued()  # a filing's card and a note's message are committed now: wake the senders
 
+    async def not_found(request: Request, exc: Exception) -> Response:
+        """What the router finds no route for (a path param with a line break in it, say): under
+        the API's prefix, GeoReport's 404; elsewhere Starlette's own."""
+        if request.url.path.startswith(PREFIX + "/"):
+            fmt = _split(request.url.path, request.query_params.get("format"))[1]
+            return _answer(404, render.error(404, "not_found", {}), fmt if fmt in render.MEDIA else render.JSON,
+                           "errors")
+        return PlainTextResponse("Not Found", status_code=404)
+
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi(config))
 
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    return [Route(f"{PREFIX}/openapi.json", openapi_json),
-            Route(PREFIX + "/{rest:path}", endpoint, methods=methods)]
+    # Every method reaches `endpoint`, which answers 405 itself with an Allow of the path's own methods.
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return Open311([Route(f"{PREFIX}/openapi.json", openapi_json),
+                    Route(PREFIX + "/{rest:path}", endpoint, methods=methods)], not_found)
+
+
+@dataclass(frozen=True)
+class Open311:
+    routes: list[Route]
+    not_found: Callable[[Request, Exception], Awaitable[Response]]  # the app's 404 handler
 
 
 def _answer(status: int, body: Any, fmt: str, root: str, headers: dict[str, str] | None = None) -> Response:

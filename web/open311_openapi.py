@@ -77,13 +77,14 @@ def _form(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
 
 def openapi(config: Config) -> dict[str, Any]:
     settings = config.open311
+    codes = list(config.categories)
     key = _query("api_key", {"type": "string"}, "the channel's key (gridsec apikey create NAME)")
     extensions = _query("extensions", {"type": "string", "enum": ["true", "false"]},
                         "true: add detailed_status, grid_id, street, community and channel")
     requests = {"type": "array", "items": {"$ref": "#/components/schemas/Request"}}
     text = {"type": "string", "maxLength": 256}
     filing = {
-        "api_key": {"type": "string"}, "service_code": {"type": "string", "maxLength": 64},
+        "api_key": {"type": "string", "minLength": 1}, "service_code": {"type": "string", "enum": codes},
         "lat": {"type": "number", "minimum": -90, "maximum": 90},
         "long": {"type": "number", "minimum": -180, "maximum": 180},
         "address_string": text, "address_id": {"type": "string", "maxLength": 32},
@@ -114,7 +115,7 @@ def openapi(config: Config) -> dict[str, Any]:
                 "get": {"operationId": "requests", "parameters": [
                     key, extensions,
                     _query("service_request_id", {"type": "string"}, "ids, comma separated (the others ignored)"),
-                    _query("service_code", {"type": "string"}, "a report category"),
+                    _query("service_code", {"type": "string", "enum": codes}, "a report category"),
                     _query("start_date", {"type": "string", "format": "date-time"}, "filed at or after"),
                     _query("end_date", {"type": "string", "format": "date-time"},
                            f"filed at or before (at most {settings.max_days} days after start_date)"),
