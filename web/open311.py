@@ -162,7 +162,10 @@ def _split(path: str, format_param: str | None) -> tuple[str, str]:
 
 
 def _extensions(query) -> bool:
-    return query.get("extensions", "").lower() in ("true", "1", "yes")
+    value = query.get("extensions")
+    if value not in (None, "true", "false"):
+        raise BadInput("bad_choice", field="extensions", choices="true, false")
+    return value == "true"
 
 
 def _integer(query, field: str) -> int | None:

@@ -1,5 +1,6 @@
 """Posting a request's public status changes to its callback URL (the Deliver of bot/callbacks.py):
-the request as GET requests/{id}.json?extensions=true answers it, as one JSON object."""
+the request as GET requests/{id}.json?extensions=true answers it now, as one JSON object, with
+`event` naming the change the post is for (a late post may find the case moved on since)."""
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +23,11 @@ class HttpCallbacks:
             view = await Channels(self.services, session).callback_view(case_id)
         if view is None:
             raise PermanentFailure(f"case {case_id} is gone")
-        body = {**render.request(view, self.services.config, extensions=True), "event_id": event_id}
+        config = self.services.config
+        event = next((e for e in view.events if e.id == event_id), None)
+        body = {**render.request(view, config, extensions=True),  # the request as it is now, and what changed
+                "event": {"id": event_id, "action": event.action if event else None,
+                          "at": render.when(event.at, config) if event else None}}
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as client:
                 async with client.post(url, data=json.dumps(body, ensure_ascii=False).encode(),
