@@ -298,8 +298,9 @@ class Channels:
             raise ChannelRefused("bad_page_size", most=settings.max_page_size)
         if query.page < 1:
             raise ChannelRefused("bad_page")
-        conditions = [Case.ticket.in_([t.strip().upper() for t in query.tickets])] if query.tickets \
-            else await self._conditions(query)  # ids asked for stand alone, as GeoReport v2 says
+        conditions = await self._conditions(query)  # checked even when ids are asked for, which stand alone
+        if query.tickets:
+            conditions = [Case.ticket.in_([t.strip().upper() for t in query.tickets])]
         visible = self._visible(reader)
         base = select(Case).join(Person, Person.id == Case.reporter_id).where(*conditions)
         if visible is not None:

@@ -57,20 +57,21 @@ def open311_routes(services: Services) -> "Open311":
 
     async def requests_list(request: Request, channels: Channels, params: dict[str, str], fmt: str):
         q = request.query_params
-        reader = await channels.reader(q.get("api_key"))
-        page = await channels.find(reader, RequestQuery(
+        wanted, extensions = RequestQuery(  # every parameter read and checked before anything is looked up
             tickets=tuple(t for t in q.get("service_request_id", "").split(",") if t.strip()),
-            service_code=q.get("service_code") or None, start=_time(q, "start_date", config),
-            end=_time(q, "end_date", config), status=q.get("status") or None,
-            page=_integer(q, "page") or 1, page_size=_integer(q, "page_size")))
-        body = [render.request(v, config, extensions=_extensions(q)) for v in page.views]
+            service_code=q.get("service_code"), start=_time(q, "start_date", config),
+            end=_time(q, "end_date", config), status=q.get("status"),
+            page=_integer(q, "page") if "page" in q else 1, page_size=_integer(q, "page_size")), _extensions(q)
+        page = await channels.find(await channels.reader(q.get("api_key")), wanted)
+        body = [render.request(v, config, extensions=extensions) for v in page.views]
         return 200, body, "service_requests", {"X-Total-Count": str(page.total), "X-Page": str(page.page),
                                                "X-Page-Size": str(page.page_size)}
 
     async def request_one(request: Request, channels: Channels, params: dict[str, str], fmt: str):
         q = request.query_params
+        extensions = _extensions(q)
         view = await channels.get(await channels.reader(q.get("api_key")), params["id"])
-        return 200, [render.request(view, config, extensions=_extensions(q))], "service_requests", {}
+        return 200, [render.request(view, config, extensions=extensions)], "service_requests", {}
 
     async def file_request(request: Request, channels: Channels, params: dict[str, str], fmt: str):
         form = await _form(request)
@@ -170,16 +171,16 @@ def _extensions(query) -> bool:
 
 def _integer(query, field: str) -> int | None:
     value = query.get(field)
-    if value is None or value == "":
+    if value is None:
         return None
-    if not value.isdigit() or len(value) > 9:
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
         raise BadInput("bad_integer", field=field)
     return int(value)
 
 
 def _time(query, field: str, config) -> datetime | None:
     value = query.get(field)
-    if not value:
+    if value is None:
         return None
     try:
         at = datetime.fromisoformat(value)
