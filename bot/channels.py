@@ -193,7 +193,8 @@ class Channels:
     async def file(self, key: ApiKey, new: NewRequest) -> RequestView:
         """File as chat files: the caller's desk puts the report together in a draft (text, then the
         category the channel chose, then the place), and the desk files it, routed to the grid."""
-        await self.service(new.service_code)
+        if new.service_code not in self.config.categories:
+            raise NotFound("unknown_service", code=new.service_code)
         description = (new.description or "").strip()
         if len(description) > MAX_DESCRIPTION:
             raise ChannelRefused("description_too_long", most=MAX_DESCRIPTION)
