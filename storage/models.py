@@ -171,6 +171,7 @@ class Invite(Base):
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
 # ---------------------------------------------------------------- cases
