@@ -166,8 +166,10 @@ class Channels:
         self.config, self.clock = services.config, services.clock
 
     async def key(self, secret: str | None) -> ApiKey:
-        key = await self.session.scalar(select(ApiKey).where(ApiKey.key_hash == _digest(secret or ""),
-                                                             ApiKey.revoked_at.is_(None))) if secret else None
+        if not secret:
+            raise BadKey("key_needed")
+        key = await self.session.scalar(select(ApiKey).where(ApiKey.key_hash == _digest(secret),
+                                                             ApiKey.revoked_at.is_(None)))
         if key is None:
             raise BadKey("bad_key")
         return key

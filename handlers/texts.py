@@ -360,6 +360,7 @@ OPEN311: dict[str, str] = {
     "not_found": "没有这个接口",
     "bad_format": "不支持的格式：{format}（只有 json 和 xml）",
     "missing": "缺少参数：{field}",
+    "bad_body": "请求体无法解析：请用表单或 multipart 提交（上传文件最大 {most} MB）",
     "bad_number": "参数 {field} 不是数字",
     "bad_date": "参数 {field} 不是 ISO 8601 时间",
     "bad_url": "参数 {field} 不是 http(s) 地址",
@@ -387,7 +388,6 @@ OPEN311: dict[str, str] = {
     "service_notice": "已受理，工单号 {ticket}，已派给{agency}，请在{due}前办结。",
     "service_notice_no_due": "已受理，工单号 {ticket}，已派给{agency}。",
     "note_line": "{time} {action}{note}",
-    "note_transfer": "（转至{agency}）",
     "nobody": "待分派",
 }
 

@@ -193,7 +193,7 @@ async def _form(request: Request):
     try:
         return await request.form(max_files=1, max_fields=50, max_part_size=MAX_UPLOAD)
     except Exception:  # a malformed or oversized body is the caller's mistake
-        raise BadInput("missing", field="service_code") from None
+        raise BadInput("bad_body", most=MAX_UPLOAD // (1024 * 1024)) from None
 
 
 def _text(form, field: str, most: int | None = None) -> str | None:
