@@ -15,9 +15,10 @@ server's own work per request:
   table of its own, and whose GET reads 50 rows back.
 
 Each is run sequentially (`--n` requests one after another, requests/s and p50/p99) and with
-`--concurrency` clients at once (requests/s). Then one more sequential POST batch runs under
-cProfile and its time is split by where it was spent (self time by package; "waiting" is the
-event loop idle while the database works). Nothing is asserted.
+`--concurrency` clients at once (requests/s), with the SQL statements each request runs. Then a
+sequential POST batch and a GET batch run under cProfile and their time is split by where it was
+spent (self time by package; "waiting" is the event loop idle while the database works, "hand-offs" what
+each statement costs on the way to the driver and back). Nothing is asserted.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import JSONResponse  # noqa: E402
@@ -89,12 +90,27 @@ async def timed(client: httpx.AsyncClient, method: str, data: dict | None, param
     return took
 
 
-async def run(client: httpx.AsyncClient, method: str, key: str, n: int, concurrency: int) -> dict:
+class Statements:
+    """Counts the SQL statements an engine runs (BEGIN and COMMIT included)."""
+
+    def __init__(self, *engines) -> None:
+        self.count = 0
+        for engine in engines:
+            event.listen(engine.sync_engine, "before_cursor_execute", self._one)
+
+    def _one(self, *_args) -> None:
+        self.count += 1
+
+
+async def run(client: httpx.AsyncClient, method: str, key: str, n: int, concurrency: int,
+              statements: Statements | None = None) -> dict:
     def data(i: int) -> dict | None:
         return {**FILING, "api_key": key, "address_string": PLACES[i % len(PLACES)]} if method == "POST" else None
     params = None if method == "POST" else {"api_key": key, "extensions": "true", "page_size": "50"}
     await timed(client, method, data(0), params)  # warm-up
+    before = statements.count if statements else 0
     times = [await timed(client, method, data(i), params) for i in range(n)]
+    per_request = (statements.count - before) / n if statements else 0
     sequential = n / sum(times)
     queue = iter(range(n))
 
@@ -107,7 +123,12 @@ async def run(client: httpx.AsyncClient, method: str, key: str, n: int, concurre
     concurrent = n / (time.perf_counter() - started)
     times.sort()
     return {"rps": sequential, "p50": times[len(times) // 2] * 1000, "p99": times[int(len(times) * .99) - 1] * 1000,
-            "rps_concurrent": concurrent}
+            "rps_concurrent": concurrent, "statements": per_request}
+
+
+# What each SQL statement costs besides the database's own work: aiosqlite hands it to its thread
+# through a queue, the thread wakes the loop through a socket, SQLAlchemy's async bridge switches greenlets.
+HANDOFFS = ("put_nowait", "'recv'", "'send'", "greenlet", "Context' objects", "set_result")
 
 
 def where_time_goes(profile: cProfile.Profile) -> list[tuple[str, float]]:
@@ -117,6 +138,9 @@ def where_time_goes(profile: cProfile.Profile) -> list[tuple[str, float]]:
     for (path, _line, name), (_cc, _nc, self_time, _cum, _callers) in stats.items():
         if "poll" in name and ("epoll" in name or "select" in name):
             spent["waiting (event loop idle: the database working)"] += self_time
+            continue
+        if any(m in name for m in HANDOFFS) or path.endswith("selectors.py"):
+            spent["hand-offs per statement (driver thread queue, socket wake-ups, greenlets)"] += self_time
             continue
         where = path.replace("\\", "/")
         for label, marks in (("project bot/", "/bot/"), ("project handlers/", "/handlers/"),
@@ -145,27 +169,33 @@ async def bench_backend(name: str, url: str, args) -> None:
     async with bare_db.engine.begin() as conn:
         await conn.run_sync(ROWS.metadata.create_all)
     results = {}
+    statements = Statements(services.db.engine, bare_db.engine)
     transport = dict(base_url="http://bench")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(services)), **transport) as api, \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=bare_app(bare_db)), **transport) as bare:
         for label, client, method in (("POST requests", api, "POST"), ("  bare POST (one row)", bare, "POST"),
                                       ("GET requests (50, extensions)", api, "GET"), ("  bare GET (50 rows)", bare, "GET")):
-            results[label] = await run(client, method, key, args.n, args.concurrency)
-        profile = cProfile.Profile()
-        profile.enable()
-        await run(api, "POST", key, max(20, args.n // 4), 1)
-        profile.disable()
+            results[label] = await run(client, method, key, args.n, args.concurrency, statements)
+        profiles = {}
+        for method in ("POST", "GET"):
+            profiles[method] = profile = cProfile.Profile()
+            profile.enable()
+            await run(api, method, key, max(20, args.n // 4), 1)
+            profile.disable()
     await bare_db.dispose()
     await services.db.dispose()
     print(f"\n== {name}: {args.n} requests each, sequential and {args.concurrency} at once")
-    print(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s x' + str(args.concurrency):>10}")
+    print(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s x' + str(args.concurrency):>10} {'SQL/req':>8}")
     for label, r in results.items():
-        print(f"{label:34} {r['rps']:8.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['rps_concurrent']:10.1f}")
+        print(f"{label:34} {r['rps']:8.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['rps_concurrent']:10.1f}"
+              f" {r['statements']:8.1f}")
     post, bare_post = results["POST requests"], results["  bare POST (one row)"]
     print(f"POST requests costs {bare_post['rps'] / post['rps']:.1f}x the bare endpoint's time per request")
-    print("where a POST's time goes (self time under cProfile, which slows Python code more than waiting):")
-    for label, share in where_time_goes(profile):
-        print(f"  {share:6.1%}  {label}")
+    for method, profile in profiles.items():
+        print(f"where a {method}'s time goes (self time under cProfile, which slows Python code more than waiting):")
+        for label, share in where_time_goes(profile):
+            if share >= 0.005:
+                print(f"  {share:6.1%}  {label}")
 
 
 async def main() -> None:

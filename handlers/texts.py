@@ -367,6 +367,7 @@ OPEN311: dict[str, str] = {
     "too_long": "参数 {field} 太长（最多 {most} 字）",
     "bad_integer": "参数 {field} 不是正整数",
     "bad_choice": "参数 {field} 只能是 {choices}",
+    "bad_text": "参数 {field} 含有不允许的字符（NUL）",
     "description_too_long": "description 最多 {most} 字",
     "lat_long_pair": "lat 和 long 要一起提供",
     "point_outside": "这个位置不在本区范围内",

@@ -110,6 +110,9 @@ def open311_routes(services: Services) -> "Open311":
             handler, match = chosen
             if fmt not in render.MEDIA:
                 raise BadInput("bad_format", format=fmt)
+            _no_nul("path", path)
+            for name, value in request.query_params.multi_items():
+                _no_nul(name, value)
             async with services.db.session() as session:
                 status, body, root, headers = await handler(request, Channels(services, session),
                                                             match.groupdict(), fmt)
@@ -152,6 +155,13 @@ class Open311:
 def _answer(status: int, body: Any, fmt: str, root: str, headers: dict[str, str] | None = None) -> Response:
     return Response(render.write(body, fmt, root), status_code=status, media_type=render.MEDIA[fmt],
                     headers=headers)
+
+
+def _no_nul(field: str, value: str) -> str:
+    """A NUL character is no text (PostgreSQL refuses to store one): the caller's mistake, not a 500."""
+    if "\x00" in value:
+        raise BadInput("bad_text", field=field)
+    return value
 
 
 def _split(path: str, format_param: str | None) -> tuple[str, str]:
@@ -200,7 +210,7 @@ def _text(form, field: str, most: int | None = None) -> str | None:
     value = form.get(field)
     if value is None or isinstance(value, UploadFile):
         return None
-    value = str(value).strip()
+    value = _no_nul(field, str(value).strip())
     limit = most or TEXT_LIMITS.get(field)
     if limit and len(value) > limit:
         raise BadInput("too_long", field=field, most=limit)

@@ -149,6 +149,11 @@ async def test_keys_errors_and_services_are_refused_as_the_specification_says(ap
     assert (await api.get(f"{BASE}/requests.json")).status_code == 403  # no public reads by default
     assert (await api.get(f"{BASE}/nowhere.json")).status_code == 404
     assert (await api.delete(f"{BASE}/requests.json")).status_code == 405
+    # a NUL character (which PostgreSQL cannot store) is refused, not a 500 (schemathesis found it)
+    assert (await file(api, phone="138\x00")).status_code == 400
+    assert (await api.get(f"{BASE}/requests.json", params={"api_key": api.key,
+                                                          "service_request_id": "YX\x00"})).status_code == 400
+    assert (await api.get(f"{BASE}/requests/YX%00.json", params={"api_key": api.key})).status_code == 400
     async with services.db.session() as s:
         assert await revoke_key(s, "12345热线", NOW)
     assert (await file(api)).status_code == 403
