@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import owe_callback
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import Point, policy_for
-from bot.lifecycle import FINAL, RATING_OUTCOMES, RULES, Action, Role, Status, TransitionRefused, check
+from bot.lifecycle import FINAL, PUBLIC_ACTIONS, RATING_OUTCOMES, RULES, Action, Role, Status, TransitionRefused, check
 from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.roster import colleagues_for
@@ -184,7 +185,7 @@ class CaseService:
                     description=draft.description,
                     lat=draft.lat, lon=draft.lon, address_text=draft.address_text, address_id=draft.address_id,
                     grid_id=placement.grid.id if placement.grid else None,
-                    place_grid_id=placement.grid.id if placement.grid else None, reporter_id=reporter.id,
+                    place_grid_id=placement.grid.id if placement.grid else None, reporter=reporter,
                     created_at=now, updated_at=now)
         self.session.add(case)
         await self.session.flush()
@@ -285,7 +286,7 @@ class CaseService:
         roles = await self.roles_of(case, actor)
         check(Action.RELAY, Status(case.status), roles)
         recipients = await self.assignee_people(case) if Role.REPORTER in roles else [case.reporter]
-        recipients = [p for p in recipients if p.id != actor.person.id]
+        recipients = [p for p in recipients if p.id != actor.person.id and p.chat_id is not None]
         for person in recipients:
             self.session.add(RelayedMessage(case_id=case.id, at=self.clock.now(), from_person_id=actor.person.id,
                                             to_person_id=person.id, text=text, attachment_id=attachment_id))
@@ -451,6 +452,8 @@ class CaseService:
                           note=note, data=data)
         self.session.add(event)
         await self.session.flush()
+        if case.reporter.channel and event.action in PUBLIC_ACTIONS:
+            await owe_callback(self.session, case, event, self.clock.now())
         return event
 
     async def _notify(self, case: Case, event: CaseEvent, action: Action, previous: list[Person]) -> None:
@@ -466,7 +469,7 @@ class CaseService:
                 people = previous
             else:
                 people = await self._nearest_supervisors(case)
-            people = [p for p in people if p is not None and p.id != actor_id]
+            people = [p for p in people if p is not None and p.id != actor_id and p.chat_id is not None]
             if people:
                 await self.notifier.case_event(case, event, audience, people)
 

@@ -270,6 +270,22 @@ class WebConfig(Section):
         return f"{self.base_url}/app" if self.public_url.startswith("https://") else None
 
 
+class Open311Config(Section):
+    """The Open311 GeoReport v2 API for channels other than chat (web/open311.py)."""
+
+    # true: GET requests without an api_key answers every case (personal fields never shown); off by
+    # default, since residents' cases are not public. A key always reads its own channel's requests.
+    public_reads: bool = False
+    page_size: int = Field(50, gt=0)      # requests per page unless page_size says otherwise
+    max_page_size: int = Field(500, gt=0)
+    max_days: int = Field(90, gt=0)       # the longest start_date..end_date span (and the default span)
+    # Callbacks: each public status change POSTed to the request's callback URL, with retries.
+    callback_timeout_seconds: float = Field(10.0, gt=0)
+    callback_attempts: int = Field(8, gt=0)
+    callback_backoff_seconds: float = Field(5.0, gt=0)
+    callback_backoff_max_seconds: float = Field(3600.0, gt=0)
+
+
 class DistrictConfig(Section):
     dir: str = ""
 
@@ -434,6 +450,7 @@ class Config(Section):
     scheduler: SchedulerConfig = SchedulerConfig()
     emergency: EmergencyConfig = EmergencyConfig()
     web: WebConfig = WebConfig()
+    open311: Open311Config = Open311Config()
 
     @field_validator("timezone")
     @classmethod

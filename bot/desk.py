@@ -81,7 +81,7 @@ class Desk:
     services: "object"  # bot.services.Services, which builds desks
     session: AsyncSession
     person: Person
-    chat_id: int
+    chat_id: int | None  # None: a caller who came through an API channel
     actor: Actor
     cases: CaseService
     intake: IntakeService
@@ -418,12 +418,19 @@ class Desk:
 
 
 async def open_desk(services, session: AsyncSession, caller: Caller, notifier_for) -> Desk:
+    person = await ensure_person(session, caller.user_id, caller.chat_id, caller.name, caller.username,
+                                 services.clock.now())
+    return await desk_of(services, session, person, notifier_for)
+
+
+async def desk_of(services, session: AsyncSession, person: Person, notifier_for) -> Desk:
+    """The desk of a person already known (an API channel's caller has no Telegram ids to look up)."""
     clock, config = services.clock, services.config
-    person = await ensure_person(session, caller.user_id, caller.chat_id, caller.name, caller.username, clock.now())
-    actor = Actor(person, await staff_post(session, person))
+    # A channel's caller is never staff: no post to look up.
+    actor = Actor(person, StaffPost(None, None) if person.channel else await staff_post(session, person))
     mail = Mailroom(session)
     notifier = notifier_for(mail)
-    return Desk(services, session, person, caller.chat_id, actor, CaseService(session, clock, config, notifier),
+    return Desk(services, session, person, person.chat_id, actor, CaseService(session, clock, config, notifier),
                 IntakeService(session, clock, config, services.nlu, services.grids, services.places),
                 notifier, mail)
 

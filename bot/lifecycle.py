@@ -106,6 +106,13 @@ RULES: dict[Action, Rule] = {r.action: r for r in (
 # rates on the reporter's behalf, and the reporter reopens or disputes a case only by rating it.
 RATING_OUTCOMES: dict[str, Action] = {"close": Action.RATE, "reopen": Action.REOPEN, "supervisor": Action.DISPUTE}
 
+# The public timeline: what a case's channel is told (Open311 status_notes and its callback). The
+# rest (reminders, escalations, 督办, relays, the filing itself) is the office's own business.
+PUBLIC_ACTIONS = frozenset({Action.ACCEPT, Action.TRANSFER, Action.REJECT, Action.RESOLVE, Action.REOPEN,
+                            Action.RATE, Action.CLOSE, Action.CANCEL})
+# Of those, the ones whose note the public sees (the officer's note on 办结, why it was turned down or reopened).
+PUBLIC_NOTES = frozenset({Action.REJECT, Action.RESOLVE, Action.REOPEN})
+
 # Why a transition is refused, keyed by the status the case is in; shown to the person who tried.
 STATUS_REASONS: dict[Status, str] = {
     Status.SUBMITTED: "not_dispatched",

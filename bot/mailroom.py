@@ -29,9 +29,11 @@ class Mailroom:
         return row.id
 
     async def photos(self, case: Case, purposes: tuple[str, ...] = REPORT_PHOTOS) -> list[str]:
-        """Telegram file ids of the case's photos of these purposes, oldest first."""
+        """Telegram file ids of the case's photos of these purposes, oldest first (a photo uploaded
+        through an API channel has none: the command centre shows it from the photo store)."""
         rows = await self._session.execute(select(Attachment.tg_file_id).where(
-            Attachment.case_id == case.id, Attachment.purpose.in_(purposes)).order_by(Attachment.id))
+            Attachment.case_id == case.id, Attachment.purpose.in_(purposes), Attachment.tg_file_id != "")
+            .order_by(Attachment.id))
         return [r for (r,) in rows]
 
     async def buttoned(self, case: Case, chat_id: int) -> list[int]:

@@ -97,6 +97,11 @@ SAME_TWICE = ("edit", "unbutton", "menu_button")
 EDITS = ("edit", "unbutton")
 
 
+def backoff(attempts: int, base: float, most: float) -> float:
+    """Seconds before the next try after `attempts` failed ones: doubling from `base`, at most `most`."""
+    return min(most, base * 2 ** (attempts - 1))
+
+
 def enqueue(session: AsyncSession, message: Outgoing) -> OutboxMessage:
     now = wall_clock()
     row = OutboxMessage(chat_id=message.chat_id, kind=message.kind, payload=message.payload(),
@@ -215,16 +220,7 @@ class OutboxWorker(BackgroundWorker):
 
     async def _run(self) -> None:
         try:
-            while not self._stopping:
-                self._wake.clear()  # before the pass: a wake() during the pass must not be lost
-                try:
-                    delay = await self.drain_once()
-                except Exception:  # the worker must survive a database hiccup
-                    log.exception("outbox pass failed")
-                    delay = 1.0
-                if self._stopping:
-                    break
-                await self._idle(delay)
+            await self._passes()
             if self._sending:
                 await asyncio.wait(list(self._sending.values()))
         except asyncio.CancelledError:
@@ -382,9 +378,8 @@ class OutboxWorker(BackgroundWorker):
                 log.error("outbox %s to %s given up after %s attempts: %s",
                           row.id, row.chat_id, fresh.attempts, error)
                 return
-            backoff = min(self.config.backoff_max_seconds,
-                          self.config.backoff_base_seconds * 2 ** (fresh.attempts - 1))
-            fresh.next_attempt_at = self.now() + timedelta(seconds=backoff)
+            fresh.next_attempt_at = self.now() + timedelta(seconds=backoff(
+                fresh.attempts, self.config.backoff_base_seconds, self.config.backoff_max_seconds))
 
     async def _finish(self, outbox_id: int, status: str, *, message_id: int | None = None,
                       error: str | None = None) -> None:

@@ -31,6 +31,7 @@ class Services:
     photos: PhotoStore
     notifier_for: Callable[[Mailroom], Notifier] | None = None  # the channel's renderer of case events
     outbox: "object | None" = field(default=None)  # the OutboxWorker, set once the transport exists
+    callbacks: "object | None" = field(default=None)  # the CallbackWorker, where the API is served
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self.db)
@@ -63,6 +64,7 @@ class Services:
                 mail.send(message)
 
     def queued(self) -> None:
-        """Messages were queued: wake the sender rather than let it find them at its next poll."""
-        if self.outbox is not None:
-            self.outbox.wake()
+        """Messages (or callbacks) were queued: wake the senders rather than let them find them at their next poll."""
+        for worker in (self.outbox, self.callbacks):
+            if worker is not None:
+                worker.wake()

@@ -1,9 +1,13 @@
-"""A background task that can be woken early and stopped gently: what the outbox worker and the
-update dispatcher share. Subclasses write `_run`, looping until `_stopping`, and wait on `_wake`
-(clear it before a pass, so a wake() during the pass is not lost)."""
+"""A background task that can be woken early and stopped gently: what the outbox worker, the
+callback worker and the update dispatcher share. Subclasses write `_run`, looping until `_stopping`,
+and wait on `_wake` (clear it before a pass, so a wake() during the pass is not lost); a worker
+that works in passes writes `drain_once` and runs `_passes`."""
 from __future__ import annotations
 
 import asyncio
+import logging
+
+log = logging.getLogger(__name__)
 
 
 class BackgroundWorker:
@@ -40,6 +44,24 @@ class BackgroundWorker:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
         except asyncio.TimeoutError:
             pass
+
+    async def _passes(self) -> None:
+        """Run `drain_once` until stopped, idling for as long as each pass says; a failed pass (a
+        database hiccup) is logged and tried again a second later, the worker survives it."""
+        while not self._stopping:
+            self._wake.clear()  # before the pass: a wake() during the pass must not be lost
+            try:
+                delay = await self.drain_once()
+            except Exception:
+                log.exception("%s pass failed", self.name)
+                delay = 1.0
+            if self._stopping:
+                break
+            await self._idle(delay)
+
+    async def drain_once(self) -> float:
+        """One pass over the work owed; returns the seconds until the next is worth making."""
+        raise NotImplementedError
 
     async def _run(self) -> None:
         raise NotImplementedError

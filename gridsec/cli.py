@@ -1,4 +1,4 @@
-"""`gridsec` — the command line: run, standin, demo, simulate, district import, invite, report, web, db upgrade, nlu …
+"""`gridsec` — the command line: run, standin, demo, simulate, district import, invite, report, web, apikey, db upgrade, nlu …
 
 Every command takes --config FILE and --database URL (also GRIDSEC_DATABASE_URL).
 """
@@ -453,6 +453,43 @@ async def _web_link(db, config, officer_id: str | None) -> int:
     return 0
 
 
+async def _apikey(args) -> int:
+    """`gridsec apikey create NAME` prints a new key for an Open311 channel (shown once, stored hashed);
+    `list` shows the channels; `revoke NAME` stops the key at once (its cases stay)."""
+    from bot.channels import create_key, list_keys, revoke_key
+    from bot.clock import SystemClock
+    from storage.db import Database
+
+    config = _config(args)
+    db = Database(config.database.url)
+    await db.upgrade()
+    now = SystemClock().now()
+    try:
+        async with db.session() as session:
+            if args.apikey_command == "list":
+                for key in await list_keys(session):
+                    state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+                    print(f"{key.name}\t{state}\tcreated {key.created_at.astimezone(config.tz):%Y-%m-%d %H:%M}")
+                return 0
+            if not args.name:
+                print("give the channel's NAME", file=sys.stderr)
+                return 2
+            if args.apikey_command == "revoke":
+                if not await revoke_key(session, args.name, now):
+                    print(f"no active key named {args.name}", file=sys.stderr)
+                    return 2
+                print(f"revoked {args.name}")
+                return 0
+            try:
+                print(await create_key(session, args.name, now))
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            return 0
+    finally:
+        await db.dispose()
+
+
 async def _db_upgrade(args) -> int:
     from storage.db import Database
 
@@ -542,13 +579,16 @@ def parser() -> argparse.ArgumentParser:
     web.add_argument("web_command", nargs="?", choices=["link"], help="link: print a one-time login link")
     web.add_argument("officer_id", nargs="?", help="with link: the officer post the link logs in as")
     web.add_argument("--port", type=int, help="port to listen on (default: web.port)")
+    apikey = sub.add_parser("apikey", parents=[common], help="Open311 API keys, one per channel (e.g. 12345热线)")
+    apikey.add_argument("apikey_command", choices=["create", "list", "revoke"])
+    apikey.add_argument("name", nargs="?", help="the channel's name, shown on the officer's card as 来源")
     db = sub.add_parser("db", parents=[common], help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", parents=[common], help="apply migrations")
     return p
 
 
 COMMANDS = {"run": _run, "standin": _standin, "demo": _demo, "simulate": _simulate, "invite": _invite,
-            "route": _route, "nlu": _nlu, "report": _report, "web": _web,
+            "route": _route, "nlu": _nlu, "report": _report, "web": _web, "apikey": _apikey,
             ("district", "import"): _district_import, ("district", "corrections"): _corrections,
             ("district", "vocab"): _vocab, ("district", "onboarding"): _onboarding, "invite_all": _invite_all,
             ("db", "upgrade"): _db_upgrade}

@@ -1,7 +1,8 @@
 """The command centre (web/) served by uvicorn inside the caller's event loop.
 
 `gridsec run` serves it beside the bot (config `web.enabled`), `gridsec web` on its own and
-`gridsec demo` for the demo; the caller owns the signals, so uvicorn installs no handlers of its own."""
+`gridsec demo` for the demo; the caller owns the signals, so uvicorn installs no handlers of its own.
+The process that serves the Open311 API also posts its callbacks (bot/callbacks.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -9,8 +10,10 @@ import contextlib
 
 import uvicorn
 
+from bot.callbacks import CallbackWorker
 from bot.services import Services
 from web.app import create_app
+from web.open311_callbacks import HttpCallbacks
 
 
 class WebPortTaken(RuntimeError):
@@ -41,6 +44,8 @@ class WebServer:
         self._server = _InLoopServer(uvicorn.Config(create_app(services), host=web.listen, port=web.port,
                                                     log_level="warning", lifespan="off"))
         self._task: asyncio.Task | None = None
+        self.services = services
+        self.callbacks = CallbackWorker(services.db, HttpCallbacks(services), services.config.open311)
 
     async def start(self) -> None:
         """Returns once the port is listening; raises when it cannot listen (uvicorn exits then)."""
@@ -51,6 +56,8 @@ class WebServer:
             listening.cancel()
             self._task = None
             raise WebPortTaken(f"the command centre cannot listen on {self.address}")
+        self.services.callbacks = self.callbacks
+        self.callbacks.start()
 
     async def _serve(self) -> None:
         try:
@@ -61,6 +68,8 @@ class WebServer:
     async def stop(self) -> None:
         if self._task is None:
             return
+        await self.callbacks.stop(grace=5.0)
+        self.services.callbacks = None
         self._server.should_exit = True
         await self._task
         self._task = None

@@ -111,7 +111,11 @@ def privacy_text(config: Config) -> str:
 
 def reporter_label(config: Config, person: Person, viewer: Role | set[Role]) -> str:
     phone = personal(config, person.phone, viewer) if person.phone else None
-    return masked_name(person.display_name) + (f"（{phone}）" if phone else "（可通过本机器人联系）")
+    if phone:
+        return f"{masked_name(person.display_name)}（{phone}）"
+    if person.channel:  # a hotline caller without a number: the channel reaches them
+        return masked_name(person.display_name) + t("reporter_via_channel", channel=person.channel)
+    return masked_name(person.display_name) + "（可通过本机器人联系）"
 
 
 def assignee_text(case: Case) -> str:
@@ -137,6 +141,7 @@ def card_text(config: Config, case: Case, why: str = "", viewer: Role = Role.ASS
              description=clip(personal(config, case.description, viewer), DESCRIPTION_SHOWN),
              place=place_text(config, place_grid_name(case), case.lat, case.lon, case.address_text),
              reporter=reporter_label(config, case.reporter, viewer), created=local(config, case.created_at),
+             source=t("card_source", channel=case.reporter.channel) if case.reporter.channel else "",
              why=why).rstrip()
 
 

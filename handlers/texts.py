@@ -135,6 +135,7 @@ T: dict[str, str] = {
         "描述：{description}\n"
         "位置：{place}\n"
         "反映人：{reporter}\n"
+        "{source}"
         "时间：{created}\n"
         "{why}"
     ),
@@ -142,6 +143,8 @@ T: dict[str, str] = {
     "card_urgent_because": "🚨 紧急（{cue}） ",
     "emergency_hint": "⚠️ 情况危险的话，请先远离现场，并马上拨打 {lines}。我们也会尽快安排人员处置。",
     "card_why_transfer": "转办原因：{note}",
+    "card_source": "来源：{channel}\n",
+    "reporter_via_channel": "（经{channel}联系）",
     "card_why_reopen": "居民不满意，重新办理。{note}",
     "card_why_return": "{actor} 退回，原因：{note}\n请改派或驳回。",
     "n_urge": "⏰ 居民催办 {ticket}，请尽快处理。",
@@ -356,6 +359,47 @@ WEB: dict[str, str] = {
     "sheet_cases": "诉求列表", "sheet_figures": "指标",
     "by_day": "每日受理", "overdue_grids": "超期最多的网格", "by_category": "类别", "by_department": "部门",
     "day": "日期", "count": "件数",
+}
+
+# The Open311 GeoReport v2 API (web/open311.py): error descriptions, the filing notice, status_notes.
+OPEN311: dict[str, str] = {
+    "bad_key": "api_key 无效或已吊销",
+    "key_needed": "需要 api_key",
+    "unknown_service": "没有这个服务类型：{code}",
+    "unknown_request": "没有这个诉求：{id}",
+    "not_found": "没有这个接口",
+    "bad_format": "不支持的格式：{format}（只有 json 和 xml）",
+    "missing": "缺少参数：{field}",
+    "bad_body": "请求体无法解析：请用表单或 multipart 提交（上传文件最大 {most} MB）",
+    "bad_number": "参数 {field} 不是数字",
+    "bad_date": "参数 {field} 不是 ISO 8601 时间",
+    "bad_url": "参数 {field} 不是 http(s) 地址",
+    "too_long": "参数 {field} 太长（最多 {most} 字）",
+    "bad_integer": "参数 {field} 不是正整数",
+    "bad_choice": "参数 {field} 只能是 {choices}",
+    "bad_text": "参数 {field} 含有不允许的字符（NUL）",
+    "description_too_long": "description 最多 {most} 字",
+    "lat_long_pair": "lat 和 long 要一起提供",
+    "point_outside": "这个位置不在本区范围内",
+    "place_outside": "“{place}”不在本区范围内",
+    "place_unsure": "地址“{place}”不能确定，请从候选地址中选一个，用 address_id 重新提交：{candidates}",
+    "place_missing": "没有可用的位置：请提供 lat/long、address_string 或 address_id",
+    "unknown_address": "没有这个 address_id：{address_id}",
+    "media_not_image": "media 不是图片",
+    "note_empty": "补充内容不能为空",
+    "note_too_long": "补充内容最多 {most} 字",
+    "note_refused": "这个诉求已办结或结束（{status}），不能再补充",
+    "bad_page_size": "page_size 要在 1 到 {most} 之间",
+    "bad_page": "page 从 1 开始",
+    "dates_reversed": "start_date 晚于 end_date",
+    "dates_too_far": "start_date 和 end_date 最多相隔 {days} 天",
+    "bad_status": "status 只能是 open 或 closed",
+    "server_error": "服务器内部错误，请稍后再试",
+    "method_not_allowed": "不支持这个请求方法",
+    "service_notice": "已受理，工单号 {ticket}，已派给{agency}，请在{due}前办结。",
+    "service_notice_no_due": "已受理，工单号 {ticket}，已派给{agency}。",
+    "note_line": "{time} {action}{note}",
+    "nobody": "待分派",
 }
 
 def t(key: str, **params: object) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -46,15 +47,38 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
+# Set while the current task holds the SQLite turn: a session opened inside another takes no second turn.
+_IN_TURN: contextvars.ContextVar[bool] = contextvars.ContextVar("gridsec_sqlite_turn", default=False)
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer, and every transaction here begins IMMEDIATE (takes the write lock). So
+        # the process's transactions queue for it in turn (first come, first served) instead of polling
+        # SQLite's busy handler, which is not fair: under load one waiter could starve past busy_timeout
+        # ("database is locked"; bench/open311.py's concurrent POSTs found it).
+        self._turn = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits when the block ends normally, rolls back on an exception."""
+        if self._turn is None or _IN_TURN.get():
+            async with self._unit() as session:
+                yield session
+            return
+        async with self._turn:
+            held = _IN_TURN.set(True)
+            try:
+                async with self._unit() as session:
+                    yield session
+            finally:
+                _IN_TURN.reset(held)
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             async with session.begin():
                 yield session

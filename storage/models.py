@@ -148,12 +148,15 @@ class DepartmentStaff(Base):
 
 # ---------------------------------------------------------------- people
 class Person(Base):
-    """Anyone who talks to the bot. Residents are people with no officer post or department."""
+    """Anyone who talks to the bot. Residents are people with no officer post or department.
+    A caller whose report came through an API channel (the 12345 hotline) has no Telegram ids:
+    `channel` names the channel, and what the bot would tell them goes there instead."""
 
     __tablename__ = "people"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    tg_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel: Mapped[str | None] = mapped_column(String(64), index=True)
     display_name: Mapped[str] = mapped_column(String(128), default="")
     username: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -398,3 +401,46 @@ class WebToken(Base):
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None] = mapped_column()
+
+
+# ---------------------------------------------------------------- API channels (Open311, web/open311.py)
+class ApiKey(Base):
+    """A channel's key (the 12345 hotline, a web form): stored by the SHA-256 of its secret.
+    Revoking keeps the row, so the channel's name and its cases stay; creating the name again rotates it."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class ChannelRequest(Base):
+    """What a channel sent with a case beyond the report itself: the caller's e-mail, the media
+    URL, and where its public status changes are to be posted."""
+
+    __tablename__ = "channel_requests"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    media_url: Mapped[str | None] = mapped_column(String(1024))
+    callback_url: Mapped[str | None] = mapped_column(String(1024))
+
+
+class CallbackDelivery(Base):
+    """A public status change owed to a channel's callback URL; sent by the callback worker with
+    retries, as the outbox sends Telegram messages. The body is rendered when it is sent."""
+
+    __tablename__ = "callback_deliveries"
+    __table_args__ = (Index("ix_callback_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("case_events.id"))
+    url: Mapped[str] = mapped_column(String(1024))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()

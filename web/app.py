@@ -31,6 +31,7 @@ from bot.web_access import Forbidden, LoginRefused, Viewer, WebAccess
 from handlers.render import escalated_to, personal, reporter_label
 from handlers.texts import ACTIONS, FIGURES, STATUS, WEB, t
 from web.export import XLSX, table
+from web.open311 import open311_routes
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "gridsec_session"
@@ -216,7 +217,8 @@ def create_app(services: Services) -> Starlette:
         rows.append([WEB["period"], "period", f"{result.period.first} – {result.period.last}", result.scope.name])
         return _download(*table(rows, request.path_params["kind"], WEB["sheet_figures"]), "figures")
 
-    return Starlette(routes=[
+    api = open311_routes(services)
+    return Starlette(exception_handlers={404: api.not_found}, routes=[
         Route("/", logged_in(home)),
         Route("/login/{secret}", login_link),
         Route("/login/telegram", login_telegram, methods=["POST"]),
@@ -235,6 +237,7 @@ def create_app(services: Services) -> Starlette:
         Route("/export/cases.{kind:str}", logged_in(export_cases)),
         Route("/export/figures.{kind:str}", logged_in(export_figures)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        *api.routes,
     ])
 
 
