@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deadlines import ACCEPT_STATUSES, RESOLVE_ESCALATE_STATUSES
+from bot.hotspots import HotSpot, hot_spots
 from bot.lifecycle import Action, Status
 from storage.models import Case, CaseEvent, Community, Department, Grid, GridCorrection, Rating, Street, UtcDateTime
 
@@ -211,6 +212,11 @@ async def breakdown(session: AsyncSession, scope: Scope, period: Period, now: da
 async def figures(session: AsyncSession, scope: Scope, period: Period, now: datetime) -> Figures:
     tallies = await tally(session, period, now, where=scope.cases())
     return Figures(scope, period, tallies.get(None, Tally()))
+
+
+async def hot_spots_in(session: AsyncSession, config, scope: Scope, now: datetime) -> list[HotSpot]:
+    """预警 for the command centre: the hot spots in `scope` now, as the grid leaders are pinged about."""
+    return await hot_spots(session, config, now, where=scope.cases())
 
 
 async def tally_by_grid(session: AsyncSession, period: Period, now: datetime) -> dict[str | None, Tally]:

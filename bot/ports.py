@@ -12,6 +12,8 @@ class Audience(StrEnum):
     ASSIGNEES = "assignees"      # whoever now has the case (officer, or every staff of the department)
     PREVIOUS = "previous"        # whoever had it before a transfer
     SUPERVISORS = "supervisors"  # the nearest joined supervisor above the grid
+    VERIFIER = "verifier"        # the grid officer checking a department's 办结 on site (核查结案)
+    CO_HANDLERS = "co_handlers"  # staff of the co-handling department an event is about (联合处置)
 
 
 class Notifier(Protocol):

@@ -42,6 +42,7 @@ from bot.config import Config
 from bot.inbox import Inbox
 from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, policy_for
 from bot.figures import Period, Tally, tally_by_grid
+from bot.hotspots import HotSpot, hot_spots
 from bot.lifecycle import Status
 from bot.mailroom import Mailroom
 from bot.people import SUPERVISOR_ROLES
@@ -49,7 +50,7 @@ from bot.ports import Notifier
 from bot.routing import CHAIN, place_in_grid, supervisors_of
 from storage.db import Database
 from storage.models import (
-    Case, Community, DeadlineStep, DepartmentStaff, DigestRun, Grid, Officer, Person, SchedulerLease,
+    Case, Community, DeadlineStep, DepartmentStaff, DigestRun, Grid, HotSpotAlert, Officer, Person, SchedulerLease,
     Street,
 )
 
@@ -60,6 +61,8 @@ OPEN_WORK = (Status.ASSIGNED, Status.ACCEPTED)                     # what an off
 # The columns a case dispatched before deadlines existed (migration 0003) has empty.
 NO_LIMITS = (Case.due_from, Case.accept_due_at, Case.resolve_due_at, Case.next_check_at)
 FAR = datetime.max.replace(tzinfo=timezone.utc)
+# Who hears of a hot spot (预警): the posts that can act on the whole grid at once.
+HOT_SPOT_ROLES = ("grid_leader", "community_secretary")
 
 
 def wall_clock() -> datetime:
@@ -157,6 +160,8 @@ class DigestSender(Protocol):
 
     def supervisor_daily(self, mail: Mailroom, person: Person, report: SupervisorReport) -> None: ...
 
+    def hot_spot(self, mail: Mailroom, person: Person, spot: HotSpot) -> None: ...
+
 
 @dataclass
 class TickReport:
@@ -169,6 +174,7 @@ class TickReport:
     started: int = 0     # dispatched cases without limits (older than deadlines) given their first round
     digests: list[str] = field(default_factory=list)
     pruned: int = 0      # stored inbound updates whose payload was emptied (privacy.retention_days)
+    alerts: int = 0      # hot spots (预警) pinged
 
     def add(self, other: "TickReport") -> None:
         for name in ("cases", "performed", "skipped", "held", "failed", "started"):
@@ -260,7 +266,9 @@ class Supervisor:
             if report.leader and not self._closing:
                 report.pruned = await Inbox(self.db).prune(
                     now - timedelta(days=self.config.privacy.retention_days), now)
-        if report.performed or report.digests or report.started or report.pruned:
+            if report.leader and not self._closing and self.config.casework.hotspots.enabled:
+                report.alerts = await self.hot_spot_alerts(now)
+        if report.performed or report.digests or report.started or report.pruned or report.alerts:
             log.info("tick: %s", report)
         return report
 
@@ -446,6 +454,37 @@ class Supervisor:
             if joined:
                 return joined
         return []
+
+    # ------------------------------------------------------------ 预警
+    async def hot_spot_alerts(self, now: datetime) -> int:
+        """Ping each hot spot (bot/hotspots.py) once a window: its grid leader and community secretary
+        get the cases with buttons to open them. The alert row is written in the same transaction."""
+        window = self.config.casework.hotspots.window
+        sent = 0
+        async with self.db.session() as session:
+            if not await self.lease.hold(session, self.wall()):
+                return 0
+            for spot in await hot_spots(session, self.config, now):
+                if await session.scalar(select(HotSpotAlert.id).where(
+                        HotSpotAlert.grid_id == spot.grid_id, HotSpotAlert.category == spot.category,
+                        HotSpotAlert.at > now - window).limit(1)) is not None:
+                    continue
+                people = await self._hot_spot_people(session, spot.grid_id, now)
+                session.add(HotSpotAlert(grid_id=spot.grid_id, category=spot.category, at=now, count=spot.count,
+                                         baseline=spot.baseline, case_ids=list(spot.case_ids), people=len(people)))
+                for person in people:
+                    self.digests.hot_spot(Mailroom(session), person, spot)
+                sent += 1
+        if sent:
+            self.on_queued()
+        return sent
+
+    async def _hot_spot_people(self, session: AsyncSession, grid_id: str, now: datetime) -> list[Person]:
+        """The grid's joined leader and community secretary; if neither has joined, the nearest joined post above."""
+        chain = (await place_in_grid(session, grid_id, now)).chain
+        above = [o for o in chain if o.role != "grid_officer" and o.person_id is not None]
+        wanted = [o for o in above if o.role in HOT_SPOT_ROLES] or above[:1]
+        return [await session.get(Person, o.person_id) for o in wanted]
 
     # ------------------------------------------------------------ digests
     async def due_digests(self, now: datetime) -> list[str]:
