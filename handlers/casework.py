@@ -164,6 +164,7 @@ async def rate_case(turn: Turn, case: Case, score: str, comment: str | None = No
 # ---------------------------------------------------------------- casework: merges, 联合处置
 async def _merge(update, turn, case, arg):
     into = await turn.desk.merge(case, row_id(arg or ""))
+    await _refresh_card(update, turn, case)  # a merged case has nothing left to press
     turn.say("merged_ack", ticket=case.ticket, other=into.ticket, case_id=case.id)
 
 
