@@ -146,13 +146,23 @@ class CaseService:
                 roles.add(Role.SUPERVISOR)
         return roles | await self._casework_roles(case, actor)
 
+    async def card_role(self, case: Case, actor: Actor) -> Role:
+        """Whose buttons a staff member's card of `case` carries: the handler's, else the on-site
+        check or the part they owe (tasks_of lists all three)."""
+        roles = await self.roles_of(case, actor)
+        if Role.ASSIGNEE not in roles and case.status == Status.VERIFYING and Role.VERIFIER in roles:
+            return Role.VERIFIER
+        if Role.ASSIGNEE not in roles and Role.CO_HANDLER in roles:
+            return Role.CO_HANDLER
+        return Role.ASSIGNEE
+
     async def _casework_roles(self, case: Case, actor: Actor) -> set[Role]:
         """Co-reporter, the officer checking a 办结 on site, a co-handling department's staff."""
         roles: set[Role] = set()
         post = actor.post
         if case.reporter_id != actor.person.id and await follows(self.session, case.id, actor.person.id):
             roles.add(Role.FOLLOWER)
-        if post.officer and case.verifier_officer_id == post.officer.id and case.status == Status.VERIFYING:
+        if post.officer and case.verifier_officer_id == post.officer.id:
             roles.add(Role.VERIFIER)
         if post.department and await self._part(case, post.department.id) is not None:
             roles.add(Role.CO_HANDLER)
@@ -326,17 +336,27 @@ class CaseService:
         when so configured (cases.on_unsatisfied). Whatever follows, only RATE's roles may rate."""
         if score not in RATING_SCORES:
             raise ValueError(score)
+        action = RATING_OUTCOMES[self.config.cases.on_unsatisfied] if score == "unsatisfied" else Action.RATE
+        await self._apply(case, action, actor, note=comment, data={"score": score}, granted_by=Action.RATE)
+        self._rating(case, actor, score, comment)
+        return action
+
+    async def co_rate(self, case: Case, actor: Actor, score: str) -> None:
+        """A co-reporter's rating: kept and told to the handler, while the case stays as it is (the
+        reporter's own rating, or silence, closes it)."""
+        if score not in RATING_SCORES:
+            raise ValueError(score)
+        await self._apply(case, Action.CO_RATE, actor, data={"score": score})
+        self._rating(case, actor, score, None)
+
+    async def rates_as_follower(self, case: Case, actor: Actor) -> bool:
+        """Whether `actor`'s rating of `case` is a co-reporter's (CO_RATE) rather than the reporter's."""
         roles = await self.roles_of(case, actor)
-        if Role.FOLLOWER in roles and Role.REPORTER not in roles:  # a co-reporter's rating moves nothing
-            action = Action.CO_RATE
-            await self._apply(case, action, actor, note=comment, data={"score": score}, roles=roles)
-        else:
-            action = RATING_OUTCOMES[self.config.cases.on_unsatisfied] if score == "unsatisfied" else Action.RATE
-            await self._apply(case, action, actor, note=comment, data={"score": score}, granted_by=Action.RATE,
-                              roles=roles)
+        return Role.FOLLOWER in roles and Role.REPORTER not in roles
+
+    def _rating(self, case: Case, actor: Actor, score: str, comment: str | None) -> None:
         self.session.add(Rating(case_id=case.id, score=score, comment=comment, at=self.clock.now(),
                                 rater_id=actor.person.id))
-        return action
 
     async def comment_rating(self, case: Case, actor: Actor, comment: str) -> None:
         """The reporter's words after their rating, kept with the latest rating."""

@@ -322,7 +322,7 @@ class Desk:
         post = await redeem_invite(self.session, self.person, code, self.now, self.services.limits.joins)
         self.actor = Actor(self.person, post)
         for case in await self.cases.tasks_of(post):
-            await self.notifier.card(case, self.person)
+            await self.notifier.card(case, self.person, role=await self.cases.card_role(case, self.actor))
         return post
 
     async def web_link(self) -> str:
@@ -471,12 +471,14 @@ class Desk:
     async def rate(self, case: Case, score: str, comment: str | None = None) -> Rated:
         """The reporter's rating (with their words, when they wrote them); then the bot waits for
         an optional comment."""
+        if await self.cases.rates_as_follower(case, self.actor):  # their words would go nowhere
+            await self.cases.co_rate(case, self.actor, score)
+            return Rated(Action.CO_RATE)
         action = await self.cases.rate(case, self.actor, score, comment)
         supervisor = None
         if action is Action.DISPUTE:
             supervisor = next((o for o in await supervisors_of(self.session, case.grid) if o.person_id), None)
-        if action is not Action.CO_RATE:  # a follower's words would go nowhere
-            await self.expect("rate_comment", case.id)
+        await self.expect("rate_comment", case.id)
         return Rated(action, supervisor)
 
 

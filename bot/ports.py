@@ -4,6 +4,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
+from bot.lifecycle import Role
 from storage.models import Case, CaseEvent, Person
 
 
@@ -22,8 +23,8 @@ class Notifier(Protocol):
     async def case_event(self, case: Case, event: CaseEvent, audience: Audience, people: list[Person]) -> None:
         """Queue the messages that `event` implies for `people` (in the caller's transaction)."""
 
-    async def card(self, case: Case, person: Person, why: str = "") -> None:
-        """Queue the case card a staff member acts on (photos, location, text and buttons)."""
+    async def card(self, case: Case, person: Person, why: str = "", role: Role = Role.ASSIGNEE) -> None:
+        """Queue the case card a staff member acts on (photos, location, text and the buttons of `role`)."""
 
     async def prompt_dropped(self, case: Case, person: Person) -> None:
         """Tell `person` the question the bot asked about `case` no longer stands (the case moved on)."""

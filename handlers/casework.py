@@ -155,6 +155,8 @@ async def rate_case(turn: Turn, case: Case, score: str, comment: str | None = No
         officer = rated.supervisor
         turn.say("rate_disputed", ticket=case.ticket, case_id=case.id,
                  supervisor=f"{ROLES[officer.role]} {officer.name}" if officer else t("nobody_joined"))
+    elif rated.action is Action.CO_RATE:
+        turn.say("co_rate_thanks", ticket=case.ticket, case_id=case.id)
     elif score == "unsatisfied":
         turn.say("rate_unsatisfied_closed", ticket=case.ticket, case_id=case.id)
     else:

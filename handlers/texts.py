@@ -304,6 +304,7 @@ T: dict[str, str] = {
     "part_already_done": "这件协办已经完成了。",
     "part_not_accepted": "请先点“协办接单”。",
     "n_co_rate": "{ticket} 关注的居民评价：{score}{note}",
+    "co_rate_thanks": "感谢您对 {ticket} 的评价！",
     # ---- casework: hot-spot early warning (预警)
     "hot_spot": ("🔥 预警：{grid} 近{window}有 {n} 件{category}（平时约每{window} {baseline} 件），"
                  "明显多于往常：{tickets}\n请关注是否有共同原因，点下方按钮查看。"),
