@@ -35,6 +35,11 @@ class HotSpot:
     case_ids: tuple[int, ...]
     tickets: tuple[str, ...]
 
+    @property
+    def cases(self) -> tuple[tuple[int, str], ...]:
+        """(case id, ticket) of each case in the window, oldest first."""
+        return tuple(zip(self.case_ids, self.tickets))
+
 
 def allowance(baseline: float, min_cases: int, factor: float) -> float:
     """How many cases a window may bring before it is a hot spot."""

@@ -116,5 +116,5 @@ class OutboxDigests:
                  window=span_text(self.config.casework.hotspots.window), baseline=f"{spot.baseline:.1f}",
                  tickets="、".join(spot.tickets[:MAX_DIGEST_LINES]))
         buttons = [[Button(f"{BUTTONS['view']} {ticket}", f"c:{case_id}:view")]
-                   for case_id, ticket in list(zip(spot.case_ids, spot.tickets))[:MAX_HOT_SPOT_BUTTONS]]
+                   for case_id, ticket in spot.cases[:MAX_HOT_SPOT_BUTTONS]]
         mail.send(Outgoing(person.chat_id, text=text, buttons=buttons))

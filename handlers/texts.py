@@ -407,6 +407,7 @@ WEB: dict[str, str] = {
     "sheet_cases": "诉求列表", "sheet_figures": "指标",
     "by_day": "每日受理", "overdue_grids": "超期最多的网格", "by_category": "类别", "by_department": "部门",
     "day": "日期", "count": "件数",
+    "hot_spots": "预警：近期明显多于往常的网格和类别", "hot_usual": "往常每个时段",
 }
 
 def t(key: str, **params: object) -> str:
