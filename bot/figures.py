@@ -15,6 +15,7 @@ The definitions (a period is whole local days, `from` to `to` inclusive; "filed"
   延期 moves the limit itself.
 - `closed_rate`: filed cases now closed (结案) / filed.
 - `rework_rate`: filed cases reopened after 办结 at least once / filed cases resolved at least once.
+  (A department's 办结 sent for 核查 counts as a 办结, and a failed check, 未办好退回, as reopening.)
 - `first_dispatch_rate`: filed cases never handed back (退回) nor moved to another grid as "not
   my grid" (a grid correction) / filed.
 - `satisfaction_rate`: (满意 + 基本满意) / ratings given in the period.
@@ -40,7 +41,9 @@ from storage.models import Case, CaseEvent, Community, Department, Grid, GridCor
 FIGURE_KEYS = ("filed", "same_day_rate", "on_time_rate", "closed_rate", "rework_rate", "first_dispatch_rate",
                "satisfaction_rate", "avg_accept_minutes", "avg_resolve_hours", "overdue_open")
 GOOD_SCORES = ("satisfied", "basic")  # 满意, 基本满意
-MARKS = {"resolved": Action.RESOLVE, "reopened": Action.REOPEN, "returned": Action.RETURN}  # timeline rows read
+# The timeline rows read: a department's 办结 awaiting 核查 is a 办结, and failing the check is rework.
+MARKS = {"resolved": (Action.RESOLVE, Action.SUBMIT_CHECK), "reopened": (Action.REOPEN, Action.VERIFY_FAIL),
+         "returned": (Action.RETURN,)}
 
 
 class UnknownScope(LookupError):
@@ -237,9 +240,11 @@ async def tally(session: AsyncSession, period: Period, now: datetime, *, where: 
     limit_passed = and_(Case.resolved_at.is_(None), Case.resolve_due_at < func.coalesce(Case.closed_at, at_now))
     # The timeline marks of the filed cases, aggregated once and joined (not a subquery per case).
     cohort = select(Case.id).where(period.holds(Case.created_at), *scoped)
-    marks = (select(CaseEvent.case_id, *(func.max(case((CaseEvent.action == str(action), 1), else_=0)).label(name)
-                                         for name, action in MARKS.items()))
-             .where(CaseEvent.case_id.in_(cohort), CaseEvent.action.in_([str(a) for a in MARKS.values()]))
+    marks = (select(CaseEvent.case_id, *(func.max(case((CaseEvent.action.in_([str(a) for a in actions]), 1),
+                                                       else_=0)).label(name)
+                                         for name, actions in MARKS.items()))
+             .where(CaseEvent.case_id.in_(cohort),
+                    CaseEvent.action.in_([str(a) for actions in MARKS.values() for a in actions]))
              .group_by(CaseEvent.case_id).subquery())
     moved = select(GridCorrection.case_id).where(GridCorrection.case_id.in_(cohort)).distinct().subquery()
     first_dispatch = and_(func.coalesce(marks.c.returned, 0) == 0, moved.c.case_id.is_(None))
