@@ -18,8 +18,8 @@ from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.routing import Placement, place_in_grid, supervisors_of
 from storage.models import (
-    Attachment, Case, CaseEvent, CasePart, Community, DeadlineStep, Department, DepartmentStaff, Draft, Grid, GridCorrection,
-    Officer, OfficerScope, Person, Rating, RelayedMessage, TicketCounter,
+    Attachment, Case, CaseEvent, CasePart, Community, DeadlineStep, Department, DepartmentStaff, Draft, Grid,
+    GridCorrection, Officer, OfficerScope, Person, Rating, RelayedMessage, TicketCounter,
 )
 
 # Who hears about each action. Data, so adding an action means adding a line.

@@ -60,9 +60,9 @@ def merge_buttons(case: Case, event: CaseEvent) -> list[list[Button]]:
 
 
 def duplicates_text(event: CaseEvent) -> str:
+    """How many possible duplicates the filing found; their tickets are on the 合并到 buttons."""
     found = (event.data or {}).get("duplicates", [])
-    items = "、".join(t("card_duplicate_item", ticket=d["ticket"], metres=d["metres"]) for d in found)
-    return t("card_duplicates", items=items) if found else ""
+    return t("card_duplicates", n=len(found), metres=min(d["metres"] for d in found)) if found else ""
 
 
 def buttons_for(case: Case, roles: set[Role]) -> list[list[Button]]:
@@ -264,7 +264,8 @@ def place_buttons(candidates) -> list[list[Button]]:
 
 def transfer_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
     rows = [[Button(d.name, f"t:{case.id}:d:{d.id}")] for d in departments]
-    return rows + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")], [Button(t("transfer_joint"), f"t:{case.id}:j")]]
+    return rows + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")],
+                   [Button(t("transfer_joint"), f"t:{case.id}:j")]]
 
 
 def joint_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:

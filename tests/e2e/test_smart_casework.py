@@ -74,7 +74,7 @@ async def test_an_officer_merges_a_duplicate_and_a_supervisor_undoes_it(sim_for)
     out = await sim.play({"user": "dave", "press": "仍然新报"})
     second = next(r["case"] for r in out if r["to"] == "dave" and r["case"])
     card = [r for r in out if r["to"] == "wang" and r["case"] == second and r["buttons"]][-1]
-    assert f"附近可能重复：{first}" in card["text"] and card["buttons"][-1] == f"合并到 {first}"
+    assert "附近有1件在办工单可能是同一问题" in card["text"] and card["buttons"][-1] == f"合并到 {first}"
 
     out = await sim.play({"user": "wang", "press": f"合并到 {first}"})
     assert any(f"已将 {second} 合并到 {first}" in t for t in texts(out, "wang"))
