@@ -544,6 +544,8 @@ class CaseService:
         for audience in NOTIFY.get(action, ()):
             if audience is Audience.REPORTER:
                 people = [case.reporter, *await followers(self.session, case.id)]
+                if action is Action.ASK_RATING:  # the reporter has not rated (the sweep checks); followers may have
+                    people = await self._not_rated_yet(case, people)
             elif audience is Audience.VERIFIER:
                 people = await self._officer_people([case.verifier_officer_id])
             elif audience is Audience.CO_HANDLERS:
@@ -669,6 +671,11 @@ class CaseService:
     async def _own_part(self, case: Case, actor: Actor, action: Action, note: str | None = None) -> CasePart:
         check(action, Status(case.status), await self.roles_of(case, actor), note)
         return await self._part(case, actor.post.department.id)  # CO_HANDLER: the department has one
+
+    async def _not_rated_yet(self, case: Case, people: list[Person]) -> list[Person]:
+        rated = set((await self.session.execute(select(Rating.rater_id).where(
+            Rating.case_id == case.id, Rating.at >= case.resolved_at))).scalars())
+        return [p for p in people if p.id not in rated]
 
     async def _nearest_supervisors(self, case: Case) -> list[Person]:
         for officer in await supervisors_of(self.session, case.grid):

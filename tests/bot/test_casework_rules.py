@@ -11,6 +11,7 @@ import pytest
 from bot.duplicates import followers, nearby_duplicates
 from bot.hotspots import allowance, hot_spots
 from bot.lifecycle import Action, Status, TransitionRefused
+from bot.ports import Audience
 from bot.similarity import metres_between, similarity
 from storage.models import Case, Department, Person
 from tests.bot.test_case_service import (  # noqa: F401  (world: the fixture)
@@ -191,3 +192,17 @@ async def test_only_the_reporters_rating_decides(world):
     assert case.status == Status.RESOLVED and not await w.cases.rated_since_resolved(case)
     await w.cases.rate(case, w.actors[R], "satisfied")
     assert case.status == Status.CLOSED and await w.cases.rated_since_resolved(case)
+
+
+async def test_a_follower_who_rated_is_not_asked_again(world):
+    w = world
+    case = w.kept
+    carol, bob = w.actors[F], w.outsider
+    for person in (carol.person, bob.person):
+        await w.cases.follow(case, person)
+    await w.cases.accept(case, w.actors[A])
+    await w.cases.resolve(case, w.actors[A], "已清运")
+    await w.cases.co_rate(case, carol, "satisfied")
+    w.notifier.sent.clear()
+    await w.cases.ask_rating(case)
+    assert w.notifier.sent == [("ask_rating", Audience.REPORTER, (case.reporter_id, bob.person.id))]
