@@ -4,8 +4,9 @@
     .venv/bin/python -m bench.casework [--cases 100000] [--lookups 200] [--backend sqlite|postgres|both]
 
 `--cases` cases are spread over the last 35 days around the sample district's centre (±2 km), in
-random categories (garbage twice as likely), a third of them still open, each with a short Chinese
-description from a few templates.
+random categories (garbage twice as likely), two thirds of them still open, each with a short Chinese
+description from a few templates; six water leaks in one grid within the last hour (a category the
+rest never has) make one hot spot to find.
 
 1. **duplicates** (`bot.duplicates.nearby_duplicates`, what 确认 asks before filing and the card
    shows): `--lookups` reports at random points, p50 and p99 of one lookup, beside the *baseline*:
@@ -78,7 +79,10 @@ async def build(url: str, config, n: int) -> Database:
                 lat=CENTRE[0] + rng.uniform(-SPREAD, SPREAD), lon=CENTRE[1] + rng.uniform(-SPREAD, SPREAD),
                 grid_id=rng.choice(grids), reporter_id=person.id, created_at=at, updated_at=at, deadline_round=0,
                 version=1))
-        for start in range(0, n, 5000):
+        hot_grid = grids[len(grids) // 2]  # a hot spot to find: six leaks in one grid this hour, none before
+        rows += [dict(rows[0], ticket=f"H{i:08d}", status="assigned", category="water_leak", grid_id=hot_grid,
+                      created_at=NOW - timedelta(minutes=10 * i), updated_at=NOW) for i in range(6)]
+        for start in range(0, len(rows), 5000):
             await session.execute(insert(Case), rows[start:start + 5000])
     return db
 
@@ -89,8 +93,10 @@ async def naive_duplicates(session, config, category, lat, lon, text, now):
     cases = (await session.execute(select(Case).where(
         Case.category == category, Case.status.in_(sorted(str(s) for s in MERGEABLE)),
         Case.created_at >= now - rules.window))).scalars()
-    return sorted((c for c in cases if metres_between(lat, lon, c.lat, c.lon) <= rules.radius_m
-                   and similarity(text, c.description) >= rules.min_similarity), key=lambda c: c.id)[:3]
+    found = [(similarity(text, c.description), metres_between(lat, lon, c.lat, c.lon), c) for c in cases]
+    found = [(alike, metres, c) for alike, metres, c in found
+             if metres <= rules.radius_m and alike >= rules.min_similarity]
+    return [c for _, _, c in sorted(found, key=lambda f: (-f[0], f[1], f[2].id))][:3]
 
 
 async def naive_hot_spots(session, config, now):

@@ -174,7 +174,10 @@ class Invite(Base):
 # ---------------------------------------------------------------- cases
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_grid", "status", "grid_id"),)
+    # A duplicate is looked for among one category's recent cases; a hot spot among the last window's.
+    __table_args__ = (Index("ix_cases_status_grid", "status", "grid_id"),
+                      Index("ix_cases_category_created_at", "category", "created_at"),
+                      Index("ix_cases_created_at", "created_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(16), index=True)

@@ -21,6 +21,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_cases_verifier_officer_id', 'officers', ['verifier_officer_id'], ['id'])
         batch_op.create_foreign_key('fk_cases_merged_into_id', 'cases', ['merged_into_id'], ['id'])
+    op.create_index('ix_cases_category_created_at', 'cases', ['category', 'created_at'])
+    op.create_index('ix_cases_created_at', 'cases', ['created_at'])
     with op.batch_alter_table('ratings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rater_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_ratings_rater_id', 'people', ['rater_id'], ['id'])
@@ -71,6 +73,8 @@ def downgrade() -> None:
     with op.batch_alter_table('ratings', schema=None) as batch_op:
         batch_op.drop_constraint('fk_ratings_rater_id', type_='foreignkey')
         batch_op.drop_column('rater_id')
+    op.drop_index('ix_cases_created_at', 'cases')
+    op.drop_index('ix_cases_category_created_at', 'cases')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_constraint('fk_cases_merged_into_id', type_='foreignkey')
         batch_op.drop_constraint('fk_cases_verifier_officer_id', type_='foreignkey')
