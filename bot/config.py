@@ -429,6 +429,7 @@ class HotSpotsConfig(Section):
     baseline: Span = timedelta(days=28)
     min_cases: int = Field(3, gt=0)
     factor: float = Field(2.0, gt=0)
+    check_every: Span = timedelta(minutes=5)  # how often the scheduler looks (a look counts a baseline)
 
     @field_validator("baseline")
     @classmethod

@@ -240,6 +240,7 @@ class Supervisor:
         self._lock = asyncio.Lock()
         self._closing = False
         self._backfilled = False  # start_missing has run to the end once in this process
+        self._hot_checked_at: datetime | None = None  # the last look for hot spots (casework.hotspots.check_every)
         self._single_writer = db.engine.dialect.name == "sqlite"
 
     @property
@@ -459,12 +460,19 @@ class Supervisor:
     async def hot_spot_alerts(self, now: datetime) -> int:
         """Ping each hot spot (bot/hotspots.py) once a window: its grid leader and community secretary
         get the cases with buttons to open them. The alert row is written in the same transaction."""
-        window = self.config.casework.hotspots.window
-        sent = 0
+        rules = self.config.casework.hotspots
+        if self._hot_checked_at is not None and now - self._hot_checked_at < rules.check_every:
+            return 0
+        self._hot_checked_at = now
+        async with self.db.session() as session:  # counted without the lease: on SQLite it holds the write lock
+            spots = await hot_spots(session, self.config, now)
+        if not spots:
+            return 0
+        window, sent = rules.window, 0
         async with self.db.session() as session:
             if not await self.lease.hold(session, self.wall()):
                 return 0
-            for spot in await hot_spots(session, self.config, now):
+            for spot in spots:
                 if await session.scalar(select(HotSpotAlert.id).where(
                         HotSpotAlert.grid_id == spot.grid_id, HotSpotAlert.category == spot.category,
                         HotSpotAlert.at > now - window).limit(1)) is not None:

@@ -100,7 +100,7 @@ async def test_a_hot_spot_pings_its_grid_leader_once(sim_for):
     sim = await sim_for([ALICE, BOB, CAROL, DAVE, WANG, LEADER])
     tickets = [await file_case(sim, user, text) for user, text in (
         ("alice", "楼下垃圾堆了三天了没人收"), ("bob", "路口的垃圾箱坏了"), ("carol", "绿化带里有人乱扔建筑垃圾"))]
-    out = await sim.play({"advance": "1m"})
+    out = await sim.play({"advance": "5m"})  # the scheduler looks every casework.hotspots.check_every
     pings = [r for r in out if "预警" in r["text"]]
     assert [r["to"] for r in pings] == ["liang"]
     assert all(t in pings[0]["text"] for t in tickets) and pings[0]["buttons"] == [f"查看 {t}" for t in tickets]
@@ -108,7 +108,7 @@ async def test_a_hot_spot_pings_its_grid_leader_once(sim_for):
     assert out[0]["text"].startswith(f"工单 {tickets[1]}")
 
     await file_case(sim, "dave", "小区垃圾清运不及时")  # still the same hot spot: no second ping
-    out = await sim.play({"advance": "1m"})
+    out = await sim.play({"advance": "5m"})  # casework.hotspots.check_every: looked at again
     assert not [r for r in out if "预警" in r["text"]]
     assert [a.count for a in await rows(sim, HotSpotAlert)] == [3]
     async with sim.runtime.services.db.session() as s:  # the command centre reads the same signal
