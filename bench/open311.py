@@ -27,7 +27,6 @@ import asyncio
 import cProfile
 import os
 import pstats
-import statistics
 import sys
 import tempfile
 import time

@@ -13,14 +13,17 @@ from bot.callbacks import owe_callback
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import Point, policy_for
-from bot.lifecycle import FINAL, PUBLIC_ACTIONS, RATING_OUTCOMES, RULES, Action, Role, Status, TransitionRefused, check
+from bot.duplicates import add_followers, drop_followers_from, followers, follows, nearby_duplicates
+from bot.lifecycle import (
+    FINAL, PUBLIC_ACTIONS, RATING_OUTCOMES, RULES, SETTLED, Action, Role, Status, TransitionRefused, check,
+)
 from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.roster import colleagues_for
 from bot.routing import Placement, Reach, place_in_grid, supervisors_of
 from storage.models import (
-    Attachment, Case, CaseEvent, DeadlineStep, Department, DepartmentStaff, Draft, GridCorrection, Officer, Person,
-    Rating, RelayedMessage, TicketCounter,
+    Attachment, Case, CaseEvent, CasePart, DeadlineStep, Department, DepartmentStaff, Draft, GridCorrection, Officer,
+    Person, Rating, RelayedMessage, TicketCounter,
 )
 
 # Who hears about each action. Data, so adding an action means adding a line.
@@ -45,17 +48,35 @@ NOTIFY: dict[Action, tuple[Audience, ...]] = {
     Action.ASK_RATING: (Audience.REPORTER,),
     Action.DISPUTE: (Audience.SUPERVISORS,),
     Action.RATE_COMMENT: (Audience.ASSIGNEES,),
+    # casework: duplicates, 核查结案, 联合处置
+    Action.FOLLOW: (Audience.ASSIGNEES,),
+    Action.MERGE: (Audience.REPORTER, Audience.ASSIGNEES),
+    Action.ABSORB: (Audience.ASSIGNEES,),
+    Action.UNMERGE: (Audience.REPORTER, Audience.ASSIGNEES),
+    Action.SPLIT: (Audience.ASSIGNEES,),
+    Action.SUBMIT_CHECK: (Audience.VERIFIER,),  # the reporter hears of it once it is checked
+    Action.VERIFY: (Audience.REPORTER, Audience.ASSIGNEES),
+    Action.VERIFY_FAIL: (Audience.ASSIGNEES,),
+    Action.ADD_PART: (Audience.CO_HANDLERS, Audience.REPORTER),
+    Action.ACCEPT_PART: (Audience.ASSIGNEES,),
+    Action.FINISH_PART: (Audience.ASSIGNEES, Audience.REPORTER),
+    Action.CO_RATE: (Audience.ASSIGNEES,),
 }
 # Actions only the deadline sweep takes; it sets the case's next check itself.
 SWEEP_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.ASK_RATING})
 # Dispatches (派单, 转办, 重新办理): each starts new time limits, counted from its timeline row.
-DISPATCH_ACTIONS = (Action.ASSIGN, Action.TRANSFER, Action.REOPEN)
-# The flags a case keeps of what it went through, so the figures need not scan the timeline (bot/figures.py);
-# `was_moved` is set by a "not my grid" transfer.
-WAS = {Action.RESOLVE: "was_resolved", Action.REOPEN: "was_reopened", Action.RETURN: "was_returned"}
+DISPATCH_ACTIONS = (Action.ASSIGN, Action.TRANSFER, Action.REOPEN, Action.UNMERGE, Action.VERIFY_FAIL)
+# 办结 as the reporter hears it: by the handler, or confirmed by the on-site check (核查结案).
+RESOLVING = (Action.RESOLVE, Action.VERIFY)
+# The flags a case keeps of what it went through, so the figures need not scan the timeline (bot/figures.py):
+# a department's 办结 sent for 核查 is a 办结, a failed check is rework; `was_moved` is set by a "not my grid" transfer.
+WAS = {Action.RESOLVE: "was_resolved", Action.SUBMIT_CHECK: "was_resolved", Action.REOPEN: "was_reopened",
+       Action.VERIFY_FAIL: "was_reopened", Action.RETURN: "was_returned"}
 RATING_SCORES = ("satisfied", "basic", "unsatisfied")
 # The timeline names one role per row: of those the rule lets act, the one closest to the case.
-ROLE_ORDER = (Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER, Role.SYSTEM)
+ROLE_ORDER = (Role.ASSIGNEE, Role.VERIFIER, Role.CO_HANDLER, Role.SUPERVISOR, Role.REPORTER, Role.FOLLOWER,
+              Role.SYSTEM)
+PART_OPEN = ("assigned", "accepted")
 
 
 @dataclass
@@ -94,7 +115,7 @@ class CaseService:
             select(Case).where(Case.reporter_id == person.id).order_by(Case.id.desc()).limit(limit))).scalars())
 
     async def open_reported_by(self, person: Person) -> list[Case]:
-        return [c for c in await self.reported_by(person, 50) if c.status not in FINAL]
+        return [c for c in await self.reported_by(person, 50) if c.status not in SETTLED]
 
     async def tasks_of(self, post: StaffPost) -> list[Case]:
         """Open cases this staff member should act on: theirs, their department's, and returned ones in scope."""
@@ -105,9 +126,15 @@ class CaseService:
             clauses.append(Case.assignee_department_id == post.department.id)
         if not clauses:
             return []
+        waiting = [Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED, Status.RESOLVED]
+        casework = []  # a check to make on site, a part to handle
+        if post.officer:
+            casework.append((Case.verifier_officer_id == post.officer.id) & (Case.status == Status.VERIFYING))
+        if post.department:
+            casework.append(Case.id.in_(select(CasePart.case_id).where(
+                CasePart.department_id == post.department.id, CasePart.status.in_(PART_OPEN))))
         rows = (await self.session.execute(
-            select(Case).where(or_(*clauses), Case.status.in_(
-                [Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED, Status.RESOLVED]))
+            select(Case).where(or_(or_(*clauses) & Case.status.in_(waiting), *casework))
             .order_by(Case.urgent.desc(), Case.id))).scalars()
         return list(rows)
 
@@ -126,6 +153,28 @@ class CaseService:
             supervisors = await supervisors_of(self.session, case.grid)
             if any(o.id == post.officer.id for o in supervisors):
                 roles.add(Role.SUPERVISOR)
+        return roles | await self._casework_roles(case, actor)
+
+    async def card_role(self, case: Case, actor: Actor) -> Role:
+        """Whose buttons a staff member's card of `case` carries: the handler's, else the on-site
+        check or the part they owe (tasks_of lists all three)."""
+        roles = await self.roles_of(case, actor)
+        if Role.ASSIGNEE not in roles and case.status == Status.VERIFYING and Role.VERIFIER in roles:
+            return Role.VERIFIER
+        if Role.ASSIGNEE not in roles and Role.CO_HANDLER in roles:
+            return Role.CO_HANDLER
+        return Role.ASSIGNEE
+
+    async def _casework_roles(self, case: Case, actor: Actor) -> set[Role]:
+        """Co-reporter, the officer checking a 办结 on site, a co-handling department's staff."""
+        roles: set[Role] = set()
+        post = actor.post
+        if case.reporter_id != actor.person.id and await follows(self.session, case.id, actor.person.id):
+            roles.add(Role.FOLLOWER)
+        if post.officer and case.verifier_officer_id == post.officer.id:
+            roles.add(Role.VERIFIER)
+        if post.department and await self._part(case, post.department.id) is not None:
+            roles.add(Role.CO_HANDLER)
         return roles
 
     async def can_view(self, case: Case, actor: Actor) -> bool:
@@ -140,6 +189,8 @@ class CaseService:
     async def ensure_allowed(self, case: Case, actor: Actor, action: Action) -> None:
         """Refuse now, before someone is asked to type the reason or note the action will need."""
         check(action, Status(case.status), await self.roles_of(case, actor), note="(to follow)")
+        if action is Action.RESOLVE:
+            await self._parts_done(case)
 
     async def reassign_targets(self, case: Case, actor: Actor) -> list[tuple[Officer, str]]:
         """Whom `actor` may 改派 `case` to, with where they work: joined, active officers below them in
@@ -155,15 +206,25 @@ class CaseService:
 
     async def assignee_people(self, case: Case) -> list[Person]:
         if case.assignee_officer_id:
-            officer = await self.session.get(Officer, case.assignee_officer_id)
-            person = await self.session.get(Person, officer.person_id) if officer.person_id else None
-            return [person] if person else []
-        if case.assignee_department_id:
-            return list((await self.session.execute(
-                select(Person).join(DepartmentStaff, DepartmentStaff.person_id == Person.id)
-                .where(DepartmentStaff.department_id == case.assignee_department_id)
-                .order_by(Person.id))).scalars())
-        return []
+            return await self._officer_people([case.assignee_officer_id])
+        return await self._department_people(case.assignee_department_id)
+
+    async def _officer_people(self, officer_ids: list[str | None]) -> list[Person]:
+        """The joined holders of these posts."""
+        people = []
+        for officer_id in officer_ids:
+            officer = await self.session.get(Officer, officer_id) if officer_id else None
+            person = await self.session.get(Person, officer.person_id) if officer and officer.person_id else None
+            if person is not None:
+                people.append(person)
+        return people
+
+    async def _department_people(self, department_id: str | None) -> list[Person]:
+        if not department_id:
+            return []
+        return list((await self.session.execute(
+            select(Person).join(DepartmentStaff, DepartmentStaff.person_id == Person.id)
+            .where(DepartmentStaff.department_id == department_id).order_by(Person.id))).scalars())
 
     async def assignee_label(self, case: Case) -> str:
         """How the reporter is told who has the case: '仓边社区第7网格 网格员 张三' or the department."""
@@ -193,8 +254,10 @@ class CaseService:
                 select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
             attachment.case_id, attachment.draft_id = case.id, None
         await self._record(case, actor, roles, Action.FILE, None, case.status, None, {"grid_id": case.grid_id})
+        found = [d.as_data() for d in await self.duplicates_of(case)]  # shown on the card, to 合并
         await self._apply(case, Action.ASSIGN, SYSTEM, assign_to=placement.handler,
-                          data={"chain": [o.id for o in placement.chain[:3]], "why": placement.why})
+                          data={"chain": [o.id for o in placement.chain[:3]], "why": placement.why,
+                                **({"duplicates": found} if found else {})})
         return case
 
     async def _next_ticket(self, now: datetime) -> str:
@@ -251,7 +314,20 @@ class CaseService:
         await self._apply(case, Action.REJECT, actor, note=reason)
 
     async def resolve(self, case: Case, actor: Actor, note: str, photo_ids: list[int] = ()) -> None:
-        await self._apply(case, Action.RESOLVE, actor, note=note, data={"photos": list(photo_ids)})
+        """办结; only once every co-handling part is done, and a department's 办结 of a category
+        checked on site (casework.verify_categories) first goes to the grid officer to check."""
+        await self._parts_done(case)
+        data = {"photos": list(photo_ids)}
+        verifier = await self._verifier(case)
+        if verifier is None:
+            await self._apply(case, Action.RESOLVE, actor, note=note, data=data)
+            return
+        roles = await self.roles_of(case, actor)
+        check(Action.SUBMIT_CHECK, Status(case.status), roles, note)
+        case.verifier_officer_id = verifier.id
+        await self.session.flush()
+        await self._apply(case, Action.SUBMIT_CHECK, actor, note=note, roles=roles,
+                          data={**data, "verifier": verifier.id, "name": verifier.name})
 
     async def rate(self, case: Case, actor: Actor, score: str, comment: str | None = None) -> Action:
         """Record the reporter's rating; an unsatisfied one reopens the case or goes to a supervisor
@@ -260,13 +336,30 @@ class CaseService:
             raise ValueError(score)
         action = RATING_OUTCOMES[self.config.cases.on_unsatisfied] if score == "unsatisfied" else Action.RATE
         await self._apply(case, action, actor, note=comment, data={"score": score}, granted_by=Action.RATE)
-        self.session.add(Rating(case_id=case.id, score=score, comment=comment, at=self.clock.now()))
+        self._rating(case, actor, score, comment)
         return action
+
+    async def co_rate(self, case: Case, actor: Actor, score: str) -> None:
+        """A co-reporter's rating: kept and told to the handler, while the case stays as it is (the
+        reporter's own rating, or silence, closes it)."""
+        if score not in RATING_SCORES:
+            raise ValueError(score)
+        await self._apply(case, Action.CO_RATE, actor, data={"score": score})
+        self._rating(case, actor, score, None)
+
+    async def rates_as_follower(self, case: Case, actor: Actor) -> bool:
+        """Whether `actor`'s rating of `case` is a co-reporter's (CO_RATE) rather than the reporter's."""
+        roles = await self.roles_of(case, actor)
+        return Role.FOLLOWER in roles and Role.REPORTER not in roles
+
+    def _rating(self, case: Case, actor: Actor, score: str, comment: str | None) -> None:
+        self.session.add(Rating(case_id=case.id, score=score, comment=comment, at=self.clock.now(),
+                                rater_id=actor.person.id))
 
     async def comment_rating(self, case: Case, actor: Actor, comment: str) -> None:
         """The reporter's words after their rating, kept with the latest rating."""
         rating = await self.session.scalar(
-            select(Rating).where(Rating.case_id == case.id).order_by(Rating.id.desc()))
+            select(Rating).where(Rating.case_id == case.id, _by_reporter(case)).order_by(Rating.id.desc()))
         if rating is None:  # who may, and from which status, is the table's; that there is a rating is not
             raise TransitionRefused("not_your_case")
         await self._apply(case, Action.RATE_COMMENT, actor, note=comment)
@@ -348,7 +441,7 @@ class CaseService:
     async def rated_since_resolved(self, case: Case) -> bool:
         """Whether the reporter rated the case after its latest 办结 (then they were not silent)."""
         return bool(case.resolved_at and await self.session.scalar(select(func.count()).select_from(Rating).where(
-            Rating.case_id == case.id, Rating.at >= case.resolved_at)))
+            Rating.case_id == case.id, Rating.at >= case.resolved_at, _by_reporter(case))))
 
     async def done_steps(self, case: Case) -> set[str]:
         return set((await self.session.execute(select(DeadlineStep.step).where(
@@ -360,7 +453,7 @@ class CaseService:
         starts the rating round; then the sweep's next look at the case is set."""
         if action in SWEEP_ACTIONS or not (changes_status or action is Action.EXTEND):
             return
-        if case.status in FINAL:
+        if case.status in SETTLED:
             case.next_check_at = None
             return
         if action in DISPATCH_ACTIONS:
@@ -369,7 +462,7 @@ class CaseService:
         new_round = True
         if action is Action.EXTEND:
             case.resolve_due_at = datetime.fromisoformat(data["until"])
-        elif action is not Action.RESOLVE:
+        elif action not in RESOLVING:
             new_round = False
         if new_round:
             case.deadline_round = (case.deadline_round or 0) + 1
@@ -429,10 +522,16 @@ class CaseService:
             case.accepted_at = now
         elif action is Action.RESOLVE:
             case.resolved_at, case.resolution_note = now, note
+        elif action is Action.SUBMIT_CHECK:
+            case.resolution_note = note
+        elif action is Action.VERIFY:
+            case.resolved_at = now  # 办结 once checked: the rating round starts now
         elif rule.target in FINAL:
             case.closed_at = now
         elif action is Action.REOPEN:
             case.resolved_at = None
+        elif action is Action.UNMERGE:
+            case.closed_at = None
         if action in WAS:
             setattr(case, WAS[action], True)
         await self._schedule(case, action, rule.target is not None, now, data or {})
@@ -462,7 +561,13 @@ class CaseService:
             await self.notifier.retire_cards(case, previous)
         for audience in NOTIFY.get(action, ()):
             if audience is Audience.REPORTER:
-                people = [case.reporter]
+                people = [case.reporter, *await followers(self.session, case.id)]
+                if action is Action.ASK_RATING:  # the reporter has not rated (the sweep checks); followers may have
+                    people = await self._not_rated_yet(case, people)
+            elif audience is Audience.VERIFIER:
+                people = await self._officer_people([case.verifier_officer_id])
+            elif audience is Audience.CO_HANDLERS:
+                people = await self._department_people(event.data.get("department"))
             elif audience is Audience.ASSIGNEES:
                 people = await self.assignee_people(case)
             elif audience is Audience.PREVIOUS:
@@ -473,11 +578,137 @@ class CaseService:
             if people:
                 await self.notifier.case_event(case, event, audience, people)
 
+    # ------------------------------------------------------------ casework: duplicates and merges
+    async def duplicates_of(self, case: Case) -> list:
+        """Open cases nearby that `case` may duplicate (bot/duplicates.py), for its card."""
+        return await nearby_duplicates(self.session, self.config, category=case.category, lat=case.lat,
+                                       lon=case.lon, text=case.description, now=self.clock.now(),
+                                       exclude_case=case.id)
+
+    async def follow(self, case: Case, person: Person, words: str | None = None) -> CaseEvent:
+        """A resident follows a case instead of filing its duplicate (`words`: what they wrote, for
+        the handler): told every step from now on, and may rate."""
+        check(Action.FOLLOW, Status(case.status), {Role.SYSTEM})
+        if person.id == case.reporter_id or await follows(self.session, case.id, person.id):
+            raise TransitionRefused("already_following", ticket=case.ticket)
+        await add_followers(self.session, case, [person], self.clock.now())
+        return await self._apply(case, Action.FOLLOW, SYSTEM, note=words or None, data={"person": person.id})
+
+    async def merge(self, case: Case, into: Case, actor: Actor) -> None:
+        """合并: `case` duplicates `into`, which stays; its reporter and followers follow `into` from
+        now on. Both timelines record it; checked on both before anything changes."""
+        if into.id == case.id or into.merged_into_id == case.id:
+            raise TransitionRefused("merge_self")
+        roles = await self.roles_of(case, actor)
+        check(Action.MERGE, Status(case.status), roles)
+        check(Action.ABSORB, Status(into.status), roles, granted_by=Action.MERGE)
+        moved = await add_followers(self.session, into, [case.reporter, *await followers(self.session, case.id)],
+                                    self.clock.now(), from_case=case.id)
+        case.merged_into_id = into.id
+        await self._apply(case, Action.MERGE, actor, data={"into": into.id, "other": into.ticket}, roles=roles)
+        await self._apply(into, Action.ABSORB, actor, roles=roles, granted_by=Action.MERGE,
+                          data={"from": case.id, "other": case.ticket, "followers": moved})
+
+    async def unmerge(self, case: Case, actor: Actor) -> Case:
+        """A supervisor undoes a merge: `case` is dispatched again to its handler, and those the merge
+        made followers of the kept case are no longer; the kept case is returned."""
+        roles = await self.roles_of(case, actor)
+        check(Action.UNMERGE, Status(case.status), roles)
+        into = await self.get(case.merged_into_id)
+        await drop_followers_from(self.session, into.id, case.id)
+        case.merged_into_id = None
+        await self._apply(case, Action.UNMERGE, actor, data={"from": into.id, "other": into.ticket}, roles=roles)
+        await self._apply(into, Action.SPLIT, actor, roles=roles, granted_by=Action.UNMERGE,
+                          data={"from": case.id, "other": case.ticket})
+        return into
+
+    # ------------------------------------------------------------ casework: 核查结案
+    async def _verifier(self, case: Case) -> Officer | None:
+        """Who checks this 办结 on site: the grid's handler now, when a department resolves a case of a
+        category casework.verify_categories names; None when no check is owed."""
+        if not case.assignee_department_id or case.category not in self.config.casework.verify_categories \
+                or not case.grid_id:
+            return None
+        return (await place_in_grid(self.session, case.grid_id, self.clock.now())).handler
+
+    async def verify(self, case: Case, actor: Actor, note: str, photo_ids: list[int] = ()) -> CaseEvent:
+        """属实办结: the check confirms the department's 办结; now the reporter is told and may rate."""
+        return await self._apply(case, Action.VERIFY, actor, note=note, data={"photos": list(photo_ids)})
+
+    async def verify_fail(self, case: Case, actor: Actor, note: str, photo_ids: list[int] = ()) -> CaseEvent:
+        """未办好退回: back to the department, with new limits."""
+        return await self._apply(case, Action.VERIFY_FAIL, actor, note=note, data={"photos": list(photo_ids)})
+
+    # ------------------------------------------------------------ casework: 联合处置
+    async def parts(self, case: Case) -> list[CasePart]:
+        return list((await self.session.execute(
+            select(CasePart).where(CasePart.case_id == case.id).order_by(CasePart.id))).scalars())
+
+    async def _part(self, case: Case, department_id: str) -> CasePart | None:
+        return await self.session.scalar(select(CasePart).where(
+            CasePart.case_id == case.id, CasePart.department_id == department_id))
+
+    async def _parts_done(self, case: Case) -> None:
+        waiting = [p.department.name for p in await self.parts(case) if p.status in PART_OPEN]
+        if waiting:
+            raise TransitionRefused("parts_open", departments="、".join(waiting))
+
+    async def add_part(self, case: Case, actor: Actor, department: Department) -> CasePart:
+        """A co-handling department: it gets the card, and the lead may 办结 only after its part is done."""
+        roles = await self.roles_of(case, actor)
+        check(Action.ADD_PART, Status(case.status), roles)
+        if department.id == case.assignee_department_id:
+            raise TransitionRefused("part_is_lead", department=department.name)
+        if await self._part(case, department.id) is not None:
+            raise TransitionRefused("part_exists", department=department.name)
+        part = CasePart(case_id=case.id, department_id=department.id, status="assigned", added_at=self.clock.now())
+        self.session.add(part)
+        await self.session.flush()
+        await self._apply(case, Action.ADD_PART, actor, roles=roles,
+                          data={"department": department.id, "name": department.name})
+        return part
+
+    async def accept_part(self, case: Case, actor: Actor) -> CasePart:
+        part = await self._own_part(case, actor, Action.ACCEPT_PART)
+        if part.status != "assigned":
+            raise TransitionRefused("part_already_accepted")
+        part.status, part.accepted_at = "accepted", self.clock.now()
+        await self._apply(case, Action.ACCEPT_PART, actor, data=_part_data(part))
+        return part
+
+    async def finish_part(self, case: Case, actor: Actor, note: str) -> CasePart:
+        part = await self._own_part(case, actor, Action.FINISH_PART, note)
+        if part.status == "done":
+            raise TransitionRefused("part_already_done")
+        if part.status != "accepted":
+            raise TransitionRefused("part_not_accepted")
+        part.status, part.done_at, part.note = "done", self.clock.now(), note
+        await self._apply(case, Action.FINISH_PART, actor, note=note, data=_part_data(part))
+        return part
+
+    async def _own_part(self, case: Case, actor: Actor, action: Action, note: str | None = None) -> CasePart:
+        check(action, Status(case.status), await self.roles_of(case, actor), note)
+        return await self._part(case, actor.post.department.id)  # CO_HANDLER: the department has one
+
+    async def _not_rated_yet(self, case: Case, people: list[Person]) -> list[Person]:
+        rated = set((await self.session.execute(select(Rating.rater_id).where(
+            Rating.case_id == case.id, Rating.at >= case.resolved_at))).scalars())
+        return [p for p in people if p.id not in rated]
+
     async def _nearest_supervisors(self, case: Case) -> list[Person]:
         for officer in await supervisors_of(self.session, case.grid):
             if officer.person_id:
                 return [await self.session.get(Person, officer.person_id)]
         return []
+
+
+def _part_data(part: CasePart) -> dict[str, Any]:
+    return {"department": part.department_id, "name": part.department.name}
+
+
+def _by_reporter(case: Case):
+    """Ratings that are the reporter's (a follower's rating is recorded, but does not decide)."""
+    return or_(Rating.rater_id.is_(None), Rating.rater_id == case.reporter_id)
 
 
 def _point_data(point: Point) -> dict[str, Any]:

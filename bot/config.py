@@ -429,6 +429,42 @@ class SchedulerConfig(Section):
         return lease
 
 
+# ---- casework (bot/duplicates.py, bot/hotspots.py, 核查结案 in bot/cases.py)
+class DuplicatesConfig(Section):
+    """A new report matches an open case of the same category this near, this recent, this alike."""
+
+    radius_m: float = Field(250.0, gt=0)
+    window: Span = timedelta(days=7)
+    min_similarity: float = Field(0.1, ge=0, le=1)  # character-bigram Dice of the two descriptions
+
+
+class HotSpotsConfig(Section):
+    """预警: a grid with more cases of one category in `window` than max(min_cases - 1, factor × its
+    average per window over the `baseline` before) allows."""
+
+    enabled: bool = True
+    window: Span = timedelta(hours=24)
+    baseline: Span = timedelta(days=28)
+    min_cases: int = Field(3, gt=0)
+    factor: float = Field(2.0, gt=0)
+    check_every: Span = timedelta(minutes=5)  # how often the scheduler looks (a look counts a baseline)
+
+    @field_validator("baseline")
+    @classmethod
+    def _baseline_spans_windows(cls, baseline: timedelta, info: ValidationInfo) -> timedelta:
+        window = info.data.get("window")
+        if window is not None and baseline < window:
+            raise ValueError("at least casework.hotspots.window")
+        return baseline
+
+
+class CaseworkConfig(Section):
+    duplicates: DuplicatesConfig = DuplicatesConfig()
+    # 核查结案: a department's 办结 of these categories is checked on site by the grid officer first.
+    verify_categories: tuple[CategoryId, ...] = list_field(())
+    hotspots: HotSpotsConfig = HotSpotsConfig()
+
+
 class Config(Section):
     timezone: str = "Asia/Shanghai"
     ticket_prefix: str = Field("YX", pattern=r"^[A-Z]{1,6}$")
@@ -451,6 +487,7 @@ class Config(Section):
     emergency: EmergencyConfig = EmergencyConfig()
     web: WebConfig = WebConfig()
     open311: Open311Config = Open311Config()
+    casework: CaseworkConfig = CaseworkConfig()
 
     @field_validator("timezone")
     @classmethod

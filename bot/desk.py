@@ -19,9 +19,10 @@ from bot.cases import Actor, CaseService
 from bot.conversation import OPTIONAL_QUESTIONS, Reading, Thresholds, answers, read
 from bot.clock import parse_duration
 from bot.deadlines import policy_for
+from bot.duplicates import nearby_duplicates
 from bot.duty import end_leave, set_leave
 from bot.intake import IntakeService, IntakeStep
-from bot.lifecycle import FINAL, Action, TransitionRefused
+from bot.lifecycle import SETTLED, Action, TransitionRefused
 from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
 from bot.ports import Notifier
@@ -68,6 +69,15 @@ class Filed:
     case: Case
     assignee: str  # who has it, as the reporter is told
     warn: bool = False  # an urgent resident report not yet told whom to call meanwhile
+
+
+@dataclass(frozen=True)
+class DuplicateOffer:
+    """Before filing: an open case nearby of the same category, described alike (bot/duplicates.py);
+    the resident follows it or files anyway."""
+
+    case: Case
+    metres: float
 
 
 @dataclass(frozen=True)
@@ -195,7 +205,7 @@ class Desk:
     async def situation(self) -> Situation:
         mine = await self.cases.reported_by(self.person, 50)
         return Situation(draft=await self.intake.current(self.person),
-                         open_cases=tuple(c for c in mine if c.status not in FINAL))
+                         open_cases=tuple(c for c in mine if c.status not in SETTLED))
 
     async def read(self, text: str, parse: Parse, ticket: str | None) -> Reading:
         """What the message means given where the person stands (their draft, open cases, a
@@ -248,17 +258,38 @@ class Desk:
             raise Refused("no_draft")
         return draft
 
-    async def file(self) -> Filed | IntakeStep:
-        """Confirm the report: place it in its grid, file it with a ticket and give it to whoever acts."""
+    async def file(self, *, anyway: bool = False) -> Filed | IntakeStep | DuplicateOffer:
+        """Confirm the report: place it in its grid, file it with a ticket and give it to whoever acts.
+        A resident's report that matches an open case nearby is first offered to follow, unless they
+        chose to report it `anyway` (仍然新报)."""
         draft = await self.draft()
         state = await self.intake.state(draft)
         if not state.complete:
             return await self.intake.step(state)
+        if not anyway and draft.source == "resident":
+            found = await nearby_duplicates(self.session, self.config, category=draft.category or "other",
+                                            lat=draft.lat, lon=draft.lon, text=draft.description, now=self.now,
+                                            exclude_person=self.person.id)
+            if found:
+                return DuplicateOffer(found[0].case, found[0].metres)
         placement = await place_in_grid(self.session, draft.grid_id, self.now)
         warn = draft.urgent and not draft.urgent_warned and draft.source != "patrol"
         case = await self.cases.file(draft, self.person, placement)
         await self.intake.discard(self.person)
         return Filed(case, await self.cases.assignee_label(case), warn)
+
+    async def follow(self, case_id: int) -> Case:
+        """关注它: the resident follows the case their report duplicates; the report's photos join it
+        as added material, and the draft is done."""
+        draft = await self.draft()
+        case = await self.case(case_id, lock=True)
+        await self.cases.follow(case, self.person, draft.description)
+        for attachment in (await self.session.execute(
+                select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
+            attachment.case_id, attachment.draft_id, attachment.purpose = case.id, None, "info"
+        await self.session.flush()
+        await self.intake.discard(self.person)
+        return case
 
     async def store_photo(self, purpose: str, file_id: str, unique_id: str | None, data: bytes | None) -> Attachment:
         """Keep the channel's file id and, when the bytes came, our own copy with its sha256."""
@@ -283,7 +314,7 @@ class Desk:
         post = await redeem_invite(self.session, self.person, code, self.now, self.services.limits.joins)
         self.actor = Actor(self.person, post)
         for case in await self.cases.tasks_of(post):
-            await self.notifier.card(case, self.person)
+            await self.notifier.card(case, self.person, role=await self.cases.card_role(case, self.actor))
         return post
 
     async def web_link(self) -> str:
@@ -384,6 +415,40 @@ class Desk:
                                   officer=officer)
         await self.done_expecting()
 
+    # ------------------------------------------------------------ casework
+    async def merge(self, case: Case, into_id: int) -> Case:
+        """合并 `case` into the case it duplicates (offered on its card); the kept case is returned."""
+        into = await self.case(into_id, lock=True)
+        await self.cases.merge(case, into, self.actor)
+        return into
+
+    async def unmerge(self, case: Case) -> Case:
+        return await self.cases.unmerge(case, self.actor)
+
+    async def joint_options(self, case: Case) -> list[Department]:
+        """联合处置: the departments that may co-handle the case (the lead one left out)."""
+        await self.cases.ensure_allowed(case, self.actor, Action.ADD_PART)
+        return [d for d in await departments_for(self.session, self.config, case.category)
+                if d.id != case.assignee_department_id]
+
+    async def add_part(self, case: Case, department_id: str) -> Department:
+        department = await self.session.get(Department, department_id)
+        if department is None:
+            raise TransitionRefused("expired_button")
+        await self.cases.add_part(case, self.actor, department)
+        return department
+
+    async def verify(self, case: Case, note: str) -> bool:
+        """The on-site check's note completes it, with the photos sent before it: True when 属实办结."""
+        pending = await self.pending()
+        if pending is None or pending.action != "verify_note" or pending.case_id != case.id:
+            raise TransitionRefused("expired_button")
+        confirmed = pending.data.get("verdict") == "ok"
+        await (self.cases.verify if confirmed else self.cases.verify_fail)(
+            case, self.actor, note, pending.data.get("photos", []))
+        await self.done_expecting()
+        return confirmed
+
     async def resolve(self, case: Case) -> None:
         """办结 with the note and photos the officer sent after pressing 办结 (the table refuses it
         without a note)."""
@@ -409,6 +474,9 @@ class Desk:
     async def rate(self, case: Case, score: str, comment: str | None = None) -> Rated:
         """The reporter's rating (with their words, when they wrote them); then the bot waits for
         an optional comment."""
+        if await self.cases.rates_as_follower(case, self.actor):  # their words would go nowhere
+            await self.cases.co_rate(case, self.actor, score)
+            return Rated(Action.CO_RATE)
         action = await self.cases.rate(case, self.actor, score, comment)
         supervisor = None
         if action is Action.DISPUTE:

@@ -15,6 +15,7 @@ The definitions (a period is whole local days, `from` to `to` inclusive; "filed"
   延期 moves the limit itself.
 - `closed_rate`: filed cases now closed (结案) / filed.
 - `rework_rate`: filed cases reopened after 办结 at least once / filed cases resolved at least once.
+  (A department's 办结 sent for 核查 counts as a 办结, and a failed check, 未办好退回, as reopening.)
 - `first_dispatch_rate`: filed cases never handed back (退回) nor moved to another grid as "not
   my grid" (a grid correction) / filed.
 - `satisfaction_rate`: (满意 + 基本满意) / ratings given in the period.
@@ -33,6 +34,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, extract, func, literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deadlines import ACCEPT_STATUSES, RESOLVE_ESCALATE_STATUSES
+from bot.hotspots import HotSpot, hot_spots
 from bot.lifecycle import Status
 from storage.models import Case, Community, Department, Grid, Rating, Street, UtcDateTime
 
@@ -210,6 +212,11 @@ async def breakdown(session: AsyncSession, scope: Scope, period: Period, now: da
 async def figures(session: AsyncSession, scope: Scope, period: Period, now: datetime) -> Figures:
     tallies = await tally(session, period, now, where=scope.cases())
     return Figures(scope, period, tallies.get(None, Tally()))
+
+
+async def hot_spots_in(session: AsyncSession, config, scope: Scope, now: datetime) -> list[HotSpot]:
+    """预警 for the command centre: the hot spots in `scope` now, as the grid leaders are pinged about."""
+    return await hot_spots(session, config, now, where=scope.cases())
 
 
 async def tally_by_grid(session: AsyncSession, period: Period, now: datetime) -> dict[str | None, Tally]:

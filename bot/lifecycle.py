@@ -19,10 +19,18 @@ class Status(StrEnum):
     CLOSED = "closed"         # rated or closed after silence
     REJECTED = "rejected"     # not a case for the grid office (with a reason to the reporter)
     CANCELLED = "cancelled"   # withdrawn by the reporter
+    # ---- casework (bot/duplicates.py, 核查结案)
+    MERGED = "merged"         # a duplicate folded into another case, whose reporters it now follows
+    VERIFYING = "verifying"   # a department's 办结 waits for the grid officer's on-site check (核查)
 
 
 OPEN = frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED})
 FINAL = frozenset({Status.CLOSED, Status.REJECTED, Status.CANCELLED})
+# Nobody waits on these: the final ones, and a merged duplicate (whose reporters follow the kept
+# case; a supervisor may still undo the merge, so it is not final).
+SETTLED = FINAL | {Status.MERGED}
+# Open cases a new report may duplicate, or a merge may join (a resolved one is the reporter's to rate).
+MERGEABLE = OPEN | {Status.VERIFYING}
 
 
 class Role(StrEnum):
@@ -32,6 +40,10 @@ class Role(StrEnum):
     ASSIGNEE = "assignee"
     SUPERVISOR = "supervisor"
     SYSTEM = "system"
+    # ---- casework
+    FOLLOWER = "follower"      # a co-reporter: followed the case, or reported a duplicate merged into it
+    VERIFIER = "verifier"      # the grid officer asked to check a department's 办结 on site (核查)
+    CO_HANDLER = "co_handler"  # staff of a department handling a part of the case (联合处置)
 
 
 class Action(StrEnum):
@@ -58,6 +70,19 @@ class Action(StrEnum):
     ASK_RATING = "ask_rating"    # the reporter is asked (again) to rate a resolved case
     DISPUTE = "dispute"          # 不满意 sent to a supervisor to decide (cases.on_unsatisfied: supervisor)
     RATE_COMMENT = "rate_comment"  # the reporter's words after their rating
+    # ---- casework: duplicates, verification, joint handling (status kept unless the table says)
+    FOLLOW = "follow"            # a resident follows the case instead of filing a duplicate
+    MERGE = "merge"              # this case is a duplicate: folded into another (data: into)
+    ABSORB = "absorb"            # the kept case's side of a merge (data: from)
+    UNMERGE = "unmerge"          # a supervisor undoes a merge: the case is dispatched again
+    SPLIT = "split"              # the kept case's side of an undone merge
+    SUBMIT_CHECK = "submit_check"  # a department's 办结 of a case its category has checked on site
+    VERIFY = "verify"            # 属实办结: the on-site check confirms it; the reporter may rate
+    VERIFY_FAIL = "verify_fail"  # 未办好退回: back to the department, new limits
+    ADD_PART = "add_part"        # 联合处置: a co-handling department is added
+    ACCEPT_PART = "accept_part"  # a co-handler takes its part
+    FINISH_PART = "finish_part"  # a co-handler's part is done, with a note
+    CO_RATE = "co_rate"          # a follower's rating: recorded and told, the case stays as it is
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,8 @@ def _rule(action, sources, target, roles, needs_note=False) -> Rule:
 
 
 R, A, S, SYS = Role.REPORTER, Role.ASSIGNEE, Role.SUPERVISOR, Role.SYSTEM
+F, V, CO = Role.FOLLOWER, Role.VERIFIER, Role.CO_HANDLER
+RUNNING = {Status.ASSIGNED, Status.ACCEPTED}
 RULES: dict[Action, Rule] = {r.action: r for r in (
     # A resident's report is filed by the bot on their behalf; a patrol officer files as the reporter.
     _rule(Action.FILE, set(), Status.SUBMITTED, {R, SYS}),
@@ -99,6 +126,19 @@ RULES: dict[Action, Rule] = {r.action: r for r in (
     _rule(Action.DISPUTE, {Status.RESOLVED}, None, set()),  # only ever a rating's outcome
     # Asked for right after a rating, which leaves the case closed, reopened or disputed (still resolved).
     _rule(Action.RATE_COMMENT, {Status.CLOSED, Status.ASSIGNED, Status.RESOLVED}, None, {R}, True),
+    # ---- casework. Following is the bot's doing on the resident's behalf, as filing is.
+    _rule(Action.FOLLOW, MERGEABLE, None, {SYS}),
+    _rule(Action.MERGE, MERGEABLE, Status.MERGED, {A, S}),
+    _rule(Action.ABSORB, MERGEABLE, None, {A, S}),  # allowed by MERGE's roles on the merged case
+    _rule(Action.UNMERGE, {Status.MERGED}, Status.ASSIGNED, {S}),
+    _rule(Action.SPLIT, set(Status), None, {S}),  # allowed by UNMERGE's roles; the kept case may have moved on
+    _rule(Action.SUBMIT_CHECK, {Status.ACCEPTED}, Status.VERIFYING, {A}, True),
+    _rule(Action.VERIFY, {Status.VERIFYING}, Status.RESOLVED, {V}, True),
+    _rule(Action.VERIFY_FAIL, {Status.VERIFYING}, Status.ASSIGNED, {V}, True),
+    _rule(Action.ADD_PART, RUNNING, None, {A, S}),
+    _rule(Action.ACCEPT_PART, RUNNING, None, {CO}),
+    _rule(Action.FINISH_PART, RUNNING, None, {CO}, True),
+    _rule(Action.CO_RATE, {Status.RESOLVED, Status.CLOSED}, None, {F}),
 )}
 
 # What a rating does to the case: 满意 and 基本满意 close it; a 不满意 one closes, reopens or goes to a
@@ -123,6 +163,8 @@ STATUS_REASONS: dict[Status, str] = {
     Status.CLOSED: "already_closed",
     Status.REJECTED: "already_rejected",
     Status.CANCELLED: "already_cancelled",
+    Status.MERGED: "already_merged",
+    Status.VERIFYING: "verifying",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
+from bot.lifecycle import Role
 from storage.models import Case, CaseEvent, Person
 
 
@@ -12,6 +13,8 @@ class Audience(StrEnum):
     ASSIGNEES = "assignees"      # whoever now has the case (officer, or every staff of the department)
     PREVIOUS = "previous"        # whoever had it before a transfer
     SUPERVISORS = "supervisors"  # the nearest joined supervisor above the grid
+    VERIFIER = "verifier"        # the grid officer checking a department's 办结 on site (核查结案)
+    CO_HANDLERS = "co_handlers"  # staff of the co-handling department an event is about (联合处置)
 
 
 class Notifier(Protocol):
@@ -23,8 +26,8 @@ class Notifier(Protocol):
     async def duty_escalation(self, case: Case, event: CaseEvent, chat_id: int) -> None:
         """Queue an escalation for the duty chat (deadlines.duty_chat_id): no joined post above could take it."""
 
-    async def card(self, case: Case, person: Person, why: str = "") -> None:
-        """Queue the case card a staff member acts on (photos, location, text and buttons)."""
+    async def card(self, case: Case, person: Person, why: str = "", role: Role = Role.ASSIGNEE) -> None:
+        """Queue the case card a staff member acts on (photos, location, text and the buttons of `role`)."""
 
     async def retire_cards(self, case: Case, people: list[Person]) -> None:
         """The case left these people's hands: take the buttons off the cards and pings they got for it."""

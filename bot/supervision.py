@@ -42,6 +42,7 @@ from bot.config import Config
 from bot.inbox import Inbox
 from bot.deadlines import LIMIT_STATUSES, Due, Point, Policy, policy_for
 from bot.figures import Period, Tally, tally_by_grid
+from bot.hotspots import HotSpot, hot_spots
 from bot.lifecycle import Status
 from bot.mailroom import Mailroom
 from bot.onboarding import district_tree, unjoined_in
@@ -50,7 +51,8 @@ from bot.ports import Notifier
 from bot.routing import Reach, place_in_grid, rung_reach, supervisors_of
 from storage.db import Database
 from storage.models import (
-    Case, Community, DeadlineStep, Department, DepartmentStaff, DigestRun, Grid, Officer, Person, SchedulerLease,
+    Case, Community, DeadlineStep, Department, DepartmentStaff, DigestRun, Grid, HotSpotAlert, Officer, Person,
+    SchedulerLease,
     Street,
 )
 
@@ -61,6 +63,8 @@ OPEN_WORK = (Status.ASSIGNED, Status.ACCEPTED)                     # what an off
 # The columns a case dispatched before deadlines existed (migration 0003) has empty.
 NO_LIMITS = (Case.due_from, Case.accept_due_at, Case.resolve_due_at, Case.next_check_at)
 FAR = datetime.max.replace(tzinfo=timezone.utc)
+# Who hears of a hot spot (预警): the posts that can act on the whole grid at once.
+HOT_SPOT_ROLES = ("grid_leader", "community_secretary")
 
 
 def wall_clock() -> datetime:
@@ -161,6 +165,8 @@ class DigestSender(Protocol):
 
     def supervisor_daily(self, mail: Mailroom, person: Person, report: SupervisorReport) -> None: ...
 
+    def hot_spot(self, mail: Mailroom, person: Person, spot: HotSpot) -> None: ...
+
 
 @dataclass
 class TickReport:
@@ -173,6 +179,7 @@ class TickReport:
     started: int = 0     # dispatched cases without limits (older than deadlines) given their first round
     digests: list[str] = field(default_factory=list)
     pruned: int = 0      # stored inbound updates whose payload was emptied (privacy.retention_days)
+    alerts: int = 0      # hot spots (预警) pinged
 
     def add(self, other: "TickReport") -> None:
         for name in ("cases", "performed", "skipped", "held", "failed", "started"):
@@ -238,6 +245,7 @@ class Supervisor:
         self._lock = asyncio.Lock()
         self._closing = False
         self._backfilled = False  # start_missing has run to the end once in this process
+        self._hot_checked_at: datetime | None = None  # the last look for hot spots (casework.hotspots.check_every)
         self._single_writer = db.engine.dialect.name == "sqlite"
 
     @property
@@ -264,7 +272,9 @@ class Supervisor:
             if report.leader and not self._closing:
                 report.pruned = await Inbox(self.db).prune(
                     now - timedelta(days=self.config.privacy.retention_days), now)
-        if report.performed or report.digests or report.started or report.pruned:
+            if report.leader and not self._closing and self.config.casework.hotspots.enabled:
+                report.alerts = await self.hot_spot_alerts(now)
+        if report.performed or report.digests or report.started or report.pruned or report.alerts:
             log.info("tick: %s", report)
         return report
 
@@ -445,6 +455,44 @@ class Supervisor:
             chain = await supervisors_of(session, None)
         assignee = await session.get(Officer, case.assignee_officer_id) if case.assignee_officer_id else None
         return rung_reach(chain, role, assignee, self.config.deadlines.duty_chat_id)
+
+    # ------------------------------------------------------------ 预警
+    async def hot_spot_alerts(self, now: datetime) -> int:
+        """Ping each hot spot (bot/hotspots.py) once a window: its grid leader and community secretary
+        get the cases with buttons to open them. The alert row is written in the same transaction."""
+        rules = self.config.casework.hotspots
+        if self._hot_checked_at is not None and now - self._hot_checked_at < rules.check_every:
+            return 0
+        self._hot_checked_at = now
+        async with self.db.session() as session:  # counted without the lease: on SQLite it holds the write lock
+            spots = await hot_spots(session, self.config, now)
+        if not spots:
+            return 0
+        window, sent = rules.window, 0
+        async with self.db.session() as session:
+            if not await self.lease.hold(session, self.wall()):
+                return 0
+            for spot in spots:
+                if await session.scalar(select(HotSpotAlert.id).where(
+                        HotSpotAlert.grid_id == spot.grid_id, HotSpotAlert.category == spot.category,
+                        HotSpotAlert.at > now - window).limit(1)) is not None:
+                    continue
+                people = await self._hot_spot_people(session, spot.grid_id, now)
+                session.add(HotSpotAlert(grid_id=spot.grid_id, category=spot.category, at=now, count=spot.count,
+                                         baseline=spot.baseline, case_ids=list(spot.case_ids), people=len(people)))
+                for person in people:
+                    self.digests.hot_spot(Mailroom(session), person, spot)
+                sent += 1
+        if sent:
+            self.on_queued()
+        return sent
+
+    async def _hot_spot_people(self, session: AsyncSession, grid_id: str, now: datetime) -> list[Person]:
+        """The grid's joined leader and community secretary; if neither has joined, the nearest joined post above."""
+        chain = (await place_in_grid(session, grid_id, now)).chain
+        above = [o for o in chain if o.role != "grid_officer" and o.person_id is not None]
+        wanted = [o for o in above if o.role in HOT_SPOT_ROLES] or above[:1]
+        return [await session.get(Person, o.person_id) for o in wanted]
 
     # ------------------------------------------------------------ digests
     async def due_digests(self, now: datetime) -> list[str]:

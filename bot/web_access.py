@@ -27,7 +27,8 @@ from bot.area_map import AreaMap, area_map
 from bot.case_list import CaseFilter, CasePage, all_cases, case_page
 from bot.clock import Clock
 from bot.config import Config
-from bot.figures import Breakdown, Figures, Period, Scope, breakdown, figures, find_scope
+from bot.figures import Breakdown, Figures, Period, Scope, breakdown, figures, find_scope, hot_spots_in
+from bot.hotspots import HotSpot
 from bot.lifecycle import Role
 from storage.models import (
     Attachment, Case, CaseEvent, Community, Department, DepartmentStaff, Grid, Officer, Person, Street, WebToken,
@@ -256,6 +257,10 @@ class WebAccess:
 
     async def figures(self, viewer: Viewer, scope_id: str, period: Period) -> Figures:
         return await figures(self.session, await self.scope(viewer, scope_id), period, self.clock.now())
+
+    async def hot_spots(self, viewer: Viewer, scope_id: str) -> list[HotSpot]:
+        """预警 in the area now: what its grid leaders were pinged about (bot/hotspots.py)."""
+        return await hot_spots_in(self.session, self.config, await self.scope(viewer, scope_id), self.clock.now())
 
     async def breakdown(self, viewer: Viewer, scope_id: str, period: Period) -> Breakdown:
         return await breakdown(self.session, await self.scope(viewer, scope_id), period, self.clock.now())

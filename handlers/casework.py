@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.hygiene import clean_text
+from bot.hygiene import clean_text, row_id
 from bot.lifecycle import Action, Role, Status, TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.records import Case
@@ -11,8 +11,8 @@ from handlers import supervision
 from handlers.common import Turn
 from handlers.intake import report_text, store_photo
 from handlers.render import (
-    assignee_text, buttons_for, card_text, clip, limit_text, local, personal, timeline_text, transfer_buttons,
-    urgent_mark,
+    assignee_text, buttons_for, card_text, clip, joint_buttons, limit_text, local, personal, timeline_text,
+    transfer_buttons, urgent_mark,
 )
 from handlers.texts import BUTTONS, ROLES, STATUS, t
 
@@ -120,7 +120,10 @@ def _asks(action: Action, pending: str, prompt: str, **data):
 
 async def _resolve_ok(update, turn, case, arg):
     await turn.desk.resolve(case)
-    turn.say("resolved_ack", ticket=case.ticket, case_id=case.id)
+    if case.status == Status.VERIFYING:  # 核查结案: the grid officer checks on site first
+        turn.say("check_requested_ack", ticket=case.ticket, case_id=case.id)
+    else:
+        turn.say("resolved_ack", ticket=case.ticket, case_id=case.id)
 
 
 async def _urge(update, turn, case, arg):
@@ -152,16 +155,42 @@ async def rate_case(turn: Turn, case: Case, score: str, comment: str | None = No
         officer = rated.supervisor
         turn.say("rate_disputed", ticket=case.ticket, case_id=case.id,
                  supervisor=f"{ROLES[officer.role]} {officer.name}" if officer else t("nobody_joined"))
+    elif rated.action is Action.CO_RATE:
+        turn.say("co_rate_thanks", ticket=case.ticket, case_id=case.id)
     elif score == "unsatisfied":
         turn.say("rate_unsatisfied_closed", ticket=case.ticket, case_id=case.id)
     else:
         turn.say("rate_thanks", case_id=case.id)
 
 
+# ---------------------------------------------------------------- casework: merges, 联合处置
+async def _merge(update, turn, case, arg):
+    into = await turn.desk.merge(case, row_id(arg or ""))
+    await _refresh_card(update, turn, case)  # a merged case has nothing left to press
+    turn.say("merged_ack", ticket=case.ticket, other=into.ticket, case_id=case.id)
+
+
+async def _unmerge(update, turn, case, arg):
+    await turn.desk.unmerge(case)
+    turn.say("unmerged_ack", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
+
+
+async def _accept_part(update, turn, case, arg):
+    await turn.desk.cases.accept_part(case, turn.desk.actor)
+    turn.say("part_accepted_ack", ticket=case.ticket, case_id=case.id)
+
+
 async def transfer_to(update: Update, turn: Turn, case_id: int, kind: str, target: str | None) -> None:
-    """A target picked from the 转办 menu: a department (kind "d") or another grid (kind "g")."""
-    case = await turn.desk.case(case_id)
-    if kind == "d":
+    """A target picked from the 转办 menu: a department (kind "d"), another grid (kind "g"), the
+    联合处置 menu (kind "j") or a co-handling department picked from it (kind "p")."""
+    case = await turn.desk.case(case_id, lock=kind == "p")
+    if kind == "j":
+        turn.say("joint_menu", joint_buttons(case, await turn.desk.joint_options(case)), ticket=case.ticket,
+                 case_id=case.id)
+    elif kind == "p":
+        department = await turn.desk.add_part(case, target or "")
+        turn.say("part_added_ack", department=department.name, ticket=case.ticket, case_id=case.id)
+    elif kind == "d":
         await turn.desk.aim_transfer(case, department_id=target or "")
         turn.say("transfer_reason_prompt", case_id=case.id)
     else:
@@ -179,9 +208,14 @@ CASE_BUTTONS = {
     "res": _asks(Action.RESOLVE, "resolve_note", "resolve_prompt", note="", photos=[]),
     "inf": _asks(Action.ADD_INFO, "add_info", "add_info_prompt"),
     **supervision.CASE_BUTTONS,  # 督办, 改派, 延期, 不满意 decisions
+    # casework: 合并 and its undoing, the on-site check, a co-handler's part
+    "mg": _merge, "um": _unmerge, "pacc": _accept_part,
+    "vok": _asks(Action.VERIFY, "verify_note", "verify_prompt", verdict="ok", photos=[]),
+    "vno": _asks(Action.VERIFY_FAIL, "verify_note", "verify_fail_prompt", verdict="fail", photos=[]),
+    "pdone": _asks(Action.FINISH_PART, "part_note", "part_note_prompt"),
 }
 # Presses that change a case lock its row, so two officers pressing 接单 together can't both win.
-LOCKING = {"acc", "rok", "cyes", "rt", *supervision.LOCKING}
+LOCKING = {"acc", "rok", "cyes", "rt", "mg", "um", "pacc", *supervision.LOCKING}
 
 
 # ---------------------------------------------------------------- typed follow-ups the bot asked for
@@ -217,6 +251,13 @@ async def _p_resolve_note(update, turn, pending, case, text):
 async def _p_transfer_reason(update, turn, pending, case, text):
     await turn.desk.transfer(case, text, pending.data)
     turn.say("transferred_ack", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
+
+
+async def _p_verify_note(update, turn, pending, case, text):
+    if await turn.desk.verify(case, text):
+        turn.say("verified_ack", ticket=case.ticket, case_id=case.id)
+    else:
+        turn.say("verify_failed_ack", ticket=case.ticket, assignee=assignee_text(case), case_id=case.id)
 
 
 async def _p_transfer_grid(update, turn, pending, case, text):
@@ -255,18 +296,26 @@ PENDING_TEXT = {
     "add_info": _completes("add_info", "info_added"),
     "rate_comment": _completes("comment_rating", "rate_comment_saved"),
     **supervision.PENDING_TEXT,  # 督办 note, 延期 time and reason
+    "verify_note": _p_verify_note,
+    "part_note": _completes("finish_part", "part_done_ack"),
 }
+
+
+# Photos kept as evidence until the note completes the step, and the attachment purpose they get.
+EVIDENCE = {"resolve_note": "resolution", "verify_note": "verification"}
 
 
 async def on_pending_photo(update: Update, turn: Turn, pending) -> bool:
     """Photos the bot asked for: resolution evidence, added information, or one for the resident."""
     desk = turn.desk
-    if pending.action == "resolve_note":
+    if pending.action in EVIDENCE:
         case = await desk.case(pending.case_id)
-        attachment = await store_photo(update, turn, "resolution")
+        attachment = await store_photo(update, turn, EVIDENCE[pending.action])
         await desk.attach(attachment, case)
         await desk.remember(pending, photos=[*pending.data.get("photos", []), attachment.id])
-        if pending.data.get("note"):  # the confirmation already went out: send it again with the photos counted
+        if pending.action == "verify_note":
+            turn.say("photo_added_to_verification", n=len(pending.data["photos"]), case_id=case.id)
+        elif pending.data.get("note"):  # the confirmation already went out: send it again with the photos counted
             await _p_resolve_note(update, turn, pending, case, pending.data["note"])
         else:
             turn.say("photo_added_to_resolution", n=len(pending.data["photos"]), case_id=case.id)

@@ -6,16 +6,16 @@ import logging
 
 from telegram import Update
 
-from bot.desk import Filed
-from bot.hygiene import clean_text
+from bot.desk import DuplicateOffer, Filed
+from bot.hygiene import clean_text, row_id
 from bot.intake import IntakeStep, Next
-from bot.outbox import Outgoing
+from bot.outbox import Button, Outgoing
 from bot.understanding import Parse
 from handlers.common import Turn
 from handlers.render import (
-    category_buttons, draft_buttons, emergency_text, place_buttons, summary_text, urgent_mark,
+    category_buttons, clip, draft_buttons, emergency_text, personal, place_buttons, summary_text, urgent_mark,
 )
-from handlers.texts import t
+from handlers.texts import BUTTONS, STATUS, t
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +104,22 @@ async def on_draft_button(turn: Turn, verb: str, arg: str | None) -> None:
         await show(turn, await desk.intake.choose_category(desk.person, arg or ""))
     elif verb == "ok":
         await confirm(turn)
+    elif verb == "new":  # 仍然新报: not the case nearby it was offered
+        await confirm(turn, anyway=True)
+    elif verb == "follow":
+        case = await desk.follow(row_id(arg or ""))
+        turn.say("followed_ack", ticket=case.ticket, case_id=case.id)
     elif verb == "place" and arg == "-":
         turn.say("need_location", summary=draft.description[:60], ask_location=True)
     elif verb == "place":
         await show(turn, await desk.intake.choose_place(desk.person, arg or "", desk.source))
 
 
-async def confirm(turn: Turn) -> None:
-    result = await turn.desk.file()
+async def confirm(turn: Turn, *, anyway: bool = False) -> None:
+    result = await turn.desk.file(anyway=anyway)
+    if isinstance(result, DuplicateOffer):
+        offer_duplicate(turn, result)
+        return
     if not isinstance(result, Filed):
         await show(turn, result)
         return
@@ -122,3 +130,12 @@ async def confirm(turn: Turn) -> None:
     if result.warn:
         turn.send_text(emergency_text(turn.config, case.category))
     turn.toast = case.ticket
+
+
+def offer_duplicate(turn: Turn, offer: DuplicateOffer) -> None:
+    """附近已有相同问题 YX-…：关注它 / 仍然新报 (another resident's report: their numbers masked)."""
+    case = offer.case
+    turn.say("duplicate_offer", [[Button(BUTTONS["follow_it"], f"d:follow:{case.id}"),
+                                  Button(BUTTONS["file_anyway"], "d:new")]],
+             ticket=case.ticket, category=turn.config.category_name(case.category), metres=round(offer.metres),
+             status=STATUS[case.status], description=clip(personal(turn.config, case.description, set()), 200))

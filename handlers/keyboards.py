@@ -43,6 +43,11 @@ CASE_BUTTONS: tuple[CaseButton, ...] = (
     _button("return", Action.RETURN),
     _button("reply", Action.RELAY, {A}, why="回复居民 is the handler's; residents write to the bot, "
                                              "supervisors act through the handler"),
+    # casework: the on-site check (核查结案) and a co-handler's part (联合处置)
+    _button("verify_ok", Action.VERIFY),
+    _button("verify_fail", Action.VERIFY_FAIL),
+    _button("part_accept", Action.ACCEPT_PART),
+    _button("part_done", Action.FINISH_PART),
     _button("reassign", Action.TRANSFER, {S}, {Status.RETURNED},
             why="a returned case waits for its supervisor (the 改派 menu, as for a running case)"),
     _button("reject", Action.REJECT),
@@ -52,6 +57,7 @@ CASE_BUTTONS: tuple[CaseButton, ...] = (
     _button("extend", Action.EXTEND, statuses=RUNNING, why=RETURNED_WAITS),
     _button("reopen_case", Action.REOPEN),
     _button("close_case", Action.CLOSE, {S}, why="the system closes a silent case by itself"),
+    _button("unmerge", Action.UNMERGE),
     _button("urge", Action.URGE, {R}, why="a supervisor's push is 督办, with a note"),
     _button("add_info", Action.ADD_INFO),
     _button("withdraw", Action.CANCEL),

@@ -36,7 +36,11 @@ VERBS = {
     "rate_satisfied": "rt:satisfied", "rate_basic": "rt:basic", "rate_unsatisfied": "rt:unsatisfied",
     # ---- deadlines and escalation (handlers/supervision.py)
     "supervise": "sup", "reassign_to": "ra", "extend": "ext", "reopen_case": "reo", "close_case": "cls",
+    # ---- casework (handlers/casework.py)
+    "verify_ok": "vok", "verify_fail": "vno", "part_accept": "pacc", "part_done": "pdone", "unmerge": "um",
 }
+# Events whose handlers get the case card: a dispatch of one kind or another.
+CARD_ACTIONS = (Action.ASSIGN, Action.TRANSFER, Action.REOPEN, Action.UNMERGE, Action.VERIFY_FAIL)
 # Whom the notifier's messages to staff are for, as privacy.show_whole_to names them.
 STAFF = {Role.ASSIGNEE, Role.SUPERVISOR}
 # ---- deadlines and escalation: what an escalated case offers its supervisors, and a 不满意 one.
@@ -47,6 +51,18 @@ DISPUTE_BUTTONS = ("reopen_case", "close_case")
 def case_buttons(case: Case, names: tuple[str, ...]) -> list[list[Button]]:
     row = [Button(BUTTONS[n], f"c:{case.id}:{VERBS[n]}") for n in names]
     return [row[i:i + 3] for i in range(0, len(row), 3)]
+
+
+def merge_buttons(case: Case, event: CaseEvent) -> list[list[Button]]:
+    """合并到 YX-…: one per possible duplicate the filing found (bot/duplicates.py, kept on the event)."""
+    return [[Button(t("merge_button", ticket=d["ticket"]), f"c:{case.id}:mg:{d['id']}")]
+            for d in (event.data or {}).get("duplicates", [])]
+
+
+def duplicates_text(event: CaseEvent) -> str:
+    """How many possible duplicates the filing found; their tickets are on the 合并到 buttons."""
+    found = (event.data or {}).get("duplicates", [])
+    return t("card_duplicates", n=len(found), metres=min(d["metres"] for d in found)) if found else ""
 
 
 def buttons_for(case: Case, roles: set[Role]) -> list[list[Button]]:
@@ -229,6 +245,12 @@ def timeline_text(config: Config, events: list[CaseEvent], viewer: set[Role]) ->
             note = f"：{SCORES.get(e.data.get('score'), '')}" + (f" {e.note}" if e.note else "")
         elif e.action == Action.ESCALATE:
             note = "：" + escalated_to(e.data)
+        elif e.action in (Action.MERGE, Action.ABSORB, Action.UNMERGE, Action.SPLIT):
+            note = f" {e.data.get('other', '')}"
+        elif e.action in (Action.ADD_PART, Action.ACCEPT_PART, Action.FINISH_PART):
+            note = f" {e.data.get('name', '')}" + (f"：{e.note}" if e.note else "")
+        elif e.action == Action.CO_RATE:
+            note = f"：{SCORES.get(e.data.get('score'), '')}"
         lines.append(t("timeline_line", time=local(config, e.at), action=ACTIONS.get(e.action, e.action),
                        note=personal(config, note, viewer)[:80]))
     return "\n".join(lines)
@@ -258,7 +280,13 @@ def department_buttons(case: Case, departments: list[Department]) -> list[list[B
 
 
 def transfer_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
-    return department_buttons(case, departments) + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")]]
+    return department_buttons(case, departments) + [[Button(t("transfer_other_grid"), f"t:{case.id}:g")],
+                                                    [Button(t("transfer_joint"), f"t:{case.id}:j")]]
+
+
+def joint_buttons(case: Case, departments: list[Department]) -> list[list[Button]]:
+    """联合处置: a co-handling department each."""
+    return [[Button(d.name, f"t:{case.id}:p:{d.id}")] for d in departments]
 
 
 class OutboxNotifier:
@@ -268,8 +296,9 @@ class OutboxNotifier:
         self.mail, self.config = mail, config
         self.send = mail.send
 
-    async def card(self, case: Case, person: Person, why: str = "", role: Role = Role.ASSIGNEE) -> None:
-        """Photos, the location pin and the card with the buttons of `role`, in that order."""
+    async def card(self, case: Case, person: Person, why: str = "", role: Role = Role.ASSIGNEE,
+                   extra: list[list[Button]] = ()) -> None:
+        """Photos, the location pin and the card with the buttons of `role` (and `extra` rows), in that order."""
         photos = await self.mail.photos(case)
         if len(photos) == 1:
             self.send(Outgoing(person.chat_id, "photo", photos=photos, case_id=case.id))
@@ -278,7 +307,7 @@ class OutboxNotifier:
         if case.lat is not None:
             self.send(Outgoing(person.chat_id, "location", location=(case.lat, case.lon), case_id=case.id))
         self.send(Outgoing(person.chat_id, text=card_text(self.config, case, why, role), case_id=case.id,
-                           buttons=buttons_for(case, {role})))
+                           buttons=buttons_for(case, {role}) + list(extra)))
 
     async def duty_escalation(self, case: Case, event: CaseEvent, chat_id: int) -> None:
         """The duty chat's copy: the escalation and the card, without buttons (a group presses for nobody)."""
@@ -307,11 +336,21 @@ class OutboxNotifier:
             return
         action = event.action
         note = personal(self.config, event.note or "", {Role.REPORTER} if audience is Audience.REPORTER else STAFF)
-        params = dict(ticket=case.ticket, assignee=assignee_text(case), note=note)
-        if audience is Audience.ASSIGNEES and action in (Action.ASSIGN, Action.TRANSFER, Action.REOPEN):
+        data = event.data or {}
+        params = dict(ticket=case.ticket, assignee=assignee_text(case), note=note, other=data.get("other", ""),
+                      part=data.get("name", ""), resolution=personal(self.config, case.resolution_note or "", STAFF))
+        if audience is Audience.ASSIGNEES and action in CARD_ACTIONS:
             why = {Action.TRANSFER: t("card_why_transfer", note=note),
-                   Action.REOPEN: t("card_why_reopen", note=note)}.get(action, "")
-            await self.card(case, person, why)
+                   Action.REOPEN: t("card_why_reopen", note=note),
+                   Action.UNMERGE: t("card_why_unmerge"),
+                   Action.VERIFY_FAIL: t("card_why_verify_fail", note=note)}.get(action, duplicates_text(event))
+            await self.card(case, person, why, extra=merge_buttons(case, event))
+        elif audience is Audience.VERIFIER:
+            await self.card(case, person, t("card_why_check", assignee=assignee_text(case), note=note), Role.VERIFIER)
+        elif audience is Audience.CO_HANDLERS:
+            await self.card(case, person, t("card_why_part", assignee=assignee_text(case)), Role.CO_HANDLER)
+        elif audience is Audience.ASSIGNEES and action == Action.VERIFY:
+            self.send(Outgoing(person.chat_id, text=t("n_verify_staff", **params), case_id=case.id))
         elif audience is Audience.SUPERVISORS:
             _, actor = await self.mail.who(event.actor_id)
             await self.card(case, person, t("card_why_return", actor=actor, note=note), Role.SUPERVISOR)
@@ -323,7 +362,7 @@ class OutboxNotifier:
         elif audience is Audience.REPORTER:
             await self._to_reporter(case, action, person, params)
         else:
-            if action == Action.RATE:
+            if action in (Action.RATE, Action.CO_RATE):
                 params["score"] = SCORES.get(event.data.get("score"), "")
                 params["note"] = f"，{note}" if note else ""
             self.send(Outgoing(person.chat_id, text=t(f"n_{action}", **params), case_id=case.id))
@@ -332,8 +371,8 @@ class OutboxNotifier:
 
     async def _to_reporter(self, case: Case, action: str, person: Person, params: dict) -> None:
         buttons = []
-        if action == Action.RESOLVE:
-            photos = await self.mail.photos(case, ("resolution",))
+        if action in (Action.RESOLVE, Action.VERIFY):  # followers rate with the reporter's buttons (CO_RATE)
+            photos = await self.mail.photos(case, ("resolution", "verification"))
             if photos:
                 self.send(Outgoing(person.chat_id, "photo" if len(photos) == 1 else "album",
                                    photos=photos[:10], case_id=case.id))

@@ -11,6 +11,7 @@ from bot.lifecycle import Action
 from bot.mailroom import Mailroom
 from bot.outbox import Button, Outgoing
 from bot.records import Case, Person
+from bot.hotspots import HotSpot
 from bot.supervision import OfficerDigest, SupervisorReport
 from handlers.common import Turn
 from handlers.render import assignee_text, department_buttons, due_short, local, span_text
@@ -18,6 +19,7 @@ from handlers.texts import BUTTONS, STATUS, t
 
 MAX_DIGEST_LINES = 20
 MAX_COLLEAGUES = 8  # 改派 buttons before the search: a community rarely has more grid officers
+MAX_HOT_SPOT_BUTTONS = 10
 
 
 # ---------------------------------------------------------------- buttons
@@ -130,3 +132,12 @@ class OutboxDigests:
                  satisfaction=f"{report.satisfied / report.rated:.0%}" if report.rated else t("digest_none"),
                  rated=report.rated, unjoined=report.unjoined)
         mail.send(Outgoing(person.chat_id, text=text))
+
+    def hot_spot(self, mail: Mailroom, person: Person, spot: HotSpot) -> None:
+        """预警: one message listing the grid's cases, a button to open each."""
+        text = t("hot_spot", grid=spot.grid_name, category=self.config.category_name(spot.category), n=spot.count,
+                 window=span_text(self.config.casework.hotspots.window), baseline=f"{spot.baseline:.1f}",
+                 tickets="、".join(spot.tickets[:MAX_DIGEST_LINES]))
+        buttons = [[Button(f"{BUTTONS['view']} {ticket}", f"c:{case_id}:view")]
+                   for case_id, ticket in spot.cases[:MAX_HOT_SPOT_BUTTONS]]
+        mail.send(Outgoing(person.chat_id, text=text, buttons=buttons))

@@ -268,6 +268,58 @@ T: dict[str, str] = {
     # ---- the command centre (/web)
     "web_menu_button": "指挥中心",
     "web_link": "🖥 指挥中心登录链接（{minutes}分钟内有效，只能使用一次）：\n{url}",
+    # ---- casework: same-spot duplicates and merges
+    "duplicate_offer": ("附近已有相同问题 {ticket}（{category}，相距约{metres}米，{status}）：\n{description}\n\n"
+                        "如果是同一个问题，请点“关注它”，处理的每一步都会同样通知您；不是的话请点“仍然新报”。"),
+    "followed_ack": "已关注 {ticket} ✅ 处理的每一步都会通知您，办结后也请您评价。",
+    "already_following": "您已经关注了 {ticket}。",
+    "n_follow": "📌 又有居民反映了 {ticket} 的同一问题，已关注本工单：{note}",
+    "card_duplicates": "⚠️ 附近有{n}件在办工单可能是同一问题（最近的相距{metres}米），是的话可点下方“合并到”。",
+    "merge_button": "合并到 {ticket}",
+    "merged_ack": "已将 {ticket} 合并到 {other}，其反映人会收到 {other} 的每一步进展。",
+    "n_merge": "{ticket} 与 {other} 是同一问题，已合并办理，后续进展以 {other} 为准，同样会通知您。",
+    "n_absorb": "{other} 与 {ticket} 是同一问题，已并入 {ticket}，其反映人会一并收到进展。",
+    "n_unmerge": "{ticket} 已撤销与 {other} 的合并，单独办理：{assignee}。",
+    "n_split": "{other} 已撤销与 {ticket} 的合并，单独办理；其反映人不再跟随 {ticket}。",
+    "card_why_unmerge": "撤销合并，单独办理。",
+    "unmerged_ack": "已撤销合并：{ticket} 单独办理，已交给 {assignee}。",
+    "merge_self": "不能合并到同一件工单。",
+    "already_merged": "这件工单已合并到其他工单。",
+    # ---- casework: verification before closure (核查结案)
+    "verifying": "这件工单正在等待网格员现场核查。",
+    "card_why_check": "🔍 {assignee} 已办结，请到现场核查：{note}\n核查后点“属实办结”或“未办好退回”。",
+    "check_requested_ack": "已提交 {ticket} 的办结，等待网格员现场核查，核查后再请居民评价。",
+    "verify_prompt": "请到现场核查 {ticket}：先发现场照片，再发核查说明，说明发出即属实办结。",
+    "verify_fail_prompt": "请发现场照片（可选），再发退回说明（哪里没办好），说明发出即退回承办单位重办。",
+    "photo_added_to_verification": "已收到核查照片（共{n}张），请再发核查说明。",
+    "verified_ack": "已核查：{ticket} 属实办结，已请居民评价。",
+    "verify_failed_ack": "已退回：{ticket} 交回 {assignee} 重办。",
+    "n_verify": "{ticket} 已办结，并经网格员现场核查属实 ✅\n处理结果：{resolution}\n核查：{note}\n请对本次处理进行评价：",
+    "n_verify_staff": "{ticket} 经网格员现场核查，属实办结：{note}",
+    "n_verify_fail": "{ticket} 现场核查未通过，退回重办：{note}",
+    "card_why_verify_fail": "现场核查未通过，退回重办：{note}",
+    # ---- casework: joint handling (联合处置)
+    "transfer_joint": "联合处置（加协办部门）",
+    "joint_menu": "联合处置 {ticket}：选择协办部门（可多次添加），各协办部门完成后才能办结：",
+    "part_added_ack": "已增加协办单位 {department}：{ticket}。",
+    "n_add_part": "{ticket} 增加了协办单位：{part}。各单位完成后统一办结。",
+    "card_why_part": "🤝 联合处置：主办 {assignee}，请贵单位协办，完成后点“协办完成”。",
+    "n_accept_part": "{ticket} 协办单位 {part} 已接单。",
+    "n_finish_part": "{ticket} 协办单位 {part} 已完成：{note}",
+    "part_accepted_ack": "已接单（协办）{ticket}，完成后请点“协办完成”。",
+    "part_note_prompt": "请简要说明 {ticket} 贵单位协办部分的处理情况：",
+    "part_done_ack": "已完成协办：{ticket}，主办单位会收到通知。",
+    "parts_open": "还不能办结：协办单位 {departments} 尚未完成。",
+    "part_is_lead": "{department} 是主办单位，不能再作为协办。",
+    "part_exists": "{department} 已经是协办单位。",
+    "part_already_accepted": "这件协办已经接过了。",
+    "part_already_done": "这件协办已经完成了。",
+    "part_not_accepted": "请先点“协办接单”。",
+    "n_co_rate": "{ticket} 关注的居民评价：{score}{note}",
+    "co_rate_thanks": "感谢您对 {ticket} 的评价！",
+    # ---- casework: hot-spot early warning (预警)
+    "hot_spot": ("🔥 预警：{grid} 近{window}有 {n} 件{category}（平时约每{window} {baseline} 件），"
+                 "明显多于往常：{tickets}\n请关注是否有共同原因，点下方按钮查看。"),
 }
 
 BUTTONS: dict[str, str] = {
@@ -278,11 +330,15 @@ BUTTONS: dict[str, str] = {
     "view": "查看", "none_of_these": "都不是，发送位置", "rate_satisfied": "满意", "rate_basic": "基本满意", "rate_unsatisfied": "不满意",
     # ---- deadlines and escalation
     "supervise": "督办", "reassign_to": "改派", "extend": "延期", "reopen_case": "重新办理", "close_case": "结案",
+    # ---- casework
+    "follow_it": "关注它", "file_anyway": "仍然新报", "unmerge": "撤销合并",
+    "verify_ok": "属实办结", "verify_fail": "未办好退回", "part_accept": "协办接单", "part_done": "协办完成",
 }
 
 STATUS: dict[str, str] = {
     "submitted": "已提交", "assigned": "待接单", "accepted": "处理中", "returned": "已退回",
     "resolved": "已办结待评价", "closed": "已结案", "rejected": "不予受理", "cancelled": "已撤销",
+    "merged": "已合并", "verifying": "待核查",
 }
 
 ACTIONS: dict[str, str] = {
@@ -292,6 +348,10 @@ ACTIONS: dict[str, str] = {
     # ---- deadlines and escalation
     "remind": "时限提醒", "escalate": "超时上报", "supervise": "督办", "extend": "延期", "ask_rating": "邀请评价",
     "dispute": "不满意，提交复核",
+    # ---- casework
+    "follow": "居民关注", "merge": "合并到", "absorb": "并入重复工单", "unmerge": "撤销合并", "split": "撤销合并",
+    "submit_check": "办结，待现场核查", "verify": "现场核查：属实办结", "verify_fail": "现场核查：未办好退回",
+    "add_part": "增加协办", "accept_part": "协办接单", "finish_part": "协办完成", "co_rate": "关注人评价",
 }
 
 ROLES: dict[str, str] = {
@@ -310,7 +370,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "same_day_rate": ("当日办结率", "本期受理的诉求中，在受理当日办结的比例（重新办理后以最近一次办结为准）"),
     "on_time_rate": ("按期办结率", "本期受理且已办结或已过办结时限的诉求中，在时限内办结的比例（延期后以新时限为准）"),
     "closed_rate": ("结案率", "本期受理的诉求中，已结案的比例"),
-    "rework_rate": ("返工率", "本期受理且至少办结过一次的诉求中，办结后被重新办理过的比例"),
+    "rework_rate": ("返工率", "本期受理且至少办结过一次的诉求中，办结后被重新办理过（含现场核查未通过退回）的比例"),
     "first_dispatch_rate": ("首派准确率", "本期受理的诉求中，从未被退回、也未以“非本网格”转到其他网格的比例"),
     "satisfaction_rate": ("满意率", "本期收到的评价中，满意与基本满意的比例"),
     "avg_accept_minutes": ("平均接单时长", "本期接单的诉求，从派单到接单的平均用时（分钟）"),
@@ -359,6 +419,7 @@ WEB: dict[str, str] = {
     "sheet_cases": "诉求列表", "sheet_figures": "指标",
     "by_day": "每日受理", "overdue_grids": "超期最多的网格", "by_category": "类别", "by_department": "部门",
     "day": "日期", "count": "件数",
+    "hot_spots": "预警：近期明显多于往常的网格和类别", "hot_usual": "往常每个时段",
 }
 
 # The Open311 GeoReport v2 API (web/open311.py): error descriptions, the filing notice, status_notes.

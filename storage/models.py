@@ -177,7 +177,10 @@ class Invite(Base):
 # ---------------------------------------------------------------- cases
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_grid", "status", "grid_id"),)
+    # A duplicate is looked for among one category's recent cases; a hot spot among the last window's.
+    __table_args__ = (Index("ix_cases_status_grid", "status", "grid_id"),
+                      Index("ix_cases_category_created_at", "category", "created_at"),
+                      Index("ix_cases_created_at", "created_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -216,12 +219,15 @@ class Case(Base):
     # The grid the place lies in, as found at filing: a transfer to another grid moves the case, not the place.
     place_grid_id: Mapped[str | None] = mapped_column(ForeignKey("grids.id", name="fk_cases_place_grid_id_grids"))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Casework: who checks a department's 办结 on site (核查结案), and the case a duplicate was merged into.
+    verifier_officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     __mapper_args__ = {"version_id_col": version}
 
     reporter: Mapped[Person] = relationship(lazy="joined", foreign_keys=[reporter_id])
     grid: Mapped[Grid | None] = relationship(lazy="joined", foreign_keys=[grid_id])
     place_grid: Mapped[Grid | None] = relationship(lazy="joined", foreign_keys=[place_grid_id])
-    assignee_officer: Mapped[Officer | None] = relationship(lazy="joined")
+    assignee_officer: Mapped[Officer | None] = relationship(lazy="joined", foreign_keys=[assignee_officer_id])
     assignee_department: Mapped[Department | None] = relationship(lazy="joined")
 
 
@@ -273,6 +279,52 @@ class Rating(Base):
     score: Mapped[str] = mapped_column(String(16))  # satisfied | basic | unsatisfied
     comment: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column()
+    rater_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # the reporter, or a follower
+
+
+# ---------------------------------------------------------------- casework (bot/duplicates.py, bot/hotspots.py)
+class CaseFollower(Base):
+    """A co-reporter: told every step of the case and asked to rate it. `from_case_id`: the duplicate
+    whose merge made them one (an undone merge removes exactly those)."""
+
+    __tablename__ = "case_followers"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", name="uq_case_followers_case_person"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    from_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    since: Mapped[datetime] = mapped_column()
+
+
+class CasePart(Base):
+    """A co-handling department's part of a case (联合处置): added, accepted, done with a note."""
+
+    __tablename__ = "case_parts"
+    __table_args__ = (UniqueConstraint("case_id", "department_id", name="uq_case_parts_case_department"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    department_id: Mapped[str] = mapped_column(ForeignKey("departments.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))  # assigned | accepted | done
+    note: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    done_at: Mapped[datetime | None] = mapped_column()
+    department: Mapped[Department] = relationship(lazy="joined")
+
+
+class HotSpotAlert(Base):
+    """A 预警 sent: one grid, one category, more cases in a window than its baseline allows. One per
+    grid and category a window, so a hot spot pings once."""
+
+    __tablename__ = "hotspot_alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grid_id: Mapped[str] = mapped_column(ForeignKey("grids.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[float] = mapped_column(Float)
+    case_ids: Mapped[list[Any]] = mapped_column(default=list)
+    people: Mapped[int] = mapped_column(Integer, default=0)  # how many were pinged
 
 
 class DeadlineStep(Base):

@@ -116,7 +116,8 @@ def create_app(services: Services) -> Starlette:
 
     async def scope_page(request: Request, web: WebAccess, viewer: Viewer) -> Response:
         beside = await web.breakdown(viewer, request.path_params["scope_id"], _period(request, config, clock))
-        return await _tiles(request, web, viewer, "scope.html", beside=beside)
+        hot = await web.hot_spots(viewer, request.path_params["scope_id"])
+        return await _tiles(request, web, viewer, "scope.html", beside=beside, hot=hot)
 
     async def tiles_partial(request: Request, web: WebAccess, viewer: Viewer) -> Response:
         """The figures tiles alone: what the open page polls for (htmx) to stay current."""

@@ -17,20 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases import NOTIFY, SYSTEM, WAS, Actor, CaseService, post_of
 from bot.clock import ManualClock
 from bot.deadlines import Point
+from bot.duplicates import followers
 from bot.lifecycle import RULES, STATUS_REASONS, Action, Role, Status, TransitionRefused
 from bot.people import create_invite, ensure_person, redeem_invite
 from bot.ports import Audience
 from bot.routing import Reach, place_in_grid
 from storage.db import Database
-from storage.models import Case, CaseEvent, Department, Draft, GridCorrection, Officer, Person, Rating
+from storage.models import Case, CaseEvent, CasePart, Department, Draft, GridCorrection, Officer, Person, Rating
 
 START = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)  # 14:00 in the district: the officer is on duty
 GRID, OFFICER, LEADER = "YX-BZ-01-03", "YX-O00021", "YX-O00008"
 OTHER_GRID, OTHER_OFFICER = "YX-BZ-02-01", "YX-O00023"  # another community: the leader does not supervise it
-DEPARTMENT = "YX-D01"
+DEPARTMENT, CO_DEPARTMENT = "YX-D01", "YX-D02"
+VERIFIER = "YX-O00024"  # the officer asked to check a 办结 on site (any post: the case names it)
 INSIDE = (23.1291, 113.2644)
 NOTE = "有说明"
 A, S, R, SYS = Role.ASSIGNEE, Role.SUPERVISOR, Role.REPORTER, Role.SYSTEM
+F, V, CO = Role.FOLLOWER, Role.VERIFIER, Role.CO_HANDLER
 
 
 class RecordingNotifier:
@@ -58,8 +61,10 @@ class World:
     notifier: RecordingNotifier
     actors: dict[Role, Actor] = field(default_factory=dict)  # one person per role, holding only that role
     department: Department | None = None
+    co_department: Department | None = None
     leader: Officer | None = None
     outsider: Actor | None = None  # a resident with nothing to do with the cases
+    kept: Case | None = None  # an open case the others are merged into
 
     async def join(self, tg_id: int, name: str, **post: str) -> Actor:
         """A person, and with `officer_id` or `department_id` a staff post redeemed from an invite."""
@@ -86,6 +91,12 @@ class World:
         """A filed case taken to `status` through the service; `rated`: with a rating on it. A submitted
         one is a dispatched one set back, keeping its assignee, so every role can be put to the table."""
         case = await self.file()
+        # Every case has a follower, an officer to check it on site, and a co-handling department whose
+        # part is done (so 办结 may be): CALLS set a part back to the state its own action needs.
+        await self.cases.follow(case, self.actors[F].person)
+        case.verifier_officer_id = VERIFIER
+        self.session.add(CasePart(case_id=case.id, department_id=DEPARTMENT, status="done", added_at=self.clock.now()))
+        await self.session.flush()
         steps = PATHS[status]
         if rated:
             steps = RATED_PATHS.get(status, RATED + steps)
@@ -112,9 +123,32 @@ PATHS: dict[Status, list[tuple[Action, Role]]] = {
     Status.CLOSED: [(Action.ACCEPT, A), (Action.RESOLVE, A), (Action.RATE, R)],
     Status.REJECTED: [(Action.RETURN, A), (Action.REJECT, S)],
     Status.CANCELLED: [(Action.CANCEL, R)],
+    Status.MERGED: [(Action.MERGE, A)],
+    Status.VERIFYING: [(Action.ACCEPT, A), (Action.SUBMIT_CHECK, A)],
 }
 RATED = [(Action.ACCEPT, A), (Action.RESOLVE, A), (Action.DISPUTE, R), (Action.REOPEN, S)]
 RATED_PATHS = {Status.RESOLVED: RATED[:3], Status.CLOSED: PATHS[Status.CLOSED]}
+
+
+def through_apply(action: Action):
+    """An action only another's call takes (ABSORB and SPLIT are MERGE's and UNMERGE's other half),
+    put to the table as that call puts it."""
+    return lambda w, c, a, n: w.cases._apply(c, action, a, note=n)
+
+
+async def submit_check(w: "World", case: Case, actor: Actor, note: str):
+    """A department's 办结 that needs 核查 (CaseService.resolve picks the verifier; here it is VERIFIER)."""
+    case.verifier_officer_id = VERIFIER
+    return await w.cases._apply(case, Action.SUBMIT_CHECK, actor, note=note)
+
+
+def with_part(status: str, method):
+    """A co-handler's action on its part, the part set to the state the action starts from."""
+    async def call(w: "World", case: Case, actor: Actor, note: str):
+        part = await w.session.scalar(select(CasePart).where(CasePart.case_id == case.id))
+        part.status = status
+        return await method(w, case, actor, note)
+    return call
 
 
 def by_system(action: Action, method):
@@ -146,6 +180,19 @@ CALLS = {
     Action.ASK_RATING: by_system(Action.ASK_RATING, lambda w, c: w.cases.ask_rating(c)),
     Action.DISPUTE: lambda w, c, a, n: w.cases.rate(c, a, "unsatisfied", n),  # on_unsatisfied: supervisor here
     Action.RATE_COMMENT: lambda w, c, a, n: w.cases.comment_rating(c, a, n),
+    # casework
+    Action.FOLLOW: by_system(Action.FOLLOW, lambda w, c: w.cases.follow(c, w.outsider.person)),
+    Action.MERGE: lambda w, c, a, n: w.cases.merge(c, w.kept, a),
+    Action.ABSORB: through_apply(Action.ABSORB),
+    Action.UNMERGE: lambda w, c, a, n: w.cases.unmerge(c, a),
+    Action.SPLIT: through_apply(Action.SPLIT),
+    Action.SUBMIT_CHECK: submit_check,
+    Action.VERIFY: lambda w, c, a, n: w.cases.verify(c, a, n),
+    Action.VERIFY_FAIL: lambda w, c, a, n: w.cases.verify_fail(c, a, n),
+    Action.ADD_PART: lambda w, c, a, n: w.cases.add_part(c, a, w.co_department),
+    Action.ACCEPT_PART: with_part("assigned", lambda w, c, a, n: w.cases.accept_part(c, a)),
+    Action.FINISH_PART: with_part("accepted", lambda w, c, a, n: w.cases.finish_part(c, a, n)),
+    Action.CO_RATE: lambda w, c, a, n: w.cases.co_rate(c, a, "satisfied"),
 }
 CASE_ACTIONS = [a for a in RULES if a is not Action.FILE]  # filing makes the case: tested on its own
 
@@ -160,11 +207,15 @@ async def world(config):
         async with db.session() as session:
             w = World(session, clock, CaseService(session, clock, disputes, notifier), notifier)
             w.actors = {R: await w.join(1001, "alice"), A: await w.join(1002, "wang", officer_id=OFFICER),
-                        S: await w.join(1003, "liang", officer_id=LEADER), SYS: SYSTEM}
-            await w.join(1004, "chengguan", department_id=DEPARTMENT)
+                        S: await w.join(1003, "liang", officer_id=LEADER), SYS: SYSTEM,
+                        F: await w.join(1006, "carol"), V: await w.join(1007, "zhou", officer_id=VERIFIER),
+                        CO: await w.join(1004, "chengguan", department_id=DEPARTMENT)}
             w.outsider = await w.join(1005, "bob")
             w.department = await session.get(Department, DEPARTMENT)
+            w.co_department = await session.get(Department, CO_DEPARTMENT)
             w.leader = await session.get(Officer, LEADER)
+            w.kept = await w.file()
+            notifier.sent.clear()
             yield w
     finally:
         await db.dispose()
@@ -176,11 +227,16 @@ async def expected_notices(w: World, case: Case, action: Action, actor: Actor, p
         from_reporter = actor is w.actors[R]
         people = await w.cases.assignee_people(case) if from_reporter else [case.reporter]
         return [(action, Audience.ASSIGNEES if from_reporter else Audience.REPORTER, ids(people, actor))]
-    audiences = {Audience.REPORTER: [case.reporter], Audience.ASSIGNEES: await w.cases.assignee_people(case),
-                 Audience.PREVIOUS: previous, Audience.SUPERVISORS: [w.actors[S].person]}
+    audiences = {Audience.REPORTER: [case.reporter, *await followers(w.session, case.id)],
+                 Audience.ASSIGNEES: await w.cases.assignee_people(case),
+                 Audience.PREVIOUS: previous, Audience.SUPERVISORS: [w.actors[S].person],
+                 Audience.VERIFIER: [w.actors[V].person], Audience.CO_HANDLERS: []}  # nobody joined YX-D02
     sent = [(action, audience, ids(audiences[audience], actor)) for audience in NOTIFY.get(action, ())]
     if action is Action.ESCALATE:
         sent.append((action, Audience.SUPERVISORS, (w.actors[S].person.id,)))
+    if action in (Action.MERGE, Action.UNMERGE):  # the kept case's side: its handler hears of it
+        other = Action.ABSORB if action is Action.MERGE else Action.SPLIT
+        sent.append((other, Audience.ASSIGNEES, ids(await w.cases.assignee_people(w.kept), actor)))
     return [notice for notice in sent if notice[2]]
 
 
@@ -409,4 +465,4 @@ async def test_a_case_never_rated_takes_no_rating_comment(world):
     with pytest.raises(TransitionRefused) as refused:
         await world.cases.comment_rating(case, world.actors[R], "很快很好")
     assert refused.value.reason == "not_your_case"
-    assert [e.action for e in await world.cases.timeline(case)] == ["file", "assign"]
+    assert [e.action for e in await world.cases.timeline(case)] == ["file", "assign", "follow"]  # case_in's follower

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from gridsec.simulate import Simulation, simulation_config
-from handlers.texts import t
+from handlers.texts import BUTTONS, t
 
 ASSETS = Path(__file__).resolve().parents[2] / "gridsec" / "assets"
 START = "2026-11-24T14:00:00+08:00"  # the sample grid officer works 13:00-22:00
@@ -23,14 +23,17 @@ PEOPLE = [
 
 @pytest.fixture
 async def sim_for(config, tmp_path):
-    """sim_for(users, start=..., web={...}) → a running Simulation (`web`: changes to the web: section);
-    stopped after the test."""
+    """sim_for(users, start=..., web={...}, casework={...}) → a running Simulation (`web`, `casework`:
+    changes to those sections); stopped after the test."""
     running = []
 
-    async def make(users=PEOPLE, start=START, transport="polling", web: dict | None = None) -> Simulation:
+    async def make(users=PEOPLE, start=START, transport="polling", web: dict | None = None,
+                   casework: dict | None = None) -> Simulation:
         cfg = simulation_config(config, config.database.url, None, tmp_path)
         if web:
             cfg = cfg.copy_with(web=cfg.web.copy_with(**web))
+        if casework:
+            cfg = cfg.copy_with(casework=cfg.casework.copy_with(**casework))
         sim = Simulation(cfg, {"start": start, "users": users, "steps": []}, ASSETS, emit=lambda record: None,
                          transport=transport)
         await sim.__aenter__()
@@ -53,12 +56,15 @@ def texts(records: list[dict], to: str | None = None) -> list[str]:
 
 async def file_case(sim: Simulation, user: str = "alice", text: str = "楼下垃圾堆了三天了没人收") -> str:
     """Report through the bot and return the ticket number. With a case of theirs open, the bot asks
-    whether a report at no new place is about that case; the resident answers 反映新问题."""
+    whether a report at no new place is about that case; the resident answers 反映新问题. Offered an
+    open case nearby that looks the same (附近已有相同问题), they report it anyway (仍然新报)."""
     out = await sim.play({"user": user, "text": text})
     if any(t("meant_report") in b for r in out if r["to"] == user for b in r["buttons"]):
         await sim.play({"user": user, "press": t("meant_report")})
     await sim.play({"user": user, "location": list(INSIDE)})
     out = await sim.play({"user": user, "press": "确认"})
+    if any(BUTTONS["file_anyway"] in r["buttons"] for r in out if r["to"] == user):
+        out = await sim.play({"user": user, "press": BUTTONS["file_anyway"]})
     return next(r["case"] for r in out if r["to"] == user and r["case"])
 
 

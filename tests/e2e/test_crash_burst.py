@@ -1,5 +1,6 @@
 """SIGKILL in the middle of a burst: 150 residents each send a report and a location (300 updates),
-the bot is killed, restarted, then all of them press 确认 and it is killed and restarted again.
+the bot is killed, restarted, then all of them press 确认 and it is killed and restarted again. (It
+is one pile, so every 确认 after the first is offered that case; each resident reports it anyway.)
 Every update Telegram considers delivered must have been stored at the kill and is handled
 exactly once; every 确认 is a case; no reply is queued twice nor sent twice: a message in flight at
 a kill is sent again only visibly marked （重发） (the outbox's rule for an answer never heard). Polling and webhook, SQLite and
@@ -85,13 +86,18 @@ async def finished(db: Recorded, standin: StandIn, injected: list[int]) -> bool:
             and await db.count(OutboxMessage, OutboxMessage.status.in_(OWED)) == 0)
 
 
-def confirm_button(standin: StandIn, chat: int) -> tuple[int, str]:
+def confirm_button(standin: StandIn, chat: int, label: str = "确认") -> tuple[int, str]:
     for record in reversed(standin.messages_to(chat)):
         for row in (record.get("reply_markup") or {}).get("inline_keyboard", []):
             for button in row:
-                if button["text"] == "确认":
+                if button["text"] == label:
                     return record["message_id"], button["callback_data"]
-    raise AssertionError(f"resident {chat} got no 确认 button: {[r['text'] for r in standin.messages_to(chat)]}")
+    raise AssertionError(f"resident {chat} got no {label} button: {[r['text'] for r in standin.messages_to(chat)]}")
+
+
+def offered(standin: StandIn, chat: int) -> bool:
+    """Whether the resident was offered an open case nearby instead of filing (附近已有相同问题)."""
+    return any((m["text"] or "").startswith("附近已有相同问题") for m in standin.messages_to(chat))
 
 
 def sent_twice(standin: StandIn) -> dict[tuple[int, str], list[float]]:
@@ -132,8 +138,12 @@ async def test_a_burst_survives_sigkill_twice(standin, bot, config):
     second = await kill_midway(bot, standin, db, presses, handled=50)
     bot.start()
     await wait_for(lambda: finished(db, standin, presses), timeout=120, what="the presses to be handled")
+    following = [r for r in RESIDENTS if offered(standin, r)]
+    assert len(following) == len(RESIDENTS) - 1  # one pile: the first 确认 filed it
+    anyway = [standin.inject_callback(r, *confirm_button(standin, r, "仍然新报")).update_id for r in following]
+    await wait_for(lambda: finished(db, standin, anyway), timeout=120, what="the 仍然新报 presses to be handled")
 
-    everything = reports + presses
+    everything = reports + presses + anyway
     stored = await db.count(InboundUpdate, InboundUpdate.update_id.in_(everything))
     handled = await db.count(InboundUpdate, InboundUpdate.update_id.in_(everything), InboundUpdate.status == "done")
     async with db.session() as s:

@@ -237,3 +237,17 @@ async def test_the_filtered_list_and_the_figures_export_to_excel_and_csv(service
     assert (await client.get("/export/cases.pdf")).status_code == 404
     assert (await client.get("/export/cases.csv", params={"scope": "YX-RY"})).status_code == 403
     await client.aclose()
+
+
+async def test_the_area_page_shows_the_hot_spots_its_grid_leaders_are_pinged_about(services, world):
+    """The world's last day brought a dozen noise and a dozen streetlight cases to YX-BZ-01-03, far more
+    than its own days before: both are hot spots (bot/hotspots.py), shown with links to their cases."""
+    client = await logged_in(services, STREET)
+    page = (await client.get("/scope/YX-BZ-01")).text
+    table = page[page.index('<table id="hot-spots">'):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr>") == 3 and "路灯" in table and "噪音" in table
+    assert f'<a href="/cases/{world["newest"]}">YX261120054</a>' in table
+    response = await client.get("/scope/YX-BZ-02")  # another community: nothing unusual
+    assert response.status_code == 200 and 'id="hot-spots"' not in response.text
+    await client.aclose()

@@ -1,0 +1,92 @@
+"""Same-spot duplicates: open cases of the same category near a point, recent enough and described
+alike enough (casework.duplicates), and the co-reporters who follow a case.
+
+FixMyStreet offers nearby reports before filing; Mark-a-Spot flags same-category reports by place,
+time and text similarity. Here the place and time narrow the candidates in SQL (category, status,
+created since the window, a latitude/longitude box), then the exact distance and the
+character-bigram similarity (bot/similarity.py) decide.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.lifecycle import MERGEABLE
+from bot.similarity import degree_box, metres_between, similarity
+from storage.models import Case, CaseFollower, Person
+
+MAX_OFFERED = 3
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    case: Case
+    metres: float
+    similarity: float
+
+    def as_data(self) -> dict:
+        """How a timeline row keeps it (the card shows it from there)."""
+        return {"id": self.case.id, "ticket": self.case.ticket, "metres": round(self.metres)}
+
+
+async def nearby_duplicates(session: AsyncSession, config: Config, *, category: str, lat: float | None,
+                            lon: float | None, text: str, now: datetime, exclude_case: int | None = None,
+                            exclude_person: int | None = None) -> list[Duplicate]:
+    """Open cases a report (or a case) may duplicate, most alike first, then nearest. A person's own
+    cases and those they already follow are left out: they know them (and the conversation asks)."""
+    rules = config.casework.duplicates
+    if lat is None or lon is None:
+        return []
+    dlat, dlon = degree_box(lat, rules.radius_m)
+    query = select(Case).where(
+        Case.category == category, Case.status.in_(sorted(str(s) for s in MERGEABLE)),
+        Case.created_at >= now - rules.window, Case.lat.between(lat - dlat, lat + dlat),
+        Case.lon.between(lon - dlon, lon + dlon)).order_by(Case.id)
+    if exclude_case is not None:
+        query = query.where(Case.id != exclude_case)
+    if exclude_person is not None:
+        followed = select(CaseFollower.case_id).where(CaseFollower.person_id == exclude_person)
+        query = query.where(Case.reporter_id != exclude_person, Case.id.not_in(followed))
+    found = []
+    for case in (await session.execute(query)).scalars():
+        metres = metres_between(lat, lon, case.lat, case.lon)
+        alike = similarity(text, case.description)
+        if metres <= rules.radius_m and alike >= rules.min_similarity:
+            found.append(Duplicate(case, metres, alike))
+    found.sort(key=lambda d: (-d.similarity, d.metres, d.case.id))
+    return found[:MAX_OFFERED]
+
+
+async def followers(session: AsyncSession, case_id: int) -> list[Person]:
+    return list((await session.execute(
+        select(Person).join(CaseFollower, CaseFollower.person_id == Person.id)
+        .where(CaseFollower.case_id == case_id).order_by(CaseFollower.id))).scalars())
+
+
+async def follows(session: AsyncSession, case_id: int, person_id: int) -> bool:
+    return await session.scalar(select(CaseFollower.id).where(
+        CaseFollower.case_id == case_id, CaseFollower.person_id == person_id)) is not None
+
+
+async def add_followers(session: AsyncSession, case: Case, people: list[Person], now: datetime,
+                        from_case: int | None = None) -> list[int]:
+    """Make `people` co-reporters of `case` (its reporter and those already following are skipped);
+    the ids of those added."""
+    added = []
+    for person in people:
+        if person.id == case.reporter_id or person.id in added or await follows(session, case.id, person.id):
+            continue
+        session.add(CaseFollower(case_id=case.id, person_id=person.id, from_case_id=from_case, since=now))
+        added.append(person.id)
+    await session.flush()
+    return added
+
+
+async def drop_followers_from(session: AsyncSession, case_id: int, from_case: int) -> None:
+    """An undone merge: the co-reporters it brought leave the kept case."""
+    await session.execute(delete(CaseFollower).where(
+        CaseFollower.case_id == case_id, CaseFollower.from_case_id == from_case))
