@@ -103,7 +103,8 @@ async def fill(db: Database, n: int) -> None:
                           "updated_at": filed, "due_from": filed, "accepted_at": accepted, "resolved_at": resolved,
                           "closed_at": closed, "accept_due_at": accept_due, "resolve_due_at": resolve_due,
                           "version": 1, "deadline_round": 1, "was_moved": moved,
-                          **{flag: str(action) in done for action, flag in WAS.items()}})
+                          **{flag: any(str(a) in done for a, f in WAS.items() if f == flag)
+                             for flag in WAS.values()}})
         for model, rows in ((Case, cases), (CaseEvent, events), (Rating, ratings), (GridCorrection, corrections)):
             for start in range(0, len(rows), 5000):
                 await session.execute(insert(model), rows[start:start + 5000])

@@ -406,7 +406,8 @@ async def test_a_patrol_officer_files_as_the_reporter_of_a_case_that_becomes_the
 async def test_the_flags_on_a_case_say_what_its_timeline_holds(world, status, rated):
     case = await world.case_in(status, rated=rated)
     actions = {e.action for e in await world.cases.timeline(case)}
-    assert {flag: getattr(case, flag) for flag in WAS.values()} == {flag: str(a) in actions for a, flag in WAS.items()}
+    said = {flag: any(str(a) in actions for a, f in WAS.items() if f == flag) for flag in WAS.values()}
+    assert {flag: getattr(case, flag) for flag in said} == said
     assert not case.was_moved
 
 

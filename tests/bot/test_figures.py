@@ -60,7 +60,7 @@ class Factory:
                     grid_id=grid, reporter_id=self.reporter.id, created_at=filed, updated_at=filed,
                     due_from=dispatched or filed, accepted_at=accepted, resolved_at=resolved, closed_at=ended,
                     accept_due_at=accept_due, resolve_due_at=resolve_due, was_moved=corrected,
-                    **{flag: action in events for action, flag in WAS.items()})
+                    **{flag: any(a in events for a, f in WAS.items() if f == flag) for flag in WAS.values()})
         self.session.add(case)
         await self.session.flush()
         for action in events:
