@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nlu.components.router_model import hstack_csr, linear_scores, word_ngrams
+from nlu.components.router_model import hstack_csr, linear_scores, tfidf_transform, word_ngrams
 
 _SPACE = re.compile(r"\s+")
 
@@ -49,7 +49,7 @@ class TextFeatures:
 
     def transform(self, docs: Sequence[dict]):
         """CSR matrix, one row per doc."""
-        return hstack_csr(self.word_vec.transform(docs), self.char_vec.transform(docs))
+        return hstack_csr(tfidf_transform(self.word_vec, docs), tfidf_transform(self.char_vec, docs))
 
 
 class LinearHead:
