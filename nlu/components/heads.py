@@ -7,15 +7,15 @@ Named in nlu/rasa/config.yml by import path (the package must be on PYTHONPATH o
   once and read by the three heads below (nlu.components.textclf).
 - `nlu.components.heads.CategoryClassifier` → `category` {name, confidence} and `category_ranking`
   (trained on examples whose block metadata has `category:`).
-- `nlu.components.heads.IntentBlender` → `intent` and `intent_ranking`: DIET's ranking averaged with a
-  logistic regression's, so that the confidence means something.
+- `nlu.components.heads.IntentBlender` → `intent` and `intent_ranking`: a logistic regression's ranking,
+  averaged with that of an intent classifier earlier in the pipeline when there is one.
 - `nlu.components.heads.UrgencyDetector` → `urgent` {value, confidence, rule} (logistic regression on
   the metadata `urgent:` flag, OR a danger rule of nlu/danger.yaml, the set the keyword fallback uses).
 - `nlu.components.heads.DepartmentRouter` → `department` {name, confidence, ranking} or null, served
   from the router trained by `nlu.router_train` (path from $GRIDSEC_ROUTER_MODEL or `model_path`),
   copied into the Rasa model at training time so the model is self-contained.
-- `nlu.components.heads.EntityMerger` → one entity per span: regex results win for ticket/phone/plate,
-  DIET for address/time; overlaps dropped; values are spans of the text as sent (the pipeline works on
+- `nlu.components.heads.EntityMerger` → one entity per span: regex results for ticket/phone/plate,
+  the character CRF for address/time; overlaps dropped; values are spans of the text as sent (the pipeline works on
   its folded copy, same offsets: nlu.components.normalizer).
 
 The heads classify what TextNormalizer made of the message (see `_doc`).
@@ -150,13 +150,12 @@ class HeadFeaturizer(_PickledHead):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class IntentBlender(_PickledHead):
-    """A second opinion on the intent, averaged with DIET's ranking.
+    """The intent: a logistic regression on the heads' word and character n-grams (HeadFeaturizer:
+    Mandarin copy, so Cantonese shares features), with softer probabilities than a neural classifier's
+    (DIET read an urge as a report at 1.0), so the confidence can tell the conversation when to ask.
 
-    DIET is confidently wrong on messages unlike its training data (an urge read as a report at
-    1.0), so its confidence cannot tell the conversation when to ask. A logistic regression on the
-    heads' word and character n-grams (HeadFeaturizer: Mandarin copy, so Cantonese shares features) errs elsewhere
-    and with softer probabilities; the blend is the intent and the confidence the bot reads.
-    `weight` is the regression's share, fixed at an even split rather than fitted to any test set.
+    If an intent classifier runs before it, its ranking is averaged in and `weight` is the regression's
+    share; the pipeline has none since DIET was measured to lower the accuracy (nlu/rasa/config.yml).
     """
 
     @staticmethod
@@ -175,11 +174,12 @@ class IntentBlender(_PickledHead):
         if not featured or self.model is None:
             return messages
         w = float(self.config["weight"])
-        for m, second in zip(featured, self.model.predict_proba(_features(featured))):
-            diet = {r["name"]: r["confidence"] for r in m.get(INTENT_RANKING_KEY) or []}
-            lr = dict(second)
-            blended = sorted(((name, w * lr.get(name, 0.0) + (1 - w) * diet.get(name, 0.0))
-                              for name in lr.keys() | diet.keys()), key=lambda kv: -kv[1])
+        for m, ours in zip(featured, self.model.predict_proba(_features(featured))):
+            earlier = {r["name"]: r["confidence"] for r in m.get(INTENT_RANKING_KEY) or []}
+            lr = dict(ours)
+            share = w if earlier else 1.0
+            blended = sorted(((name, share * lr.get(name, 0.0) + (1 - share) * earlier.get(name, 0.0))
+                              for name in lr.keys() | earlier.keys()), key=lambda kv: -kv[1])
             ranking = [{"name": k, "confidence": round(v, 4)} for k, v in blended[:self.config["ranking_length"]]]
             m.set(INTENT, ranking[0], add_to_output=True)
             m.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
@@ -326,11 +326,11 @@ class EntityMerger(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"prefer": {"ticket": ["RegexEntityExtractor", "DIETClassifier"],
-                           "phone": ["RegexEntityExtractor", "DIETClassifier"],
-                           "plate": ["RegexEntityExtractor", "DIETClassifier"],
-                           # DIET's address/time spans on unseen names are fragments (海印 for 海印桥):
-                           # measured worse than nothing, so they are not a fallback
+        return {"prefer": {"ticket": ["RegexEntityExtractor"],
+                           "phone": ["RegexEntityExtractor"],
+                           "plate": ["RegexEntityExtractor"],
+                           # a word tagger's address/time spans on unseen names are fragments (DIET's 海印
+                           # for 海印桥): measured worse than nothing, so the CRF has no fallback
                            "address": ["CharCRFExtractor"],
                            "time": ["CharCRFExtractor"]},
                 "strip": "，。！？、,.!?~… "}
