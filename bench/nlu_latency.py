@@ -3,6 +3,7 @@
     .venv/bin/python bench/nlu_latency.py                 # starts a server on the current model
     .venv/bin/python bench/nlu_latency.py --retrain       # also times a fresh `rasa train nlu` (forced)
     .venv/bin/python bench/nlu_latency.py --url http://127.0.0.1:5005   # measure a running server
+    .venv/bin/python bench/nlu_latency.py --model var/nlu/models/nlu-….tar.gz   # that model, no training
 
 Messages are the held-out split's texts (nlu/training_data/heldout.csv), cycled. Each client keeps one
 keep-alive connection (aiohttp), like the bot. Server RSS is read from /proc (process + children) after
@@ -85,13 +86,16 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--url")
     ap.add_argument("--retrain", action="store_true", help="force a fresh training run and time it")
+    ap.add_argument("--model", type=Path, help="serve this model as it is (inputs changed since: no retraining)")
     ap.add_argument("--n1", type=int, default=400, help="requests for the single client")
     ap.add_argument("--per-client", type=int, default=30, help="requests per client at 20 clients")
     a = ap.parse_args()
     with (ROOT / "nlu" / "training_data" / "heldout.csv").open(encoding="utf-8") as f:
         texts = [r["text"] for r in csv.DictReader(f)]
 
-    if a.retrain:
+    if a.model:
+        model = a.model.resolve()
+    elif a.retrain:
         model = server.train(force=True)
     else:
         model = server.train()

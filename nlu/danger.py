@@ -3,7 +3,10 @@
 The Rasa pipeline's UrgencyDetector and the keyword fallback both ask `DangerRules.cue(text)`, so a
 gas leak is urgent whichever NLU answers. The rules are data (`nlu/danger.yaml`); this module holds
 the checks that keep a mention from counting: a negator before it in its clause, a hypothetical
-without an imminent word, the danger being over, an alarming-looking context. Standard library and
+without an imminent word, the danger being over, an alarming-looking context. Some cues are weak
+(`weak_cues`: they also turn up where nobody is in danger): whoever has a second opinion (the Rasa
+UrgencyDetector's classifier) may overrule those, and only those; `needs_classifier` cues count only
+with that second opinion, never in the keyword fallback. Standard library and
 PyYAML only: it runs in the bot's venv and in Rasa's.
 """
 from __future__ import annotations
@@ -31,12 +34,16 @@ def _alternation(words) -> str:
 @dataclass(frozen=True)
 class DangerRules:
     patterns: tuple[re.Pattern, ...]
+    weak: tuple[re.Pattern, ...]
+    needs_classifier: tuple[re.Pattern, ...]
     not_urgent: tuple[re.Pattern, ...]
     negators: tuple[str, ...]
     neg_exclusions: tuple[str, ...]
     hypothetical: tuple[str, ...]
     hypothetical_adjacent: tuple[str, ...]
     imminent: tuple[str, ...]
+    past: tuple[str, ...]
+    past_suffix: tuple[str, ...]
     over: re.Pattern
     over_next_clause: re.Pattern
 
@@ -48,20 +55,34 @@ class DangerRules:
         over = _alternation(words("over"))
         return cls(
             patterns=tuple(re.compile(str(p)) for p in data.get("patterns") or ()),
+            weak=tuple(re.compile(str(p)) for p in data.get("weak_cues") or ()),
+            needs_classifier=tuple(re.compile(str(p)) for p in data.get("needs_classifier") or ()),
             not_urgent=tuple(re.compile(str(p)) for p in data.get("not_urgent") or ()),
             negators=words("negators"),
             neg_exclusions=tuple(sorted(words("negation_exclusions"), key=len, reverse=True)),
             hypothetical=words("hypothetical"), hypothetical_adjacent=words("hypothetical_adjacent"),
-            imminent=words("imminent"), over=re.compile(over),
-            over_next_clause=re.compile(rf"^.{{0,3}}?(?:现在|而家|宜家|已经|目前|依家)+.{{0,2}}?(?:{over})"))
+            imminent=words("imminent"), past=words("past"), past_suffix=words("past_suffix"),
+            over=re.compile(over),
+            over_next_clause=re.compile(rf"^.{{0,3}}?(?:现在|而家|宜家|已经|目前|依家|后来)+.{{0,2}}?(?:{over})"))
 
-    def cue(self, norm: str) -> str | None:
-        """The words that make the message urgent, or None; `norm` is `fold_lower(text)`."""
+    def cue(self, norm: str, classifier: bool = False) -> str | None:
+        """The words that make the message urgent, or None; `norm` is `fold_lower(text)`. A strong cue
+        is preferred to a weak one found earlier; `needs_classifier` cues only when `classifier`."""
+        weak = None
         for pattern in self.patterns:
             for m in pattern.finditer(norm):
+                found = m.group(0)
+                if not classifier and any(w.search(found) for w in self.needs_classifier):
+                    continue
                 if self._counts(norm, m.start(), m.end()):
-                    return m.group(0)
-        return None
+                    if not self.is_weak(found):
+                        return found
+                    weak = weak or found
+        return weak
+
+    def is_weak(self, cue: str) -> bool:
+        """Whether a classifier may overrule this cue (weak_cues and needs_classifier)."""
+        return any(w.search(cue) for w in self.weak + self.needs_classifier)
 
     def _counts(self, norm: str, start: int, end: int) -> bool:
         for context in self.not_urgent:
@@ -81,6 +102,10 @@ class DangerRules:
             cleaned.endswith(h) for h in self.hypothetical_adjacent)
         if hypothetical and not any(i in pre for i in self.imminent):
             return False
+        sentence = norm[max(0, start - 24):start]
+        sentence = re.split(r"[。.!！?？;；\n]", sentence)[-1]
+        if any(p in sentence for p in self.past) or any(norm.startswith(p, end) for p in self.past_suffix):
+            return False
         brk = CLAUSE_BREAK.search(norm, end)
         clause_end = brk.start() if brk else len(norm)
         if self.over.search(norm[end:min(clause_end, end + 8)]):
@@ -99,6 +124,11 @@ def load_rules(path: str = str(RULES_PATH)) -> DangerRules:
         return DangerRules.from_data(yaml.safe_load(fh) or {})
 
 
-def danger_cue(text: str) -> str | None:
-    """The cue in `text` as sent (any script, any width), by the shared rules."""
-    return load_rules().cue(fold_lower(text))
+def danger_cue(text: str, classifier: bool = False) -> str | None:
+    """The cue in `text` as sent (any script, any width), by the shared rules; `classifier`: the
+    caller will overrule weak cues (DangerRules.cue)."""
+    return load_rules().cue(fold_lower(text), classifier)
+
+
+def is_weak_cue(cue: str) -> bool:
+    return load_rules().is_weak(cue)

@@ -3,17 +3,19 @@
 Named in nlu/rasa/config.yml by import path (the package must be on PYTHONPATH of `rasa train` and
 `rasa run`; nlu.server sets it):
 
+- `nlu.components.heads.HeadFeaturizer` → the message's TF-IDF row under `head_features`, computed
+  once and read by the three heads below (nlu.components.textclf).
 - `nlu.components.heads.CategoryClassifier` → `category` {name, confidence} and `category_ranking`
   (trained on examples whose block metadata has `category:`).
-- `nlu.components.heads.IntentBlender` → `intent` and `intent_ranking`: DIET's ranking averaged with a
-  logistic regression's, so that the confidence means something.
+- `nlu.components.heads.IntentBlender` → `intent` and `intent_ranking`: a logistic regression's ranking,
+  averaged with that of an intent classifier earlier in the pipeline when there is one.
 - `nlu.components.heads.UrgencyDetector` → `urgent` {value, confidence, rule} (logistic regression on
   the metadata `urgent:` flag, OR a danger rule of nlu/danger.yaml, the set the keyword fallback uses).
 - `nlu.components.heads.DepartmentRouter` → `department` {name, confidence, ranking} or null, served
   from the router trained by `nlu.router_train` (path from $GRIDSEC_ROUTER_MODEL or `model_path`),
   copied into the Rasa model at training time so the model is self-contained.
-- `nlu.components.heads.EntityMerger` → one entity per span: regex results win for ticket/phone/plate,
-  DIET for address/time; overlaps dropped; values are spans of the text as sent (the pipeline works on
+- `nlu.components.heads.EntityMerger` → one entity per span: regex results for ticket/phone/plate,
+  the character CRF for address/time; overlaps dropped; values are spans of the text as sent (the pipeline works on
   its folded copy, same offsets: nlu.components.normalizer).
 
 The heads classify what TextNormalizer made of the message (see `_doc`).
@@ -38,8 +40,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.normalizer import mandarin_text, original_text
-from nlu.components.textclf import TextClassifier
-from nlu.danger import danger_cue
+from nlu.components.textclf import LinearHead, TextFeatures
+from nlu.danger import danger_cue, is_weak_cue
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,16 @@ def _doc(message: Message) -> dict:
     """What the heads classify: the folded text's jieba tokens and its Mandarin copy."""
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     return {"text": message.get(TEXT) or "", "tokens": [t.text for t in tokens], "mandarin": mandarin_text(message)}
+
+
+FEATURES = "head_features"
+
+
+def _features(messages: List[Message]):
+    """The HeadFeaturizer rows of `messages`, stacked (CSR)."""
+    from scipy.sparse import vstack
+
+    return vstack([m.get(FEATURES) for m in messages], format="csr")
 
 
 class _PickledHead(GraphComponent):
@@ -104,15 +116,46 @@ class _PickledHead(GraphComponent):
         return ["sklearn"]
 
 
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
+class HeadFeaturizer(_PickledHead):
+    """One TF-IDF row per message for all the heads (they used to build three of their own per parse).
+
+    Fitted on every training example; a featurizer, so Rasa runs it over the training data before the
+    heads train. The row is kept off the /model/parse output.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"char_ngrams": [1, 2]}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        docs = [_doc(m) for m in training_data.training_examples if m.get(TEXT)]
+        self.model = TextFeatures(char_ngrams=self.config["char_ngrams"]).fit(docs) if docs else None
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        with_text = [m for m in messages if m.get(TEXT)]
+        if self.model is None or not with_text:
+            return messages
+        X = self.model.transform([_doc(m) for m in with_text])
+        for i, m in enumerate(with_text):
+            m.set(FEATURES, X[i])
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class IntentBlender(_PickledHead):
-    """A second opinion on the intent, averaged with DIET's ranking.
+    """The intent: a logistic regression on the heads' word and character n-grams (HeadFeaturizer:
+    Mandarin copy, so Cantonese shares features), with softer probabilities than a neural classifier's
+    (DIET read an urge as a report at 1.0), so the confidence can tell the conversation when to ask.
 
-    DIET is confidently wrong on messages unlike its training data (an urge read as a report at
-    1.0), so its confidence cannot tell the conversation when to ask. A logistic regression on the
-    heads' word and character n-grams (Mandarin copy, so Cantonese shares features) errs elsewhere
-    and with softer probabilities; the blend is the intent and the confidence the bot reads.
-    `weight` is the regression's share, fixed at an even split rather than fitted to any test set.
+    If an intent classifier runs before it, its ranking is averaged in and `weight` is the regression's
+    share; the pipeline has none since DIET was measured to lower the accuracy (nlu/rasa/config.yml).
     """
 
     @staticmethod
@@ -120,22 +163,23 @@ class IntentBlender(_PickledHead):
         return {"C": 10.0, "weight": 0.5, "ranking_length": 10}
 
     def train(self, training_data: TrainingData) -> Resource:
-        msgs = [m for m in training_data.intent_examples if m.get(TEXT)]
+        msgs = [m for m in training_data.intent_examples if m.get(FEATURES) is not None]
         if len({m.get(INTENT) for m in msgs}) >= 2:
-            self.model = TextClassifier(C=self.config["C"]).fit([_doc(m) for m in msgs],
-                                                                 [str(m.get(INTENT)) for m in msgs])
+            self.model = LinearHead(C=self.config["C"]).fit(_features(msgs), [str(m.get(INTENT)) for m in msgs])
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if not messages or self.model is None:
+        featured = [m for m in messages if m.get(FEATURES) is not None]
+        if not featured or self.model is None:
             return messages
         w = float(self.config["weight"])
-        for m, second in zip(messages, self.model.predict_proba([_doc(m) for m in messages])):
-            diet = {r["name"]: r["confidence"] for r in m.get(INTENT_RANKING_KEY) or []}
-            lr = dict(second)
-            blended = sorted(((name, w * lr.get(name, 0.0) + (1 - w) * diet.get(name, 0.0))
-                              for name in lr.keys() | diet.keys()), key=lambda kv: -kv[1])
+        for m, ours in zip(featured, self.model.predict_proba(_features(featured))):
+            earlier = {r["name"]: r["confidence"] for r in m.get(INTENT_RANKING_KEY) or []}
+            lr = dict(ours)
+            share = w if earlier else 1.0
+            blended = sorted(((name, share * lr.get(name, 0.0) + (1 - share) * earlier.get(name, 0.0))
+                              for name in lr.keys() | earlier.keys()), key=lambda kv: -kv[1])
             ranking = [{"name": k, "confidence": round(v, 4)} for k, v in blended[:self.config["ranking_length"]]]
             m.set(INTENT, ranking[0], add_to_output=True)
             m.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
@@ -146,54 +190,58 @@ class IntentBlender(_PickledHead):
 class CategoryClassifier(_PickledHead):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 30.0, "char_ngrams": [1, 2], "ranking_length": 5, "default": "other"}
+        return {"C": 30.0, "ranking_length": 5, "default": "other"}
 
     def train(self, training_data: TrainingData) -> Resource:
-        msgs = [m for m in training_data.training_examples if m.get(TEXT) and _meta(m, "category")]
+        msgs = [m for m in training_data.training_examples if m.get(FEATURES) is not None and _meta(m, "category")]
         if len({_meta(m, "category") for m in msgs}) >= 2:
-            self.model = TextClassifier(C=self.config["C"], char_ngrams=self.config["char_ngrams"]).fit(
-                [_doc(m) for m in msgs], [str(_meta(m, "category")) for m in msgs])
+            self.model = LinearHead(C=self.config["C"]).fit(_features(msgs), [str(_meta(m, "category")) for m in msgs])
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if not messages:
-            return messages
-        if self.model is None:
-            for m in messages:
-                m.set("category", {"name": self.config["default"], "confidence": 0.0}, add_to_output=True)
-                m.set("category_ranking", [], add_to_output=True)
-            return messages
-        ranked = self.model.predict_proba([_doc(m) for m in messages])
+        featured = [m for m in messages if m.get(FEATURES) is not None] if self.model is not None else []
+        ranked = dict(zip(map(id, featured), self.model.predict_proba(_features(featured)))) if featured else {}
         n = self.config["ranking_length"]
-        for m, r in zip(messages, ranked):
+        for m in messages:
+            r = ranked.get(id(m)) or [(self.config["default"], 0.0)]
             m.set("category", {"name": r[0][0], "confidence": r[0][1]}, add_to_output=True)
-            m.set("category_ranking", [{"name": k, "confidence": v} for k, v in r[:n]], add_to_output=True)
+            m.set("category_ranking", [{"name": k, "confidence": v} for k, v in r[:n]] if id(m) in ranked else [],
+                  add_to_output=True)
         return messages
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class UrgencyDetector(_PickledHead):
+    """Urgent = a danger rule's cue (nlu/danger.yaml), or the classifier alone at `threshold`.
+
+    The classifier is trained with balanced class weights, so its probabilities run high: at 0.5 it
+    flagged nuisances near a danger word (a wobbly sign, a lift out of order); `threshold` and
+    `weak_cue_floor` (below it the classifier overrules a weak cue: an ambulance lane blocked by stalls,
+    救命 as a sigh) were chosen on nlu/eval/people_eval.csv and confirmed on second_eval.csv.
+    """
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 10.0, "threshold": 0.5, "use_rules": True}
+        return {"C": 10.0, "threshold": 0.9, "weak_cue_floor": 0.3, "use_rules": True}
 
     def train(self, training_data: TrainingData) -> Resource:
-        msgs = [m for m in training_data.training_examples if m.get(TEXT)]
+        msgs = [m for m in training_data.training_examples if m.get(FEATURES) is not None]
         labels = ["1" if _meta(m, "urgent") is True else "0" for m in msgs]
         if len(set(labels)) == 2:
-            self.model = TextClassifier(C=self.config["C"]).fit([_doc(m) for m in msgs], labels)
+            self.model = LinearHead(C=self.config["C"]).fit(_features(msgs), labels)
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if not messages:
-            return messages
-        probs = [0.0] * len(messages)
-        if self.model is not None:
-            probs = [dict(r).get("1", 0.0) for r in self.model.predict_proba([_doc(m) for m in messages])]
-        for m, p in zip(messages, probs):
-            rule = danger_cue(m.get(TEXT) or "") if self.config["use_rules"] else None
+        featured = [m for m in messages if m.get(FEATURES) is not None] if self.model is not None else []
+        probs = {id(m): dict(r)["1"] for m, r in zip(featured, self.model.predict_proba(_features(featured)))} \
+            if featured else {}
+        for m in messages:
+            p = probs.get(id(m), 0.0)
+            rule = danger_cue(m.get(TEXT) or "", classifier=id(m) in probs) if self.config["use_rules"] else None
+            if rule and is_weak_cue(rule) and id(m) in probs and p < self.config["weak_cue_floor"]:
+                rule = None
             value = bool(rule) or p >= self.config["threshold"]
             conf = max(p, 0.95) if rule else (p if value else 1.0 - p)
             m.set("urgent", {"value": value, "confidence": round(conf, 4), "rule": rule}, add_to_output=True)
@@ -278,11 +326,11 @@ class EntityMerger(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"prefer": {"ticket": ["RegexEntityExtractor", "DIETClassifier"],
-                           "phone": ["RegexEntityExtractor", "DIETClassifier"],
-                           "plate": ["RegexEntityExtractor", "DIETClassifier"],
-                           # DIET's address/time spans on unseen names are fragments (海印 for 海印桥):
-                           # measured worse than nothing, so they are not a fallback
+        return {"prefer": {"ticket": ["RegexEntityExtractor"],
+                           "phone": ["RegexEntityExtractor"],
+                           "plate": ["RegexEntityExtractor"],
+                           # a word tagger's address/time spans on unseen names are fragments (DIET's 海印
+                           # for 海印桥): measured worse than nothing, so the CRF has no fallback
                            "address": ["CharCRFExtractor"],
                            "time": ["CharCRFExtractor"]},
                 "strip": "，。！？、,.!?~… "}
