@@ -40,7 +40,6 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
@@ -48,6 +47,7 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import JSONResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
+from bench.web_figures import admin  # noqa: E402
 from bot.channels import create_key  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
@@ -215,14 +215,6 @@ async def main() -> None:
         await bench_backend("PostgreSQL", f"{base}/{name}", args)
     finally:
         await admin(args.pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url, timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 if __name__ == "__main__":
