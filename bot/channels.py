@@ -20,7 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.desk import Desk, desk_of
+from bot.desk import Desk, Filed, desk_of
 from bot.lifecycle import OPEN, PUBLIC_ACTIONS, Status, TransitionRefused
 from bot.places.matcher import Candidate
 from bot.routing import departments_for
@@ -214,8 +214,10 @@ class Channels:
         await self._place(desk, new, description, parse.first("address"))
         if new.media:
             await self._photo(desk, new.media)
-        filed = await desk.file()
-        if not hasattr(filed, "case"):  # the draft is complete by now: anything else is a bug, not a refusal
+        # Filed even beside a same-spot duplicate: a caller cannot be asked to 关注 over the API; the
+        # officer's card lists possible duplicates and 合并 joins them (bot/duplicates.py).
+        filed = await desk.file(anyway=True)
+        if not isinstance(filed, Filed):  # the draft is complete by now: anything else is a bug, not a refusal
             raise RuntimeError(f"the draft was not complete: {filed}")
         self.session.add(ChannelRequest(case_id=filed.case.id, api_key_id=key.id, email=new.email or None,
                                         media_url=new.media_url or None, callback_url=new.callback_url or None))
