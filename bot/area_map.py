@@ -1,8 +1,8 @@
 """The command centre's map: the areas one level below a scope, their outlines and their state.
 
 The district's own polygons, no tiles: grids as imported, a community or street the union of its
-grids (shapely). Each area is coloured by its open cases (one aggregate query per map over the open cases and those filed
-in the period, grouped by grid and rolled up here):
+grids (shapely). Each area is coloured by its open cases (one aggregate query per map over the open
+cases and those filed in the period, grouped by grid and rolled up here):
 
 - red: an open case is past its running limit (接单 while waiting for it, else 办结);
 - yellow: none is, but one has less than 20 % of its limit's span left;

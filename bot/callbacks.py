@@ -50,9 +50,6 @@ class CallbackWorker(BackgroundWorker):
         self.db, self.deliver, self.config, self.now = db, deliver, config, now
         self.delivered = 0
 
-    async def _run(self) -> None:
-        await self._passes()
-
     async def owed_count(self) -> int:
         async with self.db.session() as s:
             return await s.scalar(select(func.count()).select_from(CallbackDelivery)

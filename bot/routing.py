@@ -123,19 +123,17 @@ def rung_reach(chain: tuple[Officer, ...], role: str | None, assignee: Officer |
     above the district supervisor comes the duty chat. Without a duty chat, the nearest joined post
     below the rung but above the assignee, so that a late case still reaches a person."""
     joined = [o for o in chain if o.person_id is not None and (assignee is None or o.id != assignee.id)]
+
+    def first_joined(roles) -> tuple[Officer, ...]:
+        return next((found for wanted in roles if (found := tuple(o for o in joined if o.role == wanted))), ())
+
     start = CHAIN.index(role) if role in CHAIN else 1
-    for wanted in CHAIN[start:]:
-        found = tuple(o for o in joined if o.role == wanted)
-        if found:
-            return Reach(found)
+    floor = CHAIN.index(assignee.role) + 1 if assignee is not None and assignee.role in CHAIN else 1
+    if above := first_joined(CHAIN[start:]):
+        return Reach(above)
     if duty_chat_id:
         return Reach(duty_chat_id=duty_chat_id)
-    floor = CHAIN.index(assignee.role) + 1 if assignee is not None and assignee.role in CHAIN else 1
-    for wanted in reversed(CHAIN[floor:start]):
-        found = tuple(o for o in joined if o.role == wanted)
-        if found:
-            return Reach(found)
-    return Reach()
+    return Reach(first_joined(reversed(CHAIN[floor:start])))
 
 
 async def supervisors_of(session: AsyncSession, grid: Grid | None) -> tuple[Officer, ...]:

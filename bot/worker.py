@@ -1,7 +1,7 @@
 """A background task that can be woken early and stopped gently: what the outbox worker, the
-callback worker and the update dispatcher share. Subclasses write `_run`, looping until `_stopping`,
-and wait on `_wake` (clear it before a pass, so a wake() during the pass is not lost); a worker
-that works in passes writes `drain_once` and runs `_passes`."""
+callback worker and the update dispatcher share. A worker that works in passes writes `drain_once`
+(the default `_run` repeats it); one that does more writes `_run`, looping until `_stopping`, and waits
+on `_wake` (clear it before a pass, so a wake() during the pass is not lost)."""
 from __future__ import annotations
 
 import asyncio
@@ -64,4 +64,4 @@ class BackgroundWorker:
         raise NotImplementedError
 
     async def _run(self) -> None:
-        raise NotImplementedError
+        await self._passes()

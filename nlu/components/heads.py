@@ -7,8 +7,7 @@ Named in nlu/rasa/config.yml by import path (the package must be on PYTHONPATH o
   once and read by the three heads below (nlu.components.textclf).
 - `nlu.components.heads.CategoryClassifier` → `category` {name, confidence} and `category_ranking`
   (trained on examples whose block metadata has `category:`).
-- `nlu.components.heads.IntentBlender` → `intent` and `intent_ranking`: a logistic regression's ranking,
-  averaged with that of an intent classifier earlier in the pipeline when there is one.
+- `nlu.components.heads.IntentHead` → `intent` and `intent_ranking`: a logistic regression's ranking.
 - `nlu.components.heads.UrgencyDetector` → `urgent` {value, confidence, rule} (logistic regression on
   the metadata `urgent:` flag, OR a danger rule of nlu/danger.yaml, the set the keyword fallback uses).
 - `nlu.components.heads.DepartmentRouter` → `department` {name, confidence, ranking} or null, served
@@ -149,18 +148,15 @@ class HeadFeaturizer(_PickledHead):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class IntentBlender(_PickledHead):
+class IntentHead(_PickledHead):
     """The intent: a logistic regression on the heads' word and character n-grams (HeadFeaturizer:
     Mandarin copy, so Cantonese shares features), with softer probabilities than a neural classifier's
     (DIET read an urge as a report at 1.0), so the confidence can tell the conversation when to ask.
-
-    If an intent classifier runs before it, its ranking is averaged in and `weight` is the regression's
-    share; the pipeline has none since DIET was measured to lower the accuracy (nlu/rasa/config.yml).
     """
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 10.0, "weight": 0.5, "ranking_length": 10}
+        return {"C": 10.0, "ranking_length": 10}
 
     def train(self, training_data: TrainingData) -> Resource:
         msgs = [m for m in training_data.intent_examples if m.get(FEATURES) is not None]
@@ -173,14 +169,9 @@ class IntentBlender(_PickledHead):
         featured = [m for m in messages if m.get(FEATURES) is not None]
         if not featured or self.model is None:
             return messages
-        w = float(self.config["weight"])
-        for m, ours in zip(featured, self.model.predict_proba(_features(featured))):
-            earlier = {r["name"]: r["confidence"] for r in m.get(INTENT_RANKING_KEY) or []}
-            lr = dict(ours)
-            share = w if earlier else 1.0
-            blended = sorted(((name, share * lr.get(name, 0.0) + (1 - share) * earlier.get(name, 0.0))
-                              for name in lr.keys() | earlier.keys()), key=lambda kv: -kv[1])
-            ranking = [{"name": k, "confidence": round(v, 4)} for k, v in blended[:self.config["ranking_length"]]]
+        n = self.config["ranking_length"]
+        for m, ranked in zip(featured, self.model.predict_proba(_features(featured))):
+            ranking = [{"name": k, "confidence": round(v, 4)} for k, v in ranked[:n]]
             m.set(INTENT, ranking[0], add_to_output=True)
             m.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
