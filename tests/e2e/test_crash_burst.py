@@ -96,8 +96,10 @@ def confirm_button(standin: StandIn, chat: int, label: str = "确认") -> tuple[
 
 
 def offered(standin: StandIn, chat: int) -> bool:
-    """Whether the resident was offered an open case nearby instead of filing (附近已有相同问题)."""
-    return any((m["text"] or "").startswith("附近已有相同问题") for m in standin.messages_to(chat))
+    """Whether the resident was offered an open case nearby instead of filing (附近已有相同问题), the
+    offer possibly resent marked （重发） after a kill."""
+    return any((m["text"] or "").removeprefix(t("resend_mark")).startswith("附近已有相同问题")
+               for m in standin.messages_to(chat))
 
 
 def sent_twice(standin: StandIn) -> dict[tuple[int, str], list[float]]:
