@@ -3,7 +3,9 @@
 The channel (gridsec/ingest.py) stores each fetched batch in one transaction and only then
 acknowledges it, so whatever Telegram considers delivered is on disk. Handling reads from here:
 what is stored and still `received` is handled, one person's updates in order, everyone's in
-rounds; a process killed mid-way leaves the rest `received` for the next start. An update the
+rounds; a process killed mid-way leaves the rest `received` for the next start. Several processes
+may store and handle side by side (PostgreSQL): a person's updates are claimed by one at a time
+(storage/claims.py). An update the
 channel could not parse is kept as `unparsable` and never handled.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.hygiene import bounded_id, clean_payload
-from storage.db import Database
+from storage.db import Database, dialect_insert
 from storage.models import InboundUpdate
 
 RECEIVED, DONE, FAILED, UNPARSABLE = "received", "done", "failed", "unparsable"
@@ -34,25 +36,33 @@ class Arrival:
     unparsable: str | None = None
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A stored update not handled yet: whose it is (None: no person, such as a channel post)."""
+
+    update_id: int
+    user_id: int | None
+    payload: dict[str, Any]
+
+
 class Inbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def store(self, arrivals: Sequence[Arrival], now: datetime) -> list[Arrival]:
-        """Store a fetched batch in one transaction; an update_id stored before is left as it is.
+        """Store a fetched batch in one statement; an update_id stored before (a redelivery, or
+        another process storing the same update at the same moment) is left as it is.
         Returns the arrivals that were new."""
         by_id = {a.update_id: a for a in arrivals}
         if not by_id:
             return []
+        rows = [{"update_id": a.update_id, "tg_user_id": bounded_id(a.user_id), "payload": clean_payload(a.payload),
+                 "status": UNPARSABLE if a.unparsable else RECEIVED, "error": a.unparsable, "received_at": now}
+                for a in by_id.values()]
         async with self.db.session() as session:
-            known = set((await session.execute(select(InboundUpdate.update_id)
-                                               .where(InboundUpdate.update_id.in_(by_id)))).scalars())
-            fresh = [a for a in by_id.values() if a.update_id not in known]
-            session.add_all(InboundUpdate(update_id=a.update_id, tg_user_id=bounded_id(a.user_id),
-                                          payload=clean_payload(a.payload),
-                                          status=UNPARSABLE if a.unparsable else RECEIVED,
-                                          error=a.unparsable, received_at=now) for a in fresh)
-        return fresh
+            insert = dialect_insert(self.db.engine)(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+            stored = set((await session.execute(insert.returning(InboundUpdate.update_id), rows)).scalars())
+        return [a for a in by_id.values() if a.update_id in stored]
 
     async def unhandled(self, update_id: int) -> bool | None:
         """True while the update is stored and not handled yet, False once handled; None: never stored."""
@@ -60,7 +70,7 @@ class Inbox:
             status = await session.scalar(select(InboundUpdate.status).where(InboundUpdate.update_id == update_id))
         return None if status is None else status == RECEIVED
 
-    async def next_round(self, skip: Collection[int] = ()) -> list[dict[str, Any]]:
+    async def next_round(self, skip: Collection[int] = ()) -> list[Waiting]:
         """The oldest unhandled update of each person who has one, oldest first. Handling goes in
         such rounds, so one person's backlog of a thousand updates delays everybody else by one each."""
         waiting = InboundUpdate.status == RECEIVED
@@ -68,9 +78,10 @@ class Inbox:
             waiting = waiting & InboundUpdate.update_id.not_in(skip)
         heads = select(func.min(InboundUpdate.update_id)).where(waiting).group_by(InboundUpdate.tg_user_id)
         async with self.db.session() as session:
-            rows = await session.execute(select(InboundUpdate.payload).where(InboundUpdate.update_id.in_(heads))
-                                         .order_by(InboundUpdate.update_id))
-            return list(rows.scalars())
+            rows = await session.execute(select(InboundUpdate.update_id, InboundUpdate.tg_user_id,
+                                                InboundUpdate.payload)
+                                         .where(InboundUpdate.update_id.in_(heads)).order_by(InboundUpdate.update_id))
+            return [Waiting(*row) for row in rows]
 
     async def still_received(self, update_ids: Collection[int]) -> set[int]:
         """Which of these updates are still waiting: their handling could not even record a failure."""

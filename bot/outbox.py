@@ -1,7 +1,8 @@
 """The persisted outbox: every message the bot owes is a row first and a Telegram call second.
 
 A row is written in the same transaction as the change that implies it, so a crash either loses
-both or neither. The worker sends rows in order per chat, one at a time per chat, paces itself to
+both or neither. The worker sends rows in order per chat, one at a time per chat (and one process
+at a time per chat, where several share the database: storage/claims.py), paces itself to
 Telegram's limits, honours retry_after, and backs off on other errors; a row is marked `sending` (committed) before
 its request goes out and `sent` right after Telegram accepts it, so a restart neither sends a
 delivered message again unmarked nor loses one that was in flight: a row still `sending` when the
@@ -39,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import OutboxConfig
 from bot.worker import BackgroundWorker
+from storage.claims import OUTBOX, Claims
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -204,9 +206,10 @@ class OutboxWorker(BackgroundWorker):
     name = "outbox"
 
     def __init__(self, db: Database, sender: Sender, config: OutboxConfig,
-                 now: Callable[[], datetime] = wall_clock) -> None:
+                 now: Callable[[], datetime] = wall_clock, claims: Claims | None = None) -> None:
         super().__init__()
         self.db, self.sender, self.config, self.now = db, sender, config, now
+        self.claims = claims or Claims()
         self.pacing = Pacing(config, time.monotonic())
         self.patience = Patience(config)
         self._sending: dict[int, asyncio.Task] = {}  # chat id → the task sending its messages, one per chat
@@ -260,6 +263,7 @@ class OutboxWorker(BackgroundWorker):
         return max(0.01, delay)
 
     IDLE = 30.0  # nothing owed: look again after this long, or when woken
+    OTHERS = 1.0  # a chat another process is sending to: look again after this long
     BUSY = 1.0  # sends under way: a chat that finishes wakes the worker; this is only a safety net
 
     def _done(self, chat_id: int) -> None:
@@ -267,9 +271,11 @@ class OutboxWorker(BackgroundWorker):
         self._wake.set()
 
     async def _send_chat(self, chat_id: int) -> None:
-        """Send a chat's due messages in order until one must wait, and note when that one is due."""
+        """Send a chat's due messages in order until one must wait, and note when that one is due.
+        A chat another process is sending to is left to it (a row it has `sending` is in flight)."""
         try:
-            wait = await self._send_due(chat_id)
+            async with self.claims.hold(OUTBOX, chat_id) as mine:
+                wait = await self._send_due(chat_id) if mine else self.OTHERS
         except Exception:  # the next pass tries again
             log.exception("outbox: sending to chat %s failed", chat_id)
             wait = 1.0

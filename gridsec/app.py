@@ -26,6 +26,7 @@ from handlers.sender import TelegramSender
 from handlers.supervision import OutboxDigests
 from handlers.updates import register
 from nlu.client import build_nlu
+from storage.claims import Claims, claims_for
 from storage.db import Database
 from storage.models import Grid
 from storage.photos import PhotoStore
@@ -90,11 +91,14 @@ class BotRuntime:
         self.channel: Polling | Webhook | None = None  # where updates come in
         self.dispatcher: Dispatcher | None = None  # feeds stored updates into the application
         self.outbox: OutboxWorker | None = None
+        self.claims: Claims | None = None  # which person and chat this process works on (storage/claims.py)
         self.supervisor: Supervisor | None = None  # deadlines and digests; ticked by `scheduler`
         self.scheduler: ApsScheduler | None = None
         self.web: WebServer | None = None  # the command centre, when config.web.enabled
 
-    async def start(self, *, mode: str | None = None, webhook_url: str | None = None, port: int | None = None) -> None:
+    async def start(self, *, mode: str | None = None, webhook_url: str | None = None, port: int | None = None,
+                    register_webhook: bool = True) -> None:
+        """`register_webhook`: tell Telegram the webhook's URL (one of several workers does it)."""
         if self.services is None:
             self.services = await build_services(self.config, self.clock)
         services = self.services
@@ -108,16 +112,19 @@ class BotRuntime:
                 raise
         self.application = build_application(services)
         await self.application.initialize()
-        self.outbox = OutboxWorker(services.db, TelegramSender(self.application.bot), self.config.outbox)
+        self.claims = claims_for(services.db.engine)
+        self.outbox = OutboxWorker(services.db, TelegramSender(self.application.bot), self.config.outbox,
+                                   claims=self.claims)
         services.outbox = self.outbox
         await self.application.start()
-        self.dispatcher = Dispatcher(services.inbox, self.application, services.clock)
+        self.dispatcher = Dispatcher(services.inbox, self.application, services.clock, self.claims)
         self.dispatcher.start()  # first what the last process stored and did not handle
         ingest = Ingest(services.inbox, self.application.bot, services.clock, self.dispatcher.wake)
         if (mode or self.config.telegram.mode) == "webhook":
             hook = self.config.telegram.webhook
             self.channel = Webhook(ingest, self.application.bot, listen=hook.listen, port=port or hook.port,
-                                   path=hook.url_path, url=webhook_url or hook.url, secret=hook.secret_token)
+                                   path=hook.url_path, url=webhook_url or hook.url, secret=hook.secret_token,
+                                   register=register_webhook)
         else:
             self.channel = Polling(ingest, self.application.bot)
         await self.channel.start()
@@ -149,6 +156,9 @@ class BotRuntime:
                 await self.outbox.stop()
             await self.application.shutdown()
             self.application = None
+        if self.claims is not None:
+            await self.claims.close()
+            self.claims = None
         if self.services is not None:
             close = getattr(self.services.nlu, "close", None)
             if close is not None:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,7 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.inbox import UNPARSABLE, Arrival, Inbox
 from bot.worker import BackgroundWorker
+from storage.claims import INBOX, Claims
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +171,8 @@ class Webhook:
     500 when it could not be stored, so Telegram delivers it again."""
 
     def __init__(self, ingest: Ingest, bot: Bot, *, listen: str, port: int, path: str, url: str,
-                 secret: str | None) -> None:
-        self.ingest, self.bot = ingest, bot
+                 secret: str | None, register: bool = True) -> None:
+        self.ingest, self.bot, self.register = ingest, bot, register
         self.listen, self.port, self.path, self.url, self.secret = listen, port, "/" + path.lstrip("/"), url, secret
         self.trouble = Trouble("storing a webhook update")
         self._runner: web.AppRunner | None = None
@@ -181,8 +183,9 @@ class Webhook:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.listen, self.port).start()
-        await self.bot.set_webhook(self.url, secret_token=self.secret or None,
-                                   allowed_updates=list(Update.ALL_TYPES))
+        if self.register:
+            await self.bot.set_webhook(self.url, secret_token=self.secret or None,
+                                       allowed_updates=list(Update.ALL_TYPES))
 
     async def stop(self) -> None:
         """Stop listening; the webhook stays set, so Telegram keeps what comes meanwhile."""
@@ -218,9 +221,10 @@ class Dispatcher(BackgroundWorker):
 
     name = "dispatcher"
 
-    def __init__(self, inbox: Inbox, application: Application, clock: Clock) -> None:
+    def __init__(self, inbox: Inbox, application: Application, clock: Clock, claims: Claims | None = None) -> None:
         super().__init__()
         self.inbox, self.application, self.clock = inbox, application, clock
+        self.claims = claims or Claims()
         self.set_aside: dict[int, float] = {}  # update_id -> monotonic time it may be tried again
 
     async def stop(self, grace: float = 10.0) -> None:
@@ -241,15 +245,21 @@ class Dispatcher(BackgroundWorker):
                 await self._idle(self.IDLE_SECONDS)
 
     async def one_round(self) -> int:
-        """Handle the oldest unhandled update of every person; returns how many were handled."""
+        """Handle the oldest unhandled update of every person whose updates no other process is
+        handling; returns how many were handled. The round starts at a random person, so processes
+        sharing the inbox do not all queue for the same one."""
         now = time.monotonic()
         self.set_aside = {i: due for i, due in self.set_aside.items() if due > now}
+        heads = await self.inbox.next_round(skip=self.set_aside)
+        start = random.randrange(len(heads)) if heads else 0
         ids = []
-        for payload in await self.inbox.next_round(skip=self.set_aside):
+        for head in heads[start:] + heads[:start]:
             if self._stopping:
                 break
-            ids.append(payload["update_id"])
-            await self.handle(payload)
+            async with self.claims.hold(INBOX, head.user_id or 0) as mine:
+                if mine:  # whether it is still unhandled is read after the claim (record_update)
+                    ids.append(head.update_id)
+                    await self.handle(head.payload)
         for update_id in await self.inbox.still_received(ids):
             log.warning("update %s could not be handled or marked failed; trying again in %.0f s",
                         update_id, self.RETRY_SECONDS)

@@ -10,6 +10,8 @@ from typing import AsyncIterator
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -45,6 +47,12 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def dialect_insert(bind):
+    """INSERT … ON CONFLICT, which SQLAlchemy spells per dialect (both take the same arguments);
+    `bind` is an engine or a session's bind. For what several processes may insert at once."""
+    return postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
 
 
 # Set while the current task holds the SQLite turn: a session opened inside another takes no second turn.

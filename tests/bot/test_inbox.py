@@ -2,6 +2,7 @@
 handed out, and handling in rounds so that one person's backlog does not hold up everyone."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
 import pytest
@@ -47,17 +48,27 @@ async def test_an_unparsable_update_is_kept_with_its_reason_and_never_handed_out
     async with inbox.db.session() as s:
         row = await s.get(InboundUpdate, 7)
     assert (row.status, row.error, row.payload) == ("unparsable", "TypeError: no is_bot", broken.payload)
-    assert [p["update_id"] for p in await inbox.next_round()] == [8]
+    assert [w.update_id for w in await inbox.next_round()] == [8]
     assert await inbox.unhandled(7) is False
 
 
 async def test_rounds_take_one_update_per_person_oldest_first(inbox):
     await inbox.store([text(i, BUSY) for i in range(1, 51)] + [text(51, QUIET), text(52, OTHER), text(53, QUIET)],
                       NOW)
-    first = [p["update_id"] for p in await inbox.next_round()]
+    first = [w.update_id for w in await inbox.next_round()]
     assert first == [1, 51, 52]  # the busy person's fifty wait their turn, one per round
     for update_id in first:
         await inbox.settle(update_id, DONE, NOW)
-    assert [p["update_id"] for p in await inbox.next_round()] == [2, 53]
-    assert [p["update_id"] for p in await inbox.next_round(skip={2})] == [3, 53]
+    assert [w.update_id for w in await inbox.next_round()] == [2, 53]
+    assert [w.update_id for w in await inbox.next_round(skip={2})] == [3, 53]
     assert await inbox.still_received([2, 51, 53]) == {2, 53}
+
+
+async def test_two_processes_storing_the_same_updates_at_once_store_each_once(inbox, config):
+    """Telegram redelivering to a second webhook worker while the first stores the same batch."""
+    other = Inbox(Database(config.database.url))
+    batch = [text(i, BUSY) for i in range(1, 21)]
+    first, second = await asyncio.gather(inbox.store(batch, NOW), other.store(batch[::-1], NOW))
+    await other.db.dispose()
+    assert sorted(a.update_id for a in first + second) == list(range(1, 21))  # each new to exactly one
+    assert await statuses(inbox) == {i: "received" for i in range(1, 21)}
