@@ -21,6 +21,7 @@ from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.roster import colleagues_for
 from bot.routing import Placement, Reach, place_in_grid, supervisors_of
+from storage.db import dialect_insert
 from storage.models import (
     Attachment, Case, CaseEvent, CasePart, DeadlineStep, Department, DepartmentStaff, Draft, GridCorrection, Officer,
     Person, Rating, RelayedMessage, TicketCounter,
@@ -261,14 +262,13 @@ class CaseService:
         return case
 
     async def _next_ticket(self, now: datetime) -> str:
+        """The day's next number, in one statement: two processes filing the day's first cases at
+        once each get their own (a read-then-insert would have both insert the day)."""
         day = now.astimezone(self.config.tz).strftime("%Y%m%d")
-        counter = await self.session.get(TicketCounter, day, with_for_update=True)
-        if counter is None:
-            counter = TicketCounter(day=day, last=0)
-            self.session.add(counter)
-        counter.last += 1
-        await self.session.flush()
-        return f"{self.config.ticket_prefix}-{day}-{counter.last:04d}"
+        insert = dialect_insert(self.session.bind)(TicketCounter).values(day=day, last=1)
+        last = await self.session.scalar(insert.on_conflict_do_update(
+            index_elements=[TicketCounter.day], set_={"last": TicketCounter.last + 1}).returning(TicketCounter.last))
+        return f"{self.config.ticket_prefix}-{day}-{last:04d}"
 
     # ------------------------------------------------------------ transitions
     async def accept(self, case: Case, actor: Actor) -> None:

@@ -7,6 +7,7 @@ grid leader YX-O00008 above it; people join through invites as they do through /
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -467,3 +468,19 @@ async def test_a_case_never_rated_takes_no_rating_comment(world):
         await world.cases.comment_rating(case, world.actors[R], "很快很好")
     assert refused.value.reason == "not_your_case"
     assert [e.action for e in await world.cases.timeline(case)] == ["file", "assign", "follow"]  # case_in's follower
+
+
+async def test_two_processes_filing_the_days_first_cases_at_once_get_their_own_tickets(config):
+    """Each process numbers in its own transaction; neither may take the other's number or fail."""
+    async def number(db: Database) -> str:
+        async with db.session() as session:
+            ticket = await CaseService(session, ManualClock(START), config, RecordingNotifier())._next_ticket(START)
+            await asyncio.sleep(0.2)  # the other takes its number meanwhile, or waits for this commit
+            return ticket
+
+    first, second = Database(config.database.url), Database(config.database.url)
+    try:
+        tickets = await asyncio.gather(number(first), number(second), number(first))
+    finally:
+        await first.dispose(), await second.dispose()
+    assert sorted(tickets) == [f"{config.ticket_prefix}-20261124-{n:04d}" for n in (1, 2, 3)]
