@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config import REPO_ROOT, ConfigError, load_config
+from gridsec.workers import WorkersRefused, check_workers, serve_workers, worker_config
 
 DEMO_SCRIPT = REPO_ROOT / "gridsec" / "assets" / "demo.yaml"
 DEMO_SUPERVISOR = "YX-O00001"  # the bundled sample district's district supervisor: sees the whole district
@@ -59,17 +60,33 @@ async def _run(args) -> int:
         print("TELEGRAM_BOT_TOKEN is not set (or telegram.token in the config). "
               "To try the bot without Telegram, run: gridsec demo", file=sys.stderr)
         return 2
+    if args.worker:  # one of `--workers N`, started by that process: the NLU server is its
+        index, count = args.worker
+        return await _serve(worker_config(config, index, count), args.webhook_url, index)
+    if args.workers > 1:
+        try:
+            check_workers(config, args.workers, args.webhook_url)
+        except WorkersRefused as exc:
+            print(exc, file=sys.stderr)
+            return 2
     with nlu_server(config) as config:
+        if args.workers > 1:
+            options = [f"--{name}={value}" for name in ("config", "database") if (value := getattr(args, name, None))]
+            return await serve_workers(config, args.workers, args.webhook_url or config.telegram.webhook.url, options)
         return await _serve(config, args.webhook_url)
 
 
-async def _serve(config, webhook_url: str | None) -> int:
+async def _serve(config, webhook_url: str | None, worker: int | None = None) -> int:
+    """The bot until signalled; `worker`: the index of one of several webhook workers, on its own
+    port (telegram.webhook.port + index), worker 0 registering the webhook."""
     from gridsec.app import BotRuntime
 
     runtime = BotRuntime(config)
     mode = "webhook" if webhook_url else config.telegram.mode
-    await runtime.start(mode=mode, webhook_url=webhook_url)
-    print(f"Grid Secretary is running ({mode}). Ctrl+C stops it.", file=sys.stderr)
+    port = None if worker is None else config.telegram.webhook.port + worker
+    await runtime.start(mode=mode, webhook_url=webhook_url, port=port, register_webhook=not worker)
+    name = "" if worker is None else f", worker {worker} on port {port}"
+    print(f"Grid Secretary is running ({mode}{name}). Ctrl+C stops it.", file=sys.stderr)
     await _until_signalled()
     await runtime.stop()
     return 0
@@ -508,6 +525,14 @@ def _options(default) -> argparse.ArgumentParser:
     return options
 
 
+def _worker_index(value: str) -> tuple[int, int]:
+    """I/N: worker I of N."""
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise argparse.ArgumentTypeError(f"{value!r} is not I/N")
+    return int(index), int(count)
+
+
 def parser() -> argparse.ArgumentParser:
     """--config and --database go before or after the command; a subcommand's own copy of them
     has no default, so it cannot overwrite one given before the command (argparse would)."""
@@ -517,6 +542,10 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="run the bot against Telegram (needs TELEGRAM_BOT_TOKEN)")
     run.add_argument("--webhook-url", help="webhook mode, Telegram posting to this URL (a local Bot API server "
                                            "also takes http://); default: telegram.mode and telegram.webhook.url")
+    run.add_argument("--workers", type=int, default=1,
+                     help="this many webhook workers sharing a PostgreSQL database, on ports telegram.webhook.port "
+                          "and up, behind a reverse proxy (docs/deploy/nginx.conf); default 1")
+    run.add_argument("--worker", type=_worker_index, help=argparse.SUPPRESS)  # set by --workers for each worker
     standin = sub.add_parser("standin", parents=[common],
                              help="the local Telegram Bot API stand-in as a server (Bot API and /_sim/ control API)")
     standin.add_argument("--host", default="127.0.0.1")

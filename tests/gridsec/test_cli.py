@@ -89,3 +89,21 @@ def test_the_demo_prints_a_link_that_opens_its_command_centre_on_the_demo_distri
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.parametrize("argv, why", [
+    (["--database", "sqlite+aiosqlite:///x.db", "run", "--workers", "2", "--webhook-url", "https://x/hook"],
+     "PostgreSQL"),
+    (["--database", "postgresql+asyncpg://u@h/db", "run", "--workers", "2"], "webhook"),
+])
+def test_several_workers_need_postgresql_and_a_webhook(argv, why):
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "1:TEST"}
+    done = subprocess.run([sys.executable, "-m", "gridsec", *argv], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and why in done.stderr, done.stderr
+
+
+def test_a_worker_index_reads_as_i_of_n():
+    assert parser().parse_args(["run", "--worker", "1/2"]).worker == (1, 2)
+    with pytest.raises(SystemExit):
+        parser().parse_args(["run", "--worker", "2/2"])
