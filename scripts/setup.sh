@@ -15,10 +15,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 # The command centre's browser tests drive Debian's Chromium (no browser download) and need a CJK
 # font to draw Chinese in their screenshots.
-if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# The several-workers test puts Debian's nginx in front of the bot's webhook workers, as deployed.
+missing=""
+command -v chromium >/dev/null || missing="$missing chromium"
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$missing fonts-noto-cjk"
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
   else
-    echo "warning: install chromium and fonts-noto-cjk (as root: apt-get install chromium fonts-noto-cjk) for tests/web/test_browser.py" >&2
+    echo "warning: install$missing (as root: apt-get install$missing) for tests/web/test_browser.py and tests/e2e/test_workers.py" >&2
   fi
 fi

@@ -215,6 +215,11 @@ class StandIn:
         update = self.world.enqueue({"callback_query": query})
         return Injected(update["update_id"], message, query_id)
 
+    def redeliver(self, update_id: int) -> dict:
+        """Deliver an update once more under the same id (Telegram does when the bot's answer was
+        lost), after whatever is queued; returns it as delivered."""
+        return self.world.requeue(update_id)
+
     def inject_raw(self, update: dict) -> Injected:
         """Any update, as given, except that it gets the next update_id."""
         queued = self.world.enqueue(update)

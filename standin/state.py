@@ -82,6 +82,7 @@ class World:
         self.allowed_updates: list[str] | None = None
         self.closing = False
         self._updates: list[dict] = []
+        self.history: dict[int, dict] = {}  # every update queued, by id, as it was delivered
         self._last_message_id: dict[int, int] = {}
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
@@ -207,6 +208,14 @@ class World:
         update = {"update_id": next(self._update_ids)}
         update.update((key, copy.deepcopy(value)) for key, value in payload.items() if key != "update_id")
         self._updates.append(update)
+        self.history[update["update_id"]] = update
+        self.notify()
+        return update
+
+    def requeue(self, update_id: int) -> dict:
+        """Queue an update again under its own id, as Telegram does when it never heard the answer."""
+        update = copy.deepcopy(self.history[update_id])
+        self._updates.append(update)
         self.notify()
         return update
 
@@ -233,7 +242,10 @@ class World:
             keep = self._updates[offset:]
             self._drop(len(self._updates) - len(keep))
         elif offset:
-            self._drop(sum(1 for u in self._updates if u["update_id"] < offset))
+            later = [u for u in self._updates if u["update_id"] >= offset]  # a requeued one may be out of order
+            if len(later) != len(self._updates):
+                self._updates = later
+                self.notify()
         self._discard_unwanted()
         return self._updates[:limit]
 

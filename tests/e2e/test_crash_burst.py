@@ -7,20 +7,20 @@ a kill is sent again only visibly marked （重发） (the outbox's rule for an 
 PostgreSQL, with the real `gridsec run` against the stand-in."""
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bot.outbox import OWED
 from gridsec.simulate import free_port
 from handlers.texts import t
 from standin import StandIn
-from storage.db import Database
-from storage.models import Case, InboundUpdate, OutboxMessage
-from tests.e2e.bot_process import BotProcess, join_officer, wait_for, write_bot_config
+from storage.models import Case, InboundUpdate
+from tests.e2e.bot_process import (
+    BotProcess, Recorded, confirm_button, finished, join_officer, offered, queued_twice, sent_twice, wait_for,
+    write_bot_config,
+)
 from tests.e2e.conftest import INSIDE, OFFICER
 
 RESIDENTS = [300001 + i for i in range(150)]
@@ -47,18 +47,6 @@ def bot(request, standin, config, tmp_path):
     print(process.log.read_text(errors="replace")[-5000:])  # shown by pytest when the test fails
 
 
-class Recorded(Database):
-    """The bot's database, read from outside the bot."""
-
-    async def ids(self, *where) -> set[int]:
-        async with self.session() as s:
-            return set((await s.execute(select(InboundUpdate.update_id).where(*where))).scalars())
-
-    async def count(self, model, *where) -> int:
-        async with self.session() as s:
-            return await s.scalar(select(func.count()).select_from(model).where(*where))
-
-
 async def kill_midway(bot: BotProcess, standin: StandIn, db: Recorded, injected: list[int], handled: int) -> dict:
     """SIGKILL once `handled` of the injected updates are done; what was acknowledged, stored and
     handled at that moment."""
@@ -76,50 +64,6 @@ async def kill_midway(bot: BotProcess, standin: StandIn, db: Recorded, injected:
 async def handled_at_least(db: Recorded, injected: list[int], handled: int) -> bool:
     return await db.count(InboundUpdate, InboundUpdate.update_id.in_(injected),
                              InboundUpdate.status == "done") >= handled
-
-
-async def finished(db: Recorded, standin: StandIn, injected: list[int]) -> bool:
-    """Everything delivered, handled and sent."""
-    return (not standin.unconfirmed()
-            and await db.count(InboundUpdate, InboundUpdate.update_id.in_(injected),
-                                  InboundUpdate.status == "done") == len(injected)
-            and await db.count(OutboxMessage, OutboxMessage.status.in_(OWED)) == 0)
-
-
-def confirm_button(standin: StandIn, chat: int, label: str = "确认") -> tuple[int, str]:
-    for record in reversed(standin.messages_to(chat)):
-        for row in (record.get("reply_markup") or {}).get("inline_keyboard", []):
-            for button in row:
-                if button["text"] == label:
-                    return record["message_id"], button["callback_data"]
-    raise AssertionError(f"resident {chat} got no {label} button: {[r['text'] for r in standin.messages_to(chat)]}")
-
-
-def offered(standin: StandIn, chat: int) -> bool:
-    """Whether the resident was offered an open case nearby instead of filing (附近已有相同问题), the
-    offer possibly resent marked （重发） after a kill."""
-    return any((m["text"] or "").removeprefix(t("resend_mark")).startswith("附近已有相同问题")
-               for m in standin.messages_to(chat))
-
-
-def sent_twice(standin: StandIn) -> dict[tuple[int, str], list[float]]:
-    """(chat, text) of every text message the bot sent more than once, with when it was sent
-    (edits are records of their own and count separately)."""
-    sent: dict[tuple[int, str, bool], list[float]] = {}
-    for r in standin.sent:
-        if r["text"]:
-            sent.setdefault((r["chat_id"], r["text"], r["edited"]), []).append(r["at"])
-    return {(chat, text): times for (chat, text, _), times in sent.items() if len(times) > 1}
-
-
-async def queued_twice(db: Recorded) -> Counter:
-    """Outbox rows queued more than once for the same chat and case: what handling an update twice
-    would leave (a location pin is the same for every case, so the case is part of the key)."""
-    async with db.session() as s:
-        rows = (await s.execute(select(OutboxMessage.chat_id, OutboxMessage.case_id, OutboxMessage.kind,
-                                       OutboxMessage.payload))).all()
-    queued = Counter((chat, case, kind, json.dumps(payload, sort_keys=True)) for chat, case, kind, payload in rows)
-    return Counter({key: n for key, n in queued.items() if n > 1})
 
 
 async def test_a_burst_survives_sigkill_twice(standin, bot, config):
