@@ -181,6 +181,7 @@ class StorageConfig(Section):
 class NluConfig(Section):
     backend: Literal["keyword", "rasa"] = "rasa"
     url: HttpUrl = "http://127.0.0.1:5005"
+    servers: int = Field(1, ge=1, le=16)  # Rasa servers at url's port and the ports after it
     timeout_seconds: float = Field(3.0, gt=0)
     # The department router's labels (a city's historical work-order classes) → a word of the
     # district department's name, e.g. 城乡建设 → 住房和城乡建设.

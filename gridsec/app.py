@@ -56,7 +56,7 @@ async def build_services(config: Config, clock: Clock | None = None) -> Services
     async with db.session() as session:
         grids = await load_grid_index(session)
         places = await load_place_matcher(session)
-    nlu = build_nlu(config.nlu.backend, config.nlu.url, config.nlu.timeout_seconds)
+    nlu = build_nlu(config.nlu.backend, config.nlu.url, config.nlu.timeout_seconds, config.nlu.servers)
     return Services(config=config, clock=clock or SystemClock(), db=db, nlu=nlu, grids=grids, places=places,
                     photos=PhotoStore(config.resolve_path(config.storage.photo_dir)),
                     notifier_for=lambda mail: OutboxNotifier(mail, config))

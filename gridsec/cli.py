@@ -27,17 +27,20 @@ def _config(args):
 
 @contextlib.contextmanager
 def nlu_server(config):
-    """With the rasa backend, make sure a Rasa server answers at nlu.url: start one as a child
-    process (from this, the main thread, so it dies with us) and stop it at the end. Without the
-    Rasa venv the bot runs on the keyword fallback and says so."""
+    """With the rasa backend, make sure a Rasa server answers at nlu.url and each port after it that
+    nlu.servers asks for: start those that do not as child processes (from this, the main thread,
+    so they die with us) and stop them at the end. Without the Rasa venv the bot runs on the
+    keyword fallback and says so."""
     if config.nlu.backend != "rasa":
         yield config
         return
     from urllib.parse import urlparse
 
     from nlu import paths, server
+    from nlu.client import server_urls
 
-    if server.is_healthy(config.nlu.url):
+    missing = [u for u in server_urls(config.nlu.url, config.nlu.servers) if not server.is_healthy(u)]
+    if not missing:
         yield config
         return
     try:
@@ -46,12 +49,15 @@ def nlu_server(config):
         print(f"warning: {exc}; using the keyword fallback NLU", file=sys.stderr)
         yield config
         return
-    print("starting the Rasa NLU server (about half a minute)...", file=sys.stderr)
-    rasa = server.start_server(port=urlparse(config.nlu.url).port or 5005, model=server.train())
+    print(f"starting {len(missing)} Rasa NLU server(s) (about half a minute)...", file=sys.stderr)
+    model, started = server.train(), []
     try:
-        yield config.copy_with(nlu=config.nlu.copy_with(url=rasa.url))
+        for url in missing:
+            started.append(server.start_server(port=urlparse(url).port, model=model))
+        yield config
     finally:
-        rasa.stop()
+        for rasa in started:
+            rasa.stop()
 
 
 async def _run(args) -> int:

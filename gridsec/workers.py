@@ -11,25 +11,17 @@ stops them all on SIGINT/SIGTERM.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import os
 import signal
 import sys
 
 from bot.config import Config
+from nlu.server import die_with_parent
 
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE_SECONDS = 1.0
-
-
-def _die_with_parent() -> None:
-    """In the worker, before it runs: SIGTERM when this process dies, even by SIGKILL (Linux)."""
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-PR_SET_PDEATHSIG = 1
 
 
 class WorkersRefused(Exception):
@@ -79,7 +71,7 @@ async def serve_workers(config: Config, count: int, webhook_url: str, options: l
 async def _keep_running(index: int, command: list[str], env: dict, stop: asyncio.Event) -> None:
     """One worker, started again when it dies, until `stop`; then SIGTERM and wait for it."""
     while not stop.is_set():
-        process = await asyncio.create_subprocess_exec(*command, env=env, preexec_fn=_die_with_parent)
+        process = await asyncio.create_subprocess_exec(*command, env=env, preexec_fn=die_with_parent)
         ended, stopping = asyncio.create_task(process.wait()), asyncio.create_task(stop.wait())
         await asyncio.wait([ended, stopping], return_when=asyncio.FIRST_COMPLETED)
         if stopping.done():

@@ -6,6 +6,7 @@ the Rasa server is down, and its answers are marked `source="keyword"` so they c
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.understanding import NluClient, Parse
 from nlu.keywords import KeywordParser
@@ -40,11 +41,20 @@ class FallbackNlu:
             await close()
 
 
-def build_nlu(backend: str, url: str, timeout_seconds: float) -> NluClient:
-    """The keyword parser alone (`backend` "keyword"), or the Rasa server at `url` with it as fallback."""
+def server_urls(url: str, servers: int) -> list[str]:
+    """The Rasa servers `nlu.servers` asks for: `url` and the ports after it."""
+    parsed = urlsplit(url)
+    port = parsed.port or 5005
+    return [urlunsplit(parsed._replace(netloc=f"{parsed.hostname}:{port + i}")).rstrip("/") for i in range(servers)]
+
+
+def build_nlu(backend: str, url: str, timeout_seconds: float, servers: int = 1) -> NluClient:
+    """The keyword parser alone (`backend` "keyword"), or the Rasa server at `url` (and the
+    `servers` - 1 on the ports after it) with it as fallback."""
     keywords = KeywordParser()
     if backend == "keyword":
         return keywords
-    from nlu.rasa_client import RasaClient
+    from nlu.rasa_client import RasaClient, RasaPool
 
-    return FallbackNlu(RasaClient(url, timeout=timeout_seconds), keywords)
+    clients = [RasaClient(u, timeout=timeout_seconds) for u in server_urls(url, servers)]
+    return FallbackNlu(clients[0] if servers == 1 else RasaPool(clients), keywords)

@@ -13,6 +13,10 @@ bad JSON) the circuit opens and every parse raises RasaUnavailable at once, with
 network, for `reset_timeout` seconds; then one trial request is let through (half-open): success closes
 the circuit, failure opens it again. `client.available` tells whether a parse would be attempted.
 
+Several servers (`RasaPool`): each parse goes to the least busy server whose circuit is not open;
+one that fails is passed over for the next, so a server down costs its share of parses one
+timeout at most, until its circuit opens.
+
 Mapping of Rasa's answer to Parse: `nlu_fallback` (should a FallbackClassifier be configured again)
 and unknown intent names become `fallback_intent` ("out_of_scope") with the best real intent's
 confidence; category comes from the CategoryClassifier head (unknown → "other"); urgent from the
@@ -133,6 +137,35 @@ class RasaClient:
 
     async def __aexit__(self, *exc) -> None:
         await self.close()
+
+
+class RasaPool:
+    """Several Rasa servers behind one client (nlu.servers): the least busy first, each with its own
+    circuit breaker; RasaUnavailable only when none answered."""
+
+    def __init__(self, clients: list[RasaClient]) -> None:
+        self.clients = clients
+        self.busy = [0] * len(clients)  # parses under way, per server
+
+    async def parse(self, text: str) -> Parse:
+        failures: list[str] = []
+        for index in sorted(range(len(self.clients)), key=lambda i: self.busy[i]):  # ties: first listed
+            client = self.clients[index]
+            if not client.available:
+                failures.append(f"{client.url}: circuit open")
+                continue
+            self.busy[index] += 1
+            try:
+                return await client.parse(text)
+            except RasaUnavailable as exc:
+                failures.append(f"{client.url}: {exc}")
+            finally:
+                self.busy[index] -= 1
+        raise RasaUnavailable("; ".join(failures))
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.close()
 
 
 def to_parse(data: dict[str, Any], department_threshold: float = 0.5,

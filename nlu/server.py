@@ -306,7 +306,7 @@ class RasaServer:
         # SIGTERM from the kernel if this process dies without stopping it (a SIGKILLed bot must not
         # leave a 1.4 GB orphan holding the port). PR_SET_PDEATHSIG fires when the *thread* that
         # started the child exits, hence main thread only.
-        pdeath = _die_with_parent if threading.current_thread() is threading.main_thread() else None
+        pdeath = die_with_parent if threading.current_thread() is threading.main_thread() else None
         self.proc = subprocess.Popen(cmd, cwd=PROJECT, env=rasa_env(), stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True, preexec_fn=pdeath)
         deadline = time.time() + timeout
@@ -338,7 +338,8 @@ class RasaServer:
         self.stop()
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent() -> None:
+    """In a child between fork and exec: SIGTERM when the thread that started it ends (Linux)."""
     try:
         import ctypes
 
