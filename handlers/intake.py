@@ -34,9 +34,9 @@ async def show(turn: Turn, step: IntakeStep) -> None:
             else t("what_location")
         turn.say("need_description", what=what)
     elif step.next is Next.LOCATE:
-        turn.say("need_location", summary=draft.description[:60], ask_location=True)
+        turn.say("need_location", summary=received(draft, state.photos), ask_location=True)
     elif step.next is Next.PICK_PLACE:
-        turn.say("place_confirm", place_buttons(step.place.candidates), summary=draft.description[:60])
+        turn.say("place_confirm", place_buttons(step.place.candidates), summary=received(draft, state.photos))
     elif step.next is Next.PLACE_OUTSIDE:
         turn.say("place_outside", place=step.place.outside_name)
     elif step.next is Next.POINT_OUTSIDE:
@@ -52,6 +52,12 @@ async def show(turn: Turn, step: IntakeStep) -> None:
             await turn.desk.intake.summary_shown(
                 turn.desk.person, await turn.desk.mail.send_tracked(Outgoing(turn.chat_id, text=text,
                                                                               buttons=draft_buttons())))
+
+
+def received(draft, photos: int) -> str:
+    """What the report holds so far, as 收到： repeats it: the words, and the photos when there are any
+    (a photo sent after the words is acknowledged, not met with the same sentence again)."""
+    return draft.description[:60] + (t("with_photos", n=photos) if photos else "")
 
 
 async def report_text(turn: Turn, text: str, parse: Parse | None = None, *, replace: bool = False) -> None:

@@ -62,6 +62,7 @@ T: dict[str, str] = {
     "need_description": "收到{what}。请用一句话描述遇到的问题，例如“楼下垃圾堆了三天没人收”。",
     "what_photo": "照片",
     "what_photos": "{n}张照片",
+    "with_photos": "（附照片{n}张）",
     "what_location": "位置",
     "send_location_button": "📍 发送当前位置",
     "outside_district": "这个位置（{lat:.5f}, {lon:.5f}）不在本辖区范围内，我们无法受理。请确认位置，或向当地政务热线 12345 反映。",
