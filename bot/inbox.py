@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.hygiene import bounded_id, clean_payload
 from storage.db import Database, dialect_insert
+from storage.doorbell import INBOX_CHANNEL, ring
 from storage.models import InboundUpdate
 
 RECEIVED, DONE, FAILED, UNPARSABLE = "received", "done", "failed", "unparsable"
@@ -62,6 +63,8 @@ class Inbox:
         async with self.db.session() as session:
             insert = dialect_insert(self.db.engine)(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
             stored = set((await session.execute(insert.returning(InboundUpdate.update_id), rows)).scalars())
+            if stored:
+                await ring(session, INBOX_CHANNEL)  # every process's dispatcher, once this commits
         return [a for a in by_id.values() if a.update_id in stored]
 
     async def unhandled(self, update_id: int) -> bool | None:

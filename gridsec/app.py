@@ -28,6 +28,7 @@ from handlers.updates import register
 from nlu.client import build_nlu
 from storage.claims import Claims, claims_for
 from storage.db import Database
+from storage.doorbell import INBOX_CHANNEL, Doorbell
 from storage.models import Grid
 from storage.photos import PhotoStore
 
@@ -92,6 +93,7 @@ class BotRuntime:
         self.dispatcher: Dispatcher | None = None  # feeds stored updates into the application
         self.outbox: OutboxWorker | None = None
         self.claims: Claims | None = None  # which person and chat this process works on (storage/claims.py)
+        self.doorbell: Doorbell | None = None  # woken by updates other processes store (storage/doorbell.py)
         self.supervisor: Supervisor | None = None  # deadlines and digests; ticked by `scheduler`
         self.scheduler: ApsScheduler | None = None
         self.web: WebServer | None = None  # the command centre, when config.web.enabled
@@ -118,6 +120,8 @@ class BotRuntime:
         services.outbox = self.outbox
         await self.application.start()
         self.dispatcher = Dispatcher(services.inbox, self.application, services.clock, self.claims)
+        self.doorbell = Doorbell(services.db.engine, INBOX_CHANNEL, self.dispatcher.wake)
+        await self.doorbell.start()  # updates another process stored wake this one's dispatcher too
         self.dispatcher.start()  # first what the last process stored and did not handle
         ingest = Ingest(services.inbox, self.application.bot, services.clock, self.dispatcher.wake)
         if (mode or self.config.telegram.mode) == "webhook":
@@ -156,6 +160,9 @@ class BotRuntime:
                 await self.outbox.stop()
             await self.application.shutdown()
             self.application = None
+        if self.doorbell is not None:
+            await self.doorbell.close()
+            self.doorbell = None
         if self.claims is not None:
             await self.claims.close()
             self.claims = None
