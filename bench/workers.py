@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from sqlalchemy import select
 from bench.core_loop import DEFAULT_PG, BenchStandIn, Databases, _button_data, grid_targets, report_texts
 from bot.clock import SystemClock
 from bot.people import create_invite, ensure_person, redeem_invite
+from gridsec.nginx import LocalNginx, free_ports_from
 from gridsec.simulate import free_port
 from nlu.keywords import KeywordParser
 from storage.db import Database
@@ -49,52 +49,6 @@ WAIT = 300.0
 
 def perf() -> float:
     return time.perf_counter()
-
-
-def free_pair() -> int:
-    """A port whose next ones are free too: workers listen on telegram.webhook.port and up."""
-    import socket
-
-    while True:
-        port = free_port()
-        try:
-            for offset in (1, 2, 3):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port + offset))
-            return port
-        except OSError:
-            continue
-
-
-def nginx_config(folder: Path, port: int, upstreams: list[int]) -> Path:
-    servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=0;" for p in upstreams)
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    path = folder / "nginx.conf"
-    path.write_text(f"""{user}worker_processes 1;
-daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {folder}/body;
-  proxy_temp_path {folder}/proxy;
-  upstream gridsec_workers {{
-{servers}
-    keepalive 32;
-  }}
-  server {{
-    listen 127.0.0.1:{port};
-    location /hook {{
-      proxy_pass http://gridsec_workers;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-    }}
-  }}
-}}
-""", encoding="utf-8")
-    return path
 
 
 def cpu_seconds(root: int) -> float:
@@ -126,7 +80,7 @@ class System:
     def __init__(self, workers: int, database_url: str, folder: Path, grids: list) -> None:
         self.workers, self.database_url, self.folder, self.grids = workers, database_url, folder, grids
         folder.mkdir(parents=True)
-        self.hook_port, self.nginx_port = free_pair(), free_port()
+        self.hook_port, self.nginx_port = free_ports_from(workers), free_port()
         self.ids = iter(range(500001, 10 ** 7))
 
     async def __aenter__(self) -> "System":
@@ -148,12 +102,11 @@ class System:
                          "webhook": {"listen": "127.0.0.1", "port": self.hook_port, "url_path": "hook"}},
             "database": {"url": self.database_url}, "storage": {"photo_dir": str(self.folder / "photos")},
             "nlu": {"backend": "keyword"}, "outbox": FAST_OUTBOX, "web": {"enabled": False}}), encoding="utf-8")
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        conf = nginx_config(self.folder, self.nginx_port, [self.hook_port + i for i in range(self.workers)])
-        self.nginx = subprocess.Popen([nginx, "-p", str(self.folder), "-c", str(conf), "-e", str(self.folder / "error.log")],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.nginx = LocalNginx(self.folder / "nginx", self.nginx_port,
+                                [self.hook_port + i for i in range(self.workers)])
+        self.nginx.start()
         command = [sys.executable, "-m", "gridsec", "run", "--config", str(config),
-                   "--webhook-url", f"http://127.0.0.1:{self.nginx_port}/hook"]
+                   "--webhook-url", self.nginx.url]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
         env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
@@ -171,8 +124,7 @@ class System:
     async def __aexit__(self, *exc) -> None:
         self.bot.terminate()
         self.bot.wait(30)
-        self.nginx.terminate()
-        self.nginx.wait(10)
+        self.nginx.stop()
         self.log.close()
         await self.standin.stop()
 
@@ -297,7 +249,8 @@ async def main_async(args) -> None:
         ratio = f["updates_per_s"] / base["updates_per_s"]
         check = ", ".join(f"{k} {f[k]}" for k in ("not_done", "cases_twice", "out_of_order", "sent_twice"))
         print(f"{workers:>7} {f['updates_per_s']:>10.1f} {f['cases_per_s']:>8.1f} {ratio:>5.2f}x "
-              f"{f['first_reply_p50_ms']:>7.0f} {f['first_reply_p99_ms']:>8.0f} {f['cpu_ms_per_update']:>10.1f}  {check}")
+              f"{f['first_reply_p50_ms']:>7.0f} {f['first_reply_p99_ms']:>8.0f} "
+              f"{f['cpu_ms_per_update']:>10.1f}  {check}")
     print(json.dumps([{"system": f"gridsec-postgres-{w}-workers", **{k: round(v, 3) if isinstance(v, float) else v
                                                                      for k, v in f.items()},
                        "throughput_ratio_to_one": round(f["updates_per_s"] / base["updates_per_s"], 3)}

@@ -3,6 +3,7 @@ its config file, starting it, SIGKILL, and waiting on what it does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -149,3 +150,13 @@ def offered(standin: StandIn, chat: int) -> bool:
     offer possibly resent marked （重发） after a kill."""
     return any((m["text"] or "").removeprefix(t("resend_mark")).startswith("附近已有相同问题")
                for m in standin.messages_to(chat))
+
+
+@contextlib.asynccontextmanager
+async def standin_with(residents: list[int], officer_chat: int):
+    """A stand-in that knows the residents (named 居民0, 居民1, …) and the officer's chat."""
+    async with StandIn() as server:
+        for number, resident in enumerate(residents):
+            server.add_user(resident, f"居民{number}")
+        server.add_user(officer_chat, "Wang")
+        yield server

@@ -18,8 +18,8 @@ from handlers.texts import t
 from standin import StandIn
 from storage.models import Case, InboundUpdate
 from tests.e2e.bot_process import (
-    BotProcess, Recorded, confirm_button, finished, join_officer, offered, queued_twice, sent_twice, wait_for,
-    write_bot_config,
+    BotProcess, Recorded, confirm_button, finished, join_officer, offered, queued_twice, sent_twice, standin_with,
+    wait_for, write_bot_config,
 )
 from tests.e2e.conftest import INSIDE, OFFICER
 
@@ -30,10 +30,7 @@ REPORT = "楼下垃圾堆了三天了没人收"
 
 @pytest.fixture
 async def standin():
-    async with StandIn() as server:
-        for number, resident in enumerate(RESIDENTS):
-            server.add_user(resident, f"居民{number}")
-        server.add_user(WANG, "Wang")
+    async with standin_with(RESIDENTS, WANG) as server:
         yield server
 
 

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import shutil
-import subprocess
 from collections import Counter
-from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy import select
 
+from gridsec.nginx import LocalNginx, NginxMissing, free_ports_from
 from gridsec.simulate import free_port
 from standin import StandIn
 from storage.models import Case, InboundUpdate
 from tests.e2e.bot_process import (
-    BotProcess, Recorded, confirm_button, finished, join_officer, offered, queued_twice, sent_twice, wait_for,
-    write_bot_config,
+    BotProcess, Recorded, confirm_button, finished, join_officer, offered, queued_twice, sent_twice, standin_with,
+    wait_for, write_bot_config,
 )
 from tests.e2e.conftest import INSIDE, OFFICER
 
@@ -39,91 +36,19 @@ SECRET = "crash-test-secret"  # write_bot_config's webhook secret
 OVERALL_PER_SECOND = 30  # Telegram's overall limit, shared by the two workers
 
 
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if found is None:
-        pytest.fail("nginx is missing: bash scripts/setup.sh installs Debian's nginx-light")
-    return found
-
-
-def two_free_ports() -> int:
-    """A port whose next one is free too: the workers listen on telegram.webhook.port and the next."""
-    import socket
-
-    while True:
-        port = free_port()
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-                return port
-            except OSError:
-                continue
-
-
-class Nginx:
-    """nginx in front of the workers, as docs/deploy/nginx.conf, without TLS and in a folder of its own."""
-
-    def __init__(self, folder: Path, port: int, upstreams: list[int]) -> None:
-        self.folder, self.port = folder, port
-        folder.mkdir()
-        servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=0;" for p in upstreams)
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        (folder / "nginx.conf").write_text(f"""{user}worker_processes 1;
-daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 512; }}
-http {{
-  log_format workers '$upstream_addr $status';
-  access_log {folder}/access.log workers;
-  client_body_temp_path {folder}/body;
-  proxy_temp_path {folder}/proxy;
-  upstream gridsec_workers {{
-{servers}
-    keepalive 16;
-  }}
-  server {{
-    listen 127.0.0.1:{port};
-    location /hook {{
-      proxy_pass http://gridsec_workers;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-    }}
-  }}
-}}
-""", encoding="utf-8")
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([nginx_binary(), "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"),
-                                      "-e", str(self.folder / "error.log")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-    def upstreams_used(self) -> Counter:
-        """Posts answered 200, by the worker that answered (the last one nginx tried)."""
-        lines = (self.folder / "access.log").read_text().split("\n")
-        return Counter(line.rsplit(" ", 1)[0].split(", ")[-1] for line in lines if line.endswith(" 200"))
-
-
 @pytest.fixture
 async def standin():
-    async with StandIn() as server:
-        for number, resident in enumerate(RESIDENTS):
-            server.add_user(resident, f"居民{number}")
-        server.add_user(WANG, "Wang")
+    async with standin_with(RESIDENTS, WANG) as server:
         yield server
 
 
 @pytest.fixture
 def nginx(tmp_path):
-    hook = two_free_ports()
-    proxy = Nginx(tmp_path / "nginx", free_port(), [hook, hook + 1])
+    hook = free_ports_from(2)
+    try:
+        proxy = LocalNginx(tmp_path / "nginx", free_port(), [hook, hook + 1])
+    except NginxMissing as exc:
+        pytest.fail(str(exc))
     proxy.hook_port = hook
     proxy.start()
     yield proxy
@@ -135,7 +60,7 @@ def workers(standin, nginx, config, tmp_path):
     path = write_bot_config(tmp_path / "bot.yaml", standin, config.database.url, webhook_port=nginx.hook_port,
                             outbox={"per_chat_per_second": 1, "per_chat_burst": 3,
                                     "global_per_second": OVERALL_PER_SECOND, "backoff_base_seconds": 0.2})
-    process = BotProcess(path, webhook_url=f"http://127.0.0.1:{nginx.port}/hook", workers=2)
+    process = BotProcess(path, webhook_url=nginx.url, workers=2)
     yield process
     process.stop()
     print(process.log.read_text(errors="replace")[-5000:])  # shown by pytest when the test fails
@@ -170,7 +95,7 @@ async def test_two_workers_behind_nginx_handle_a_storm_once_each_and_in_order(st
     await join_officer(db, WANG, OFFICER)
     workers.start()
     await wait_for(lambda: any(c["method"] == "setWebhook" for c in standin.calls), what="the webhook to be set")
-    hook_url = f"http://127.0.0.1:{nginx.port}/hook"
+    hook_url = nginx.url
 
     reports = [standin.inject_text(r, REPORT).update_id for r in RESIDENTS]
     reports += [standin.inject_location(r, *INSIDE).update_id for r in RESIDENTS]
@@ -199,7 +124,7 @@ async def test_two_workers_behind_nginx_handle_a_storm_once_each_and_in_order(st
                    for i in range(len(RESIDENTS)))
     replies_in_order = all(replies_follow(standin, r) for r in RESIDENTS)
     doubled, requeued = sent_twice(standin), await queued_twice(db)
-    used = nginx.upstreams_used()
+    used = nginx.answered_by()
     too_fast = beyond_the_limit([r["at"] for r in standin.sent], OVERALL_PER_SECOND, OVERALL_PER_SECOND)
     await db.dispose()
     print(f"\nposts answered by each worker: {dict(used)}; handled {len(handled)} of {len(everything)}; "

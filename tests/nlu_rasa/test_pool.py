@@ -90,9 +90,9 @@ def test_gridsec_run_starts_the_servers_nlu_servers_asks_for(rasa_model):
     from gridsec.cli import nlu_server
     from nlu import server
     from tests.conftest import TEST_CONFIG
-    from tests.e2e.test_workers import two_free_ports
+    from gridsec.nginx import free_ports_from
 
-    config, port = load_config(TEST_CONFIG, env={}), two_free_ports()
+    config, port = load_config(TEST_CONFIG, env={}), free_ports_from(2)
     two = config.copy_with(nlu=config.nlu.copy_with(backend="rasa", url=f"http://127.0.0.1:{port}", servers=2))
     urls = server_urls(two.nlu.url, 2)
     with nlu_server(two):
