@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import contextvars
 import cProfile
+import json
 import logging
 import os
 import pstats
@@ -959,6 +960,51 @@ def print_breakdown(f: Figures) -> None:
           "flush; begin = SQLite BEGIN IMMEDIATE; ping = asyncpg pre-ping; pass = one drain_once)")
 
 
+def _num(value: float | None, digits: int = 3) -> float | None:
+    """A figure for JSON: rounded, or None where it was not measured (NaN, missing)."""
+    if value is None or value != value:
+        return None
+    return round(value, digits)
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    if value is None or base is None or value != value or base != base or base == 0:
+        return None
+    return round(value / base, 3)
+
+
+def cpu_ms_per_update(f: Figures) -> float | None:
+    """Process CPU (all threads) per update over the burst and the report flow together (echo: its burst)."""
+    runs = [r for r in (f.burst, f.flow_updates) if r is not None and r.cpu == r.cpu]
+    updates = sum(r.count for r in runs)
+    return 1000 * sum(r.cpu for r in runs) / updates if updates else None
+
+
+def summary_rows(echo: Figures, systems: list[Figures]) -> list[dict]:
+    """One object per system with the figures others compare runs by (bench/README.md, "JSON line")."""
+    def row(f: Figures) -> dict:
+        measured = bool(f.latency)
+        return {
+            "system": f.name,
+            "p50_ms": _num(1000 * pct(f.latency, 50)) if measured else None,
+            "p99_ms": _num(1000 * pct(f.latency, 99)) if measured else None,
+            "burst_per_s": _num(f.burst.per_second, 1) if f.burst else None,
+            "cases_per_s": _num(f.flow_cases.per_second, 2) if f.flow_cases else None,
+            "cpu_ms_per_update": _num(cpu_ms_per_update(f), 2),
+        }
+
+    base = row(echo)
+    rows = []
+    for f in [echo] + systems:
+        r = row(f)
+        r["p50_ratio_to_echo"] = _ratio(r["p50_ms"], base["p50_ms"])
+        r["p99_ratio_to_echo"] = _ratio(r["p99_ms"], base["p99_ms"])
+        r["burst_ratio_to_echo"] = _ratio(r["burst_per_s"], base["burst_per_s"])
+        r["cpu_ratio_to_echo"] = _ratio(r["cpu_ms_per_update"], base["cpu_ms_per_update"])
+        rows.append(r)
+    return rows
+
+
 # ---------------------------------------------------------------- main
 async def interleaved_latency(systems: list, figures: dict[str, Figures], texts: list[str], args) -> None:
     """First-reply latency of every system, in rounds of `--block` messages each, so that whatever
@@ -1071,6 +1117,9 @@ async def main_async(args) -> None:
                 print_sampled(sampler.samples, wall, 3 * args.residents, args.top)
         finally:
             await dbs.drop_all()
+    # Last line of the output: the main figures as JSON, for comparing runs.
+    print(json.dumps(summary_rows(figures["echo"], [figures["gridsec-sqlite"], figures["gridsec-postgres"]]),
+                     ensure_ascii=False), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
