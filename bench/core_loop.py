@@ -773,15 +773,19 @@ class Sampler:
 
 
 _ACTIVITIES = [  # (what to look for on the stack: file ending, function or None; activity), first match wins
-    (("handlers/common.py", "record_update"), "PTB update: record_update (inbound store)"),
+    (("gridsec/ingest.py", "store"), "ingest: store the fetched batch (inbound record)"),
+    (("handlers/common.py", "record_update"), "PTB update: record_update (still unhandled?)"),
     (("nlu/keywords.py", None), "PTB update: handler — NLU parse"),
-    (("handlers/common.py", "open_turn"), "PTB update: handler — open_turn (person, staff post)"),
-    (("handlers/common.py", "_mark"), "PTB update: handler — mark the update done"),
+    (("bot/desk.py", "open_desk"), "PTB update: handler — open_desk (person, staff post)"),
+    (("bot/desk.py", "handled"), "PTB update: handler — mark the update done"),
     (("handlers/common.py", "wrapper"), "PTB update: handler — the rest of the unit of work"),
+    (("gridsec/ingest.py", None), "dispatcher: inbox rounds (next_round, still_received)"),
     (("bot/outbox.py", "_finish"), "outbox: mark sent (_finish)"),
     (("bot/outbox.py", "_retry"), "outbox: retry bookkeeping"),
+    (("bot/outbox.py", "_mark_sending"), "outbox: mark sending (_mark_sending)"),
     (("handlers/sender.py", None), "outbox: Telegram send (PTB request)"),
-    (("bot/outbox.py", "drain_once"), "outbox: select pending (drain_once)"),
+    (("bot/outbox.py", "drain_once"), "outbox: select owed chats (drain_once)"),
+    (("bot/outbox.py", "_send_due"), "outbox: load a chat's rows (_send_due) and other"),
     (("bot/outbox.py", None), "outbox: other"),
     (("standin/", None), "stand-in (the fake Bot API server)"),
     *((("bench/core_loop.py", name), "bench harness") for name in ("one", "nth", "until", "text_burst")),
