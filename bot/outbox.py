@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import OutboxConfig
@@ -76,7 +76,7 @@ class Outgoing:
         return data
 
     @classmethod
-    def from_row(cls, row: OutboxMessage) -> "Outgoing":
+    def from_row(cls, row: "OutboxMessage | OwedRow") -> "Outgoing":
         data = dict(row.payload)
         data["buttons"] = [[Button(**b) for b in line] for line in data.get("buttons", [])]
         if data.get("location") is not None:
@@ -184,6 +184,23 @@ class Pacing:
 
 OWED = ("pending", "sending")  # rows the worker still has to send; `sending` = in flight at a crash
 
+# The worker reads and writes the table with Core statements: an owed row is read as plain columns
+# (a Row, read by attribute like the model), and each change is one UPDATE by id, so no ORM object
+# is built, tracked, loaded again to be changed and flushed.
+_OUTBOX = OutboxMessage.__table__
+OWED_COLUMNS = (_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.kind, _OUTBOX.c.payload, _OUTBOX.c.case_id,
+                _OUTBOX.c.status, _OUTBOX.c.next_attempt_at)
+OwedRow = Any  # a Row of OWED_COLUMNS
+
+
+def _owed_of(chat_id: int):
+    return (select(*OWED_COLUMNS).where(_OUTBOX.c.chat_id == chat_id, _OUTBOX.c.status.in_(OWED))
+            .order_by(_OUTBOX.c.id).limit(50))
+
+
+def _set(outbox_id: int, **values):
+    return update(_OUTBOX).where(_OUTBOX.c.id == outbox_id).values(**values)
+
 
 class Patience:
     """How long a send waits for Telegram's answer: the configured timeout while Telegram is quick,
@@ -280,9 +297,7 @@ class OutboxWorker(BackgroundWorker):
 
     async def _send_due(self, chat_id: int) -> float:
         async with self.db.session() as s:
-            rows = (await s.execute(
-                select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status.in_(OWED))
-                .order_by(OutboxMessage.id).limit(50))).scalars().all()
+            rows = (await s.execute(_owed_of(chat_id))).all()
         for row in rows:
             wait = max((row.next_attempt_at - self.now()).total_seconds(),
                        self.pacing.chat_wait(chat_id, time.monotonic()))
@@ -301,7 +316,7 @@ class OutboxWorker(BackgroundWorker):
             await asyncio.sleep(wait)
         self.pacing.take(chat_id)
 
-    async def _send_one(self, row: OutboxMessage) -> bool:
+    async def _send_one(self, row: OwedRow) -> bool:
         """True when the row is settled (sent, failed for good, or unconfirmed); False when it must
         be tried again."""
         message = Outgoing.from_row(row)
@@ -337,7 +352,7 @@ class OutboxWorker(BackgroundWorker):
         await self._finish(row.id, "sent", message_id=message_id or edit_target)
         return True
 
-    async def _uncertain(self, row: OutboxMessage, message: Outgoing, error: str) -> bool:
+    async def _uncertain(self, row: OwedRow, message: Outgoing, error: str) -> bool:
         """No answer to a request that went out: resend it once, marked; never a third time."""
         if message.kind in SAME_TWICE:
             await self._retry(row, error, None)
@@ -356,36 +371,37 @@ class OutboxWorker(BackgroundWorker):
         if outbox_id is None:
             return None
         async with self.db.session() as s:
-            return await s.scalar(select(OutboxMessage.tg_message_id).where(OutboxMessage.id == outbox_id))
+            return await s.scalar(select(_OUTBOX.c.tg_message_id).where(_OUTBOX.c.id == outbox_id))
 
     async def _mark_sending(self, outbox_id: int) -> None:
         async with self.db.session() as s:
-            (await s.get(OutboxMessage, outbox_id)).status = "sending"
+            await s.execute(_set(outbox_id, status="sending"))
 
-    async def _retry(self, row: OutboxMessage, error: str, retry_after: float | None, *,
+    async def _retry(self, row: OwedRow, error: str, retry_after: float | None, *,
                      resend: bool = False) -> None:
         async with self.db.session() as s:
-            fresh = await s.get(OutboxMessage, row.id)
-            fresh.status, fresh.last_error = "pending", error
+            attempts, payload = (await s.execute(select(_OUTBOX.c.attempts, _OUTBOX.c.payload)
+                                                 .where(_OUTBOX.c.id == row.id))).one()
+            values: dict[str, Any] = {"status": "pending", "last_error": error}
             if resend:
-                fresh.payload = {**fresh.payload, "resend": True}
+                values["payload"] = {**payload, "resend": True}
             if retry_after is not None:  # Telegram's own pacing: wait exactly that, it is not a failure
-                fresh.next_attempt_at = self.now() + timedelta(seconds=retry_after)
-                return
-            fresh.attempts += 1
-            if fresh.attempts >= self.config.max_attempts:
-                fresh.status = "failed"
-                log.error("outbox %s to %s given up after %s attempts: %s",
-                          row.id, row.chat_id, fresh.attempts, error)
-                return
-            fresh.next_attempt_at = self.now() + timedelta(seconds=backoff(
-                fresh.attempts, self.config.backoff_base_seconds, self.config.backoff_max_seconds))
+                values["next_attempt_at"] = self.now() + timedelta(seconds=retry_after)
+            else:
+                values["attempts"] = attempts = attempts + 1
+                if attempts >= self.config.max_attempts:
+                    values["status"] = "failed"
+                    log.error("outbox %s to %s given up after %s attempts: %s", row.id, row.chat_id, attempts, error)
+                else:
+                    values["next_attempt_at"] = self.now() + timedelta(seconds=backoff(
+                        attempts, self.config.backoff_base_seconds, self.config.backoff_max_seconds))
+            await s.execute(_set(row.id, **values))
 
     async def _finish(self, outbox_id: int, status: str, *, message_id: int | None = None,
                       error: str | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "sent_at": self.now() if status == "sent" else None,
+                                  "tg_message_id": message_id}
+        if error:  # else the last error stays
+            values["last_error"] = error
         async with self.db.session() as s:
-            fresh = await s.get(OutboxMessage, outbox_id)
-            fresh.status = status
-            fresh.sent_at = self.now() if status == "sent" else None
-            fresh.tg_message_id = message_id
-            fresh.last_error = error or fresh.last_error
+            await s.execute(_set(outbox_id, **values))
