@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import OutboxConfig
@@ -195,13 +195,15 @@ OWED_COLUMNS = (_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.kind, _OUTBOX.c.paylo
 OwedRow = Any  # a Row of OWED_COLUMNS
 
 
-def _owed_of(chat_id: int):
-    return (select(*OWED_COLUMNS).where(_OUTBOX.c.chat_id == chat_id, _OUTBOX.c.status.in_(OWED))
-            .order_by(_OUTBOX.c.id).limit(50))
+# Built once (bound parameters): building a statement costs more than looking up its compiled form.
+_OWED_OF_CHAT = (select(*OWED_COLUMNS).where(_OUTBOX.c.chat_id == bindparam("chat"), _OUTBOX.c.status.in_(OWED))
+                 .order_by(_OUTBOX.c.id).limit(50))
+_SET = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row"))  # SET: the columns given as parameters
+_SENT_AS = select(_OUTBOX.c.tg_message_id).where(_OUTBOX.c.id == bindparam("row"))
 
 
-def _set(outbox_id: int, **values):
-    return update(_OUTBOX).where(_OUTBOX.c.id == outbox_id).values(**values)
+async def _set(s: AsyncSession, outbox_id: int, **values) -> None:
+    await s.execute(_SET, {"row": outbox_id, **values})
 
 
 class Patience:
@@ -302,7 +304,7 @@ class OutboxWorker(BackgroundWorker):
         `sending` when it may go at once, and the one that marks a row `sent` marks the next: so each
         row is still `sending` (committed) before its request goes out, with one commit per row."""
         async with self.db.session() as s:
-            rows = (await s.execute(_owed_of(chat_id))).all()
+            rows = (await s.execute(_OWED_OF_CHAT, {"chat": chat_id})).all()
             claim = await self._claim(s, rows[0]) if rows else None
         for i, row in enumerate(rows):
             if claim is None:
@@ -333,7 +335,7 @@ class OutboxWorker(BackgroundWorker):
             edit_target = row.payload.get("edit_message_id") or await _sent_message_id(s, row.payload.get("edit_of"))
             if edit_target is None:
                 return None
-        await s.execute(_set(row.id, status="sending"))
+        await _set(s, row.id, status="sending")
         self.pacing.take(row.chat_id)
         return _Claim(edit_target)
 
@@ -408,7 +410,7 @@ class OutboxWorker(BackgroundWorker):
 
     async def _mark_sending(self, outbox_id: int) -> None:
         async with self.db.session() as s:
-            await s.execute(_set(outbox_id, status="sending"))
+            await _set(s, outbox_id, status="sending")
 
     async def _retry(self, row: OwedRow, error: str, retry_after: float | None, *,
                      resend: bool = False) -> None:
@@ -428,7 +430,7 @@ class OutboxWorker(BackgroundWorker):
                 else:
                     values["next_attempt_at"] = self.now() + timedelta(seconds=backoff(
                         attempts, self.config.backoff_base_seconds, self.config.backoff_max_seconds))
-            await s.execute(_set(row.id, **values))
+            await _set(s, row.id, **values)
 
     async def _finish(self, outbox_id: int, status: str, *, message_id: int | None = None,
                       error: str | None = None, then: OwedRow | None = None) -> "_Claim | None":
@@ -438,7 +440,7 @@ class OutboxWorker(BackgroundWorker):
         if error:  # else the last error stays
             values["last_error"] = error
         async with self.db.session() as s:
-            await s.execute(_set(outbox_id, **values))
+            await _set(s, outbox_id, **values)
             return await self._claim(s, then) if then is not None else None
 
 
@@ -453,4 +455,4 @@ async def _sent_message_id(s: AsyncSession, outbox_id: int | None) -> int | None
     """The Telegram message id an outbox row was delivered as, once it was."""
     if outbox_id is None:
         return None
-    return await s.scalar(select(_OUTBOX.c.tg_message_id).where(_OUTBOX.c.id == outbox_id))
+    return await s.scalar(_SENT_AS, {"row": outbox_id})

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.limits import Window
@@ -54,12 +54,16 @@ def _with_post(*entities):
             .limit(1))
 
 
+# Built once, with bound parameters: every update looks its caller up.
+_CALLER = _with_post(Person, Officer, Department).where(Person.tg_user_id == bindparam("tg_user_id"))
+_POST = _with_post(Officer, Department).where(Person.id == bindparam("person_id"))
+
+
 async def ensure_caller(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,
                         username: str | None, now: datetime) -> tuple[Person, StaffPost]:
     """The person with this Telegram id (created the first time, their chat and names kept up to
     date) and their staff post, read together."""
-    row = (await session.execute(_with_post(Person, Officer, Department)
-                                 .where(Person.tg_user_id == tg_user_id))).first()
+    row = (await session.execute(_CALLER, {"tg_user_id": tg_user_id})).first()
     if row is None:
         person = Person(tg_user_id=tg_user_id, chat_id=chat_id, display_name=display_name[:128],
                         username=username, created_at=now)
@@ -77,8 +81,7 @@ async def ensure_person(session: AsyncSession, tg_user_id: int, chat_id: int, di
 
 
 async def staff_post(session: AsyncSession, person: Person) -> StaffPost:
-    officer, department = (await session.execute(_with_post(Officer, Department)
-                                                 .where(Person.id == person.id))).one()
+    officer, department = (await session.execute(_POST, {"person_id": person.id})).one()
     return StaffPost(officer, department)
 
 
