@@ -2,10 +2,9 @@
 update, replies through the outbox, and refusals and failures turned into plain Chinese.
 
 A handler is `async def h(update, turn: Turn)`. The `handles` wrapper opens the person's desk,
-runs the handler, marks the stored update done in the same transaction, and turns a refused step
-into a plain answer: the refused unit of work is rolled back whole and the answer given in a new
-one (a refusal is rare, so the common path pays for no savepoint). Anything else that fails leaves
-the update stored as failed, with an apology queued, and nothing half-done.
+runs the handler in a savepoint, marks the stored update done in the same transaction, and turns
+a refused step into a plain answer. Anything else that fails leaves the update stored as failed,
+with an apology queued, and nothing half-done.
 """
 from __future__ import annotations
 
@@ -93,12 +92,21 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
             return
         name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
         username = clean_text(user.username or "", 64) or None
-        caller, toast = Caller(user.id, chat_id, name, username), None
+        toast = None
         try:
-            try:
-                toast = await _unit_of_work(services, caller, update, fn)
-            except (TransitionRefused, Refused) as refused:  # rolled back whole: nothing half-done
-                toast = await _unit_of_work(services, caller, update, _refusal(refused))
+            async with services.desk(Caller(user.id, chat_id, name, username)) as desk:
+                turn = Turn(desk, chat_id)
+                try:
+                    async with desk.savepoint():
+                        await fn(update, turn)
+                except (TransitionRefused, Refused) as refused:
+                    params = getattr(refused, "params", {})
+                    turn.say(refused.reason, **params)
+                    turn.toast = t(refused.reason, **params)
+                if is_command(update):  # a command is a new start: no question the bot asked still stands
+                    await desk.done_expecting()
+                await desk.handled(update.update_id)
+                toast = turn.toast
         except Exception as exc:
             log.exception("update %s failed", update.update_id)
             await apologise(services, update.update_id, chat_id, user.id, exc)
@@ -107,27 +115,6 @@ def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         if update.callback_query is not None:  # off the update path: the next update need not wait for it
             context.application.create_task(_answer(update, toast))
     return wrapper
-
-
-async def _unit_of_work(services: Services, caller: Caller, update: Update, fn: Handler) -> str | None:
-    """`fn` at the caller's desk, the update marked done with it, in one transaction; the toast."""
-    async with services.desk(caller) as desk:
-        turn = Turn(desk, caller.chat_id)
-        await fn(update, turn)
-        if is_command(update):  # a command is a new start: no question the bot asked still stands
-            await desk.done_expecting()
-        await desk.handled(update.update_id)
-        return turn.toast
-
-
-def _refusal(refused: TransitionRefused | Refused) -> Handler:
-    """The handler that answers a refused step with its reason, in plain words."""
-    params = getattr(refused, "params", {})
-
-    async def say(update: Update, turn: Turn) -> None:
-        turn.say(refused.reason, **params)
-        turn.toast = t(refused.reason, **params)
-    return say
 
 
 def is_command(update: Update) -> bool:
