@@ -305,15 +305,15 @@ class OutboxWorker(BackgroundWorker):
         row is still `sending` (committed) before its request goes out, with one commit per row."""
         async with self.db.session() as s:
             rows = (await s.execute(_OWED_OF_CHAT, {"chat": chat_id})).all()
-            claim = await self._claim(s, rows[0]) if rows else None
+            in_flight = await self._mark_if_ready(s, rows[0]) if rows else None
         for i, row in enumerate(rows):
-            if claim is None:
+            if in_flight is None:
                 if self._stopping:
                     return 0.0
                 wait = self._wait(row)
                 if wait > 0:  # give the slot to another chat rather than sleep on this one's limit
                     return wait
-            settled, claim = await self._send_one(row, claim, rows[i + 1] if i + 1 < len(rows) else None)
+            settled, in_flight = await self._send_one(row, in_flight, rows[i + 1] if i + 1 < len(rows) else None)
             if not settled:
                 return 0.01  # rescheduled: the next pass finds its new due time
         return 0.0
@@ -323,7 +323,7 @@ class OutboxWorker(BackgroundWorker):
         return max((row.next_attempt_at - self.now()).total_seconds(),
                    self.pacing.chat_wait(row.chat_id, time.monotonic()))
 
-    async def _claim(self, s: AsyncSession, row: OwedRow) -> "_Claim | None":
+    async def _mark_if_ready(self, s: AsyncSession, row: OwedRow) -> "_InFlight | None":
         """Mark `row` sending in the open transaction `s` when it may go right away (due, within the
         chat's and the overall limit, not in flight before a restart, its edit target known);
         None leaves it to _send_one's own steps."""
@@ -337,7 +337,7 @@ class OutboxWorker(BackgroundWorker):
                 return None
         await _set(s, row.id, status="sending")
         self.pacing.take(row.chat_id)
-        return _Claim(edit_target)
+        return _InFlight(edit_target)
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for the overall limit (shared by every chat, so waiting in a slot costs nobody);
@@ -346,15 +346,15 @@ class OutboxWorker(BackgroundWorker):
             await asyncio.sleep(wait)
         self.pacing.take(chat_id)
 
-    async def _send_one(self, row: OwedRow, claim: "_Claim | None" = None,
-                        following: OwedRow | None = None) -> tuple[bool, "_Claim | None"]:
-        """(settled, claim): settled is True when the row is settled (sent, failed for good, or
-        unconfirmed) and False when it must be tried again; `claim`: the row is marked sending
-        already (by _claim). Once it is sent, `following` is claimed in the same transaction, and
-        that claim returned."""
+    async def _send_one(self, row: OwedRow, in_flight: "_InFlight | None" = None,
+                        following: OwedRow | None = None) -> tuple[bool, "_InFlight | None"]:
+        """(settled, in flight): settled is True when the row is settled (sent, failed for good, or
+        unconfirmed) and False when it must be tried again; `in_flight`: the row is marked sending
+        already (by _mark_if_ready). Once it is sent, `following` is marked sending in the same
+        transaction when it may go at once, and returned as in flight."""
         message = Outgoing.from_row(row)
-        if claim is not None:
-            edit_target = claim.edit_target
+        if in_flight is not None:
+            edit_target = in_flight.edit_target
         else:
             edit_target = None
             if message.kind in EDITS:
@@ -433,19 +433,19 @@ class OutboxWorker(BackgroundWorker):
             await _set(s, row.id, **values)
 
     async def _finish(self, outbox_id: int, status: str, *, message_id: int | None = None,
-                      error: str | None = None, then: OwedRow | None = None) -> "_Claim | None":
-        """Settle the row; `then`: the chat's next row, claimed in the same transaction if it may go."""
+                      error: str | None = None, then: OwedRow | None = None) -> "_InFlight | None":
+        """Settle the row; `then`: the chat's next row, marked sending in the same transaction if it may go."""
         values: dict[str, Any] = {"status": status, "sent_at": self.now() if status == "sent" else None,
                                   "tg_message_id": message_id}
         if error:  # else the last error stays
             values["last_error"] = error
         async with self.db.session() as s:
             await _set(s, outbox_id, **values)
-            return await self._claim(s, then) if then is not None else None
+            return await self._mark_if_ready(s, then) if then is not None else None
 
 
 @dataclass(frozen=True)
-class _Claim:
+class _InFlight:
     """A row marked `sending` (committed) by the transaction that read or settled the one before it."""
 
     edit_target: int | None  # the Telegram message an edit changes
