@@ -26,7 +26,7 @@ from bot.lifecycle import SETTLED, Action, TransitionRefused
 from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
 from bot.ports import Notifier
-from bot.people import Refused, StaffPost, ensure_person, redeem_invite, staff_post
+from bot.people import Refused, StaffPost, ensure_caller, redeem_invite, staff_post
 from bot.roster import Colleague, colleagues_for, find_grid, search
 from bot.routing import department_for_label, departments_for, place_in_grid, supervisors_of
 from bot.supervision import DigestLine, task_list
@@ -486,16 +486,19 @@ class Desk:
 
 
 async def open_desk(services, session: AsyncSession, caller: Caller, notifier_for) -> Desk:
-    person = await ensure_person(session, caller.user_id, caller.chat_id, caller.name, caller.username,
-                                 services.clock.now())
-    return await desk_of(services, session, person, notifier_for)
+    person, post = await ensure_caller(session, caller.user_id, caller.chat_id, caller.name, caller.username,
+                                       services.clock.now())
+    return await desk_of(services, session, person, notifier_for, post)
 
 
-async def desk_of(services, session: AsyncSession, person: Person, notifier_for) -> Desk:
-    """The desk of a person already known (an API channel's caller has no Telegram ids to look up)."""
+async def desk_of(services, session: AsyncSession, person: Person, notifier_for,
+                  post: StaffPost | None = None) -> Desk:
+    """The desk of a person already known (an API channel's caller has no Telegram ids to look up);
+    `post`: their staff post when the caller has read it already."""
     clock, config = services.clock, services.config
-    # A channel's caller is never staff: no post to look up.
-    actor = Actor(person, StaffPost(None, None) if person.channel else await staff_post(session, person))
+    if post is None:  # a channel's caller is never staff: no post to look up
+        post = StaffPost(None, None) if person.channel else await staff_post(session, person)
+    actor = Actor(person, post)
     mail = Mailroom(session)
     notifier = notifier_for(mail)
     return Desk(services, session, person, person.chat_id, actor, CaseService(session, clock, config, notifier),

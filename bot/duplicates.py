@@ -42,7 +42,8 @@ async def nearby_duplicates(session: AsyncSession, config: Config, *, category: 
     if lat is None or lon is None:
         return []
     dlat, dlon = degree_box(lat, rules.radius_m)
-    query = select(Case).where(
+    # The candidates as plain columns; only the few offered are loaded as cases (with their joins).
+    query = select(Case.id, Case.lat, Case.lon, Case.description).where(
         Case.category == category, Case.status.in_(sorted(str(s) for s in MERGEABLE)),
         Case.created_at >= now - rules.window, Case.lat.between(lat - dlat, lat + dlat),
         Case.lon.between(lon - dlon, lon + dlon)).order_by(Case.id)
@@ -52,13 +53,14 @@ async def nearby_duplicates(session: AsyncSession, config: Config, *, category: 
         followed = select(CaseFollower.case_id).where(CaseFollower.person_id == exclude_person)
         query = query.where(Case.reporter_id != exclude_person, Case.id.not_in(followed))
     found = []
-    for case in (await session.execute(query)).scalars():
-        metres = metres_between(lat, lon, case.lat, case.lon)
-        alike = similarity(text, case.description)
+    for case_id, case_lat, case_lon, description in await session.execute(query):
+        metres = metres_between(lat, lon, case_lat, case_lon)
+        alike = similarity(text, description)
         if metres <= rules.radius_m and alike >= rules.min_similarity:
-            found.append(Duplicate(case, metres, alike))
-    found.sort(key=lambda d: (-d.similarity, d.metres, d.case.id))
-    return found[:MAX_OFFERED]
+            found.append((-alike, metres, case_id))
+    found.sort()
+    return [Duplicate(await session.get(Case, case_id), metres, -negative)
+            for negative, metres, case_id in found[:MAX_OFFERED]]
 
 
 async def followers(session: AsyncSession, case_id: int) -> list[Person]:

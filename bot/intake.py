@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import Config
@@ -58,6 +59,17 @@ class IntakeStep:
     grid_name: str | None = None  # CONFIRM: the grid the report is in
     refresh: bool = False         # CONFIRM: edit the summary already shown (a late album photo)
     point: tuple[float, float] | None = None  # POINT_OUTSIDE
+
+
+# In a unit of work's session.info: person id → their draft (None: they have none), as read or
+# changed in this unit of work, so that its every step does not SELECT the draft again.
+_DRAFTS = "gridsec_intake_drafts"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_drafts(session: Session, previous_transaction) -> None:
+    """A rollback (a savepoint's too) may undo a draft's insert or delete: read them again."""
+    session.info.pop(_DRAFTS, None)
 
 
 class IntakeService:
@@ -139,9 +151,18 @@ class IntakeService:
     def _window(self) -> timedelta:
         return timedelta(minutes=self.config.intake.draft_window_minutes)
 
+    async def _draft_of(self, person: Person) -> Draft | None:
+        known = self.session.info.setdefault(_DRAFTS, {})
+        if person.id not in known:
+            known[person.id] = await self.session.scalar(select(Draft).where(Draft.person_id == person.id))
+        return known[person.id]
+
+    def _know(self, person: Person, draft: Draft | None) -> None:
+        self.session.info.setdefault(_DRAFTS, {})[person.id] = draft
+
     async def current(self, person: Person) -> Draft | None:
         """The person's open draft, or None; a draft left alone past the window is dropped."""
-        draft = await self.session.scalar(select(Draft).where(Draft.person_id == person.id))
+        draft = await self._draft_of(person)
         if draft is not None and self.clock.now() - draft.updated_at > self._window:
             await self.discard(person)
             return None
@@ -154,6 +175,7 @@ class IntakeService:
                           updated_at=self.clock.now())
             self.session.add(draft)
             await self.session.flush()
+            self._know(person, draft)
         return draft
 
     async def state(self, draft: Draft) -> DraftState:
@@ -239,8 +261,9 @@ class IntakeService:
         return await self.state(draft)
 
     async def discard(self, person: Person) -> None:
-        draft = await self.session.scalar(select(Draft).where(Draft.person_id == person.id))
+        draft = await self._draft_of(person)
         if draft is not None:
             await self.session.execute(delete(Attachment).where(Attachment.draft_id == draft.id))
             await self.session.delete(draft)
             await self.session.flush()
+            self._know(person, None)

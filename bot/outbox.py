@@ -7,6 +7,8 @@ Telegram's limits, honours retry_after, and backs off on other errors; a row is 
 its request goes out and `sent` right after Telegram accepts it, so a restart neither sends a
 delivered message again unmarked nor loses one that was in flight: a row still `sending` when the
 worker starts is a request whose answer the killed process never heard, and is treated as below.
+(The commit that marks a row `sent` also marks the chat's next row `sending` when it may go at
+once, and the read of a chat's rows its first one: one commit per message instead of two.)
 
 A send whose answer was lost is not a failure: the request went out (a read timeout, a connection
 dropped after writing) and Telegram may well have delivered it. Retrying it blindly is how a slow
@@ -35,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import OutboxConfig
@@ -78,7 +80,7 @@ class Outgoing:
         return data
 
     @classmethod
-    def from_row(cls, row: OutboxMessage) -> "Outgoing":
+    def from_row(cls, row: "OutboxMessage | OwedRow") -> "Outgoing":
         data = dict(row.payload)
         data["buttons"] = [[Button(**b) for b in line] for line in data.get("buttons", [])]
         if data.get("location") is not None:
@@ -186,6 +188,25 @@ class Pacing:
 
 OWED = ("pending", "sending")  # rows the worker still has to send; `sending` = in flight at a crash
 
+# The worker reads and writes the table with Core statements: an owed row is read as plain columns
+# (a Row, read by attribute like the model), and each change is one UPDATE by id, so no ORM object
+# is built, tracked, loaded again to be changed and flushed.
+_OUTBOX = OutboxMessage.__table__
+OWED_COLUMNS = (_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.kind, _OUTBOX.c.payload, _OUTBOX.c.case_id,
+                _OUTBOX.c.status, _OUTBOX.c.next_attempt_at)
+OwedRow = Any  # a Row of OWED_COLUMNS
+
+
+# Built once (bound parameters): building a statement costs more than looking up its compiled form.
+_OWED_OF_CHAT = (select(*OWED_COLUMNS).where(_OUTBOX.c.chat_id == bindparam("chat"), _OUTBOX.c.status.in_(OWED))
+                 .order_by(_OUTBOX.c.id).limit(50))
+_SET = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row"))  # SET: the columns given as parameters
+_SENT_AS = select(_OUTBOX.c.tg_message_id).where(_OUTBOX.c.id == bindparam("row"))
+
+
+async def _set(s: AsyncSession, outbox_id: int, **values) -> None:
+    await s.execute(_SET, {"row": outbox_id, **values})
+
 
 class Patience:
     """How long a send waits for Telegram's answer: the configured timeout while Telegram is quick,
@@ -285,20 +306,44 @@ class OutboxWorker(BackgroundWorker):
             self._resume.pop(chat_id, None)
 
     async def _send_due(self, chat_id: int) -> float:
+        """Send the chat's owed rows in order. The transaction that reads them also marks the first
+        `sending` when it may go at once, and the one that marks a row `sent` marks the next: so each
+        row is still `sending` (committed) before its request goes out, with one commit per row."""
         async with self.db.session() as s:
-            rows = (await s.execute(
-                select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status.in_(OWED))
-                .order_by(OutboxMessage.id).limit(50))).scalars().all()
-        for row in rows:
-            wait = max((row.next_attempt_at - self.now()).total_seconds(),
-                       self.pacing.chat_wait(chat_id, time.monotonic()))
-            if wait > 0:  # give the slot to another chat rather than sleep on this one's limit
-                return wait
-            if not await self._send_one(row):
+            rows = (await s.execute(_OWED_OF_CHAT, {"chat": chat_id})).all()
+            in_flight = await self._mark_if_ready(s, rows[0]) if rows else None
+        for i, row in enumerate(rows):
+            if in_flight is None:
+                if self._stopping:
+                    return 0.0
+                wait = self._wait(row)
+                if wait > 0:  # give the slot to another chat rather than sleep on this one's limit
+                    return wait
+            settled, in_flight = await self._send_one(row, in_flight, rows[i + 1] if i + 1 < len(rows) else None)
+            if not settled:
                 return 0.01  # rescheduled: the next pass finds its new due time
-            if self._stopping:
-                return 0.0
         return 0.0
+
+    def _wait(self, row: OwedRow) -> float:
+        """Seconds until the row may go: its own due time and the chat's limit."""
+        return max((row.next_attempt_at - self.now()).total_seconds(),
+                   self.pacing.chat_wait(row.chat_id, time.monotonic()))
+
+    async def _mark_if_ready(self, s: AsyncSession, row: OwedRow) -> "_InFlight | None":
+        """Mark `row` sending in the open transaction `s` when it may go right away (due, within the
+        chat's and the overall limit, not in flight before a restart, its edit target known);
+        None leaves it to _send_one's own steps."""
+        if row.status != "pending" or self._stopping or self._wait(row) > 0 \
+                or self.pacing.overall_wait(time.monotonic()) > 0:
+            return None
+        edit_target = None
+        if row.kind in EDITS:
+            edit_target = row.payload.get("edit_message_id") or await _sent_message_id(s, row.payload.get("edit_of"))
+            if edit_target is None:
+                return None
+        await _set(s, row.id, status="sending")
+        self.pacing.take(row.chat_id)
+        return _InFlight(edit_target)
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for the overall limit (shared by every chat, so waiting in a slot costs nobody);
@@ -307,43 +352,48 @@ class OutboxWorker(BackgroundWorker):
             await asyncio.sleep(wait)
         self.pacing.take(chat_id)
 
-    async def _send_one(self, row: OutboxMessage) -> bool:
-        """True when the row is settled (sent, failed for good, or unconfirmed); False when it must
-        be tried again."""
+    async def _send_one(self, row: OwedRow, in_flight: "_InFlight | None" = None,
+                        following: OwedRow | None = None) -> tuple[bool, "_InFlight | None"]:
+        """(settled, in flight): settled is True when the row is settled (sent, failed for good, or
+        unconfirmed) and False when it must be tried again; `in_flight`: the row is marked sending
+        already (by _mark_if_ready). Once it is sent, `following` is marked sending in the same
+        transaction when it may go at once, and returned as in flight."""
         message = Outgoing.from_row(row)
-        edit_target = None
-        if message.kind in EDITS:
-            edit_target = message.edit_message_id or await self._sent_message_id(message.edit_of)
-            if edit_target is None:  # the message to edit was never delivered: nothing to edit
-                await self._finish(row.id, "failed", error="edit target was never sent")
-                return True
-        if row.status == "sending":  # the last process died with this request out: it may have arrived
-            return await self._uncertain(row, message, "in flight when the last process stopped")
-        await self._pace(row.chat_id)
-        await self._mark_sending(row.id)
+        if in_flight is not None:
+            edit_target = in_flight.edit_target
+        else:
+            edit_target = None
+            if message.kind in EDITS:
+                edit_target = message.edit_message_id or await self._sent_message_id(message.edit_of)
+                if edit_target is None:  # the message to edit was never delivered: nothing to edit
+                    await self._finish(row.id, "failed", error="edit target was never sent")
+                    return True, None
+            if row.status == "sending":  # the last process died with this request out: it may have arrived
+                return await self._uncertain(row, message, "in flight when the last process stopped"), None
+            await self._pace(row.chat_id)
+            await self._mark_sending(row.id)
         started = time.monotonic()
         try:
             message_id = await self.sender.send(message, edit_target, self.patience.seconds)
         except RetryLater as exc:
             await self._retry(row, str(exc), exc.seconds)
-            return False
+            return False, None
         except Uncertain as exc:
             self.patience.lost()
-            return await self._uncertain(row, message, str(exc) or "no answer")
+            return await self._uncertain(row, message, str(exc) or "no answer"), None
         except PermanentFailure as exc:
             log.warning("outbox %s to %s failed for good: %s", row.id, row.chat_id, exc)
             await self._finish(row.id, "failed", error=str(exc))
-            return True
+            return True, None
         except Exception as exc:  # unknown errors are retried with backoff, never dropped silently
             log.exception("outbox %s: unexpected send error", row.id)
             await self._retry(row, repr(exc), None)
-            return False
+            return False, None
         self.patience.answered(time.monotonic() - started)
         self.sent_count += 1
-        await self._finish(row.id, "sent", message_id=message_id or edit_target)
-        return True
+        return True, await self._finish(row.id, "sent", message_id=message_id or edit_target, then=following)
 
-    async def _uncertain(self, row: OutboxMessage, message: Outgoing, error: str) -> bool:
+    async def _uncertain(self, row: OwedRow, message: Outgoing, error: str) -> bool:
         """No answer to a request that went out: resend it once, marked; never a third time."""
         if message.kind in SAME_TWICE:
             await self._retry(row, error, None)
@@ -362,36 +412,53 @@ class OutboxWorker(BackgroundWorker):
         if outbox_id is None:
             return None
         async with self.db.session() as s:
-            return await s.scalar(select(OutboxMessage.tg_message_id).where(OutboxMessage.id == outbox_id))
+            return await _sent_message_id(s, outbox_id)
 
     async def _mark_sending(self, outbox_id: int) -> None:
         async with self.db.session() as s:
-            (await s.get(OutboxMessage, outbox_id)).status = "sending"
+            await _set(s, outbox_id, status="sending")
 
-    async def _retry(self, row: OutboxMessage, error: str, retry_after: float | None, *,
+    async def _retry(self, row: OwedRow, error: str, retry_after: float | None, *,
                      resend: bool = False) -> None:
         async with self.db.session() as s:
-            fresh = await s.get(OutboxMessage, row.id)
-            fresh.status, fresh.last_error = "pending", error
+            attempts, payload = (await s.execute(select(_OUTBOX.c.attempts, _OUTBOX.c.payload)
+                                                 .where(_OUTBOX.c.id == row.id))).one()
+            values: dict[str, Any] = {"status": "pending", "last_error": error}
             if resend:
-                fresh.payload = {**fresh.payload, "resend": True}
+                values["payload"] = {**payload, "resend": True}
             if retry_after is not None:  # Telegram's own pacing: wait exactly that, it is not a failure
-                fresh.next_attempt_at = self.now() + timedelta(seconds=retry_after)
-                return
-            fresh.attempts += 1
-            if fresh.attempts >= self.config.max_attempts:
-                fresh.status = "failed"
-                log.error("outbox %s to %s given up after %s attempts: %s",
-                          row.id, row.chat_id, fresh.attempts, error)
-                return
-            fresh.next_attempt_at = self.now() + timedelta(seconds=backoff(
-                fresh.attempts, self.config.backoff_base_seconds, self.config.backoff_max_seconds))
+                values["next_attempt_at"] = self.now() + timedelta(seconds=retry_after)
+            else:
+                values["attempts"] = attempts = attempts + 1
+                if attempts >= self.config.max_attempts:
+                    values["status"] = "failed"
+                    log.error("outbox %s to %s given up after %s attempts: %s", row.id, row.chat_id, attempts, error)
+                else:
+                    values["next_attempt_at"] = self.now() + timedelta(seconds=backoff(
+                        attempts, self.config.backoff_base_seconds, self.config.backoff_max_seconds))
+            await _set(s, row.id, **values)
 
     async def _finish(self, outbox_id: int, status: str, *, message_id: int | None = None,
-                      error: str | None = None) -> None:
+                      error: str | None = None, then: OwedRow | None = None) -> "_InFlight | None":
+        """Settle the row; `then`: the chat's next row, marked sending in the same transaction if it may go."""
+        values: dict[str, Any] = {"status": status, "sent_at": self.now() if status == "sent" else None,
+                                  "tg_message_id": message_id}
+        if error:  # else the last error stays
+            values["last_error"] = error
         async with self.db.session() as s:
-            fresh = await s.get(OutboxMessage, outbox_id)
-            fresh.status = status
-            fresh.sent_at = self.now() if status == "sent" else None
-            fresh.tg_message_id = message_id
-            fresh.last_error = error or fresh.last_error
+            await _set(s, outbox_id, **values)
+            return await self._mark_if_ready(s, then) if then is not None else None
+
+
+@dataclass(frozen=True)
+class _InFlight:
+    """A row marked `sending` (committed) by the transaction that read or settled the one before it."""
+
+    edit_target: int | None  # the Telegram message an edit changes
+
+
+async def _sent_message_id(s: AsyncSession, outbox_id: int | None) -> int | None:
+    """The Telegram message id an outbox row was delivered as, once it was."""
+    if outbox_id is None:
+        return None
+    return await s.scalar(_SENT_AS, {"row": outbox_id})

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.limits import Window
@@ -44,24 +44,44 @@ class Refused(Exception):
         self.reason = reason
 
 
-async def ensure_person(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,
-                        username: str | None, now: datetime) -> Person:
-    person = await session.scalar(select(Person).where(Person.tg_user_id == tg_user_id))
-    if person is None:
+def _with_post(*entities):
+    """SELECT `entities` from people with the person's active officer post and department (each
+    None when there is none) joined on: who someone is and what they may do, in one statement."""
+    return (select(*entities).select_from(Person)
+            .outerjoin(Officer, (Officer.person_id == Person.id) & Officer.active)
+            .outerjoin(DepartmentStaff, DepartmentStaff.person_id == Person.id)
+            .outerjoin(Department, Department.id == DepartmentStaff.department_id)
+            .limit(1))
+
+
+# Built once, with bound parameters: every update looks its caller up.
+_CALLER = _with_post(Person, Officer, Department).where(Person.tg_user_id == bindparam("tg_user_id"))
+_POST = _with_post(Officer, Department).where(Person.id == bindparam("person_id"))
+
+
+async def ensure_caller(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,
+                        username: str | None, now: datetime) -> tuple[Person, StaffPost]:
+    """The person with this Telegram id (created the first time, their chat and names kept up to
+    date) and their staff post, read together."""
+    row = (await session.execute(_CALLER, {"tg_user_id": tg_user_id})).first()
+    if row is None:
         person = Person(tg_user_id=tg_user_id, chat_id=chat_id, display_name=display_name[:128],
                         username=username, created_at=now)
         session.add(person)
         await session.flush()
-    else:
-        person.chat_id, person.display_name, person.username = chat_id, display_name[:128], username
-    return person
+        return person, StaffPost(None, None)  # a post is given to a person who exists (redeem_invite)
+    person, officer, department = row
+    person.chat_id, person.display_name, person.username = chat_id, display_name[:128], username
+    return person, StaffPost(officer, department)
+
+
+async def ensure_person(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,
+                        username: str | None, now: datetime) -> Person:
+    return (await ensure_caller(session, tg_user_id, chat_id, display_name, username, now))[0]
 
 
 async def staff_post(session: AsyncSession, person: Person) -> StaffPost:
-    officer = await session.scalar(select(Officer).where(Officer.person_id == person.id, Officer.active))
-    department = await session.scalar(
-        select(Department).join(DepartmentStaff, DepartmentStaff.department_id == Department.id)
-        .where(DepartmentStaff.person_id == person.id))
+    officer, department = (await session.execute(_POST, {"person_id": person.id})).one()
     return StaffPost(officer, department)
 
 
