@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One webhook worker against two, behind Debian's nginx, on PostgreSQL.
 
-    .venv/bin/python -m bench.workers [--residents 120] [--grids 20] [--workers 1,2]
+    .venv/bin/python -m bench.workers [--residents 120] [--grids 14] [--workers 1,2]
                                       [--pg-url postgresql://postgres@127.0.0.1:5432/test]
 
 Each system is the real `gridsec run` (`--workers N` for N > 1) as its own processes, on a fresh
@@ -260,7 +260,8 @@ async def main_async(args) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.workers", description=__doc__.split("\n\n")[0])
     ap.add_argument("--residents", type=int, default=120, help="residents reporting at once (default 120)")
-    ap.add_argument("--grids", type=int, default=20, help="grids they report in, one officer each (default 20)")
+    ap.add_argument("--grids", type=int, default=14,
+                    help="grids they report in, one officer each (default 14: all the sample district's)")
     ap.add_argument("--workers", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2],
                     help="worker counts to compare, the first is the baseline (default 1,2)")
     ap.add_argument("--pg-url", default=DEFAULT_PG)
