@@ -23,8 +23,8 @@ from bot.roster import colleagues_for
 from bot.routing import Placement, Reach, place_in_grid, supervisors_of
 from storage.db import dialect_insert
 from storage.models import (
-    Attachment, Case, CaseEvent, CasePart, DeadlineStep, Department, DepartmentStaff, Draft, GridCorrection, Officer,
-    Person, Rating, RelayedMessage, TicketCounter,
+    Attachment, Case, CaseEvent, CaseFollower, CasePart, DeadlineStep, Department, DepartmentStaff, Draft,
+    GridCorrection, Officer, Person, Rating, RelayedMessage, TicketCounter,
 )
 
 # Who hears about each action. Data, so adding an action means adding a line.
@@ -111,9 +111,13 @@ class CaseService:
             query = query.where(Attachment.purpose == purpose)
         return list((await self.session.execute(query)).scalars())
 
-    async def reported_by(self, person: Person, limit: int = 20) -> list[Case]:
+    async def reported_by(self, person: Person, limit: int = 20, *, followed: bool = False) -> list[Case]:
+        """The person's own reports, newest first; `followed`: with the cases they follow (关注它)."""
+        theirs = Case.reporter_id == person.id
+        if followed:
+            theirs = theirs | Case.id.in_(select(CaseFollower.case_id).where(CaseFollower.person_id == person.id))
         return list((await self.session.execute(
-            select(Case).where(Case.reporter_id == person.id).order_by(Case.id.desc()).limit(limit))).scalars())
+            select(Case).where(theirs).order_by(Case.id.desc()).limit(limit))).scalars())
 
     async def open_reported_by(self, person: Person) -> list[Case]:
         return [c for c in await self.reported_by(person, 50) if c.status not in SETTLED]

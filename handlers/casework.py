@@ -45,13 +45,15 @@ async def show_ticket(turn: Turn, ticket: str) -> None:
 
 
 async def my_cases(turn: Turn) -> None:
-    cases = await turn.desk.cases.reported_by(turn.desk.person, 10)
+    person = turn.desk.person
+    cases = await turn.desk.cases.reported_by(person, 10, followed=True)
     if not cases:
         turn.say("my_none")
         return
     lines = [t("my_header", n=len(cases))] + [
         t("my_line", ticket=c.ticket, status=STATUS[c.status], category=turn.config.category_name(c.category),
-          date=local(turn.config, c.created_at)) for c in cases]
+          date=local(turn.config, c.created_at), followed="" if c.reporter_id == person.id else t("my_followed"))
+        for c in cases]
     turn.send_text("\n".join(lines), _view_rows(cases[:8]))
 
 

@@ -91,7 +91,8 @@ T: dict[str, str] = {
     # ---- resident follow-up
     "my_none": "您还没有提交过诉求。直接描述问题即可反映。",
     "my_header": "您的诉求（最近{n}件）：",
-    "my_line": "{ticket}　{status}　{category}　{date}",
+    "my_line": "{ticket}　{status}　{category}　{date}{followed}",
+    "my_followed": "　（关注）",
     "no_open_cases": "您目前没有正在办理的诉求。如需反映新问题，请直接描述问题和位置。",
     "choose_case": "您有多件诉求，请选择：",
     "meant_ask": "收到。您说的是 {case} 吗？您是想：",

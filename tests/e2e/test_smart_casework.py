@@ -51,6 +51,8 @@ async def test_three_nearby_reports_become_one_case_whose_three_residents_hear_a
         assert any("又有居民反映" in t and text in t for t in texts(out, "wang"))
     assert len(await rows(sim, Case)) == 1
     assert len(await rows(sim, CaseFollower)) == 2
+    mine = texts(await sim.play({"user": "bob", "command": "my"}), "bob")[-1]
+    assert f"{ticket}　待接单" in mine and mine.endswith("（关注）")  # a followed case is in /my, marked
 
     out = await resolve(sim, "已清运")
     for user in ("alice", "bob", "carol"):
