@@ -508,12 +508,11 @@ class Instrumented:
         probe, runtime = self.probe, self.gs.sim.runtime
         services = runtime.services
 
-        # PTB handlers: group -1 is record_update (the inbound store), the rest are `handles` wrappers.
-        for group, handlers in runtime.application.handlers.items():
+        # PTB handlers: the `handles` wrappers (the update was stored before it was dispatched).
+        for handlers in runtime.application.handlers.values():
             for handler in handlers:
-                phase = "record" if group < 0 else "handler"
                 original = handler.callback
-                handler.callback = self._timed_callback(original, phase)
+                handler.callback = self._timed_callback(original, "handler")
                 self._undo.append(lambda h=handler, o=original: setattr(h, "callback", o))
 
         nlu = services.nlu
@@ -662,9 +661,7 @@ async def breakdown(gs: GridSec, texts: list[str], flows: int) -> list[dict]:
                     probe.idle.clear()
                 m = probe.marks
                 row = {"step": step, "total": reply["t"] - t0,
-                       "dispatch": m["record_start"] - t0,
-                       "record": m["record_end"] - m["record_start"],
-                       "between": m["handler_start"] - m["record_end"],
+                       "dispatch": m["handler_start"] - t0,
                        "uow": m.get("handler_commit_end", m["handler_end"]) - m["handler_start"],
                        "after_commit": m["handler_end"] - m.get("handler_commit_end", m["handler_end"]),
                        "pickup": m["send_start"] - m["handler_end"],
@@ -774,11 +771,10 @@ class Sampler:
 
 _ACTIVITIES = [  # (what to look for on the stack: file ending, function or None; activity), first match wins
     (("gridsec/ingest.py", "store"), "ingest: store the fetched batch (inbound record)"),
-    (("handlers/common.py", "record_update"), "PTB update: record_update (still unhandled?)"),
     (("nlu/keywords.py", None), "PTB update: handler — NLU parse"),
     (("bot/desk.py", "open_desk"), "PTB update: handler — open_desk (person, staff post)"),
     (("bot/desk.py", "handled"), "PTB update: handler — mark the update done"),
-    (("handlers/common.py", "wrapper"), "PTB update: handler — the rest of the unit of work"),
+    (("handlers/common.py", "_handle"), "PTB update: handler — the rest of the unit of work"),
     (("gridsec/ingest.py", None), "dispatcher: inbox rounds (next_round, still_received)"),
     (("bot/outbox.py", "_finish"), "outbox: mark sent (_finish)"),
     (("bot/outbox.py", "_retry"), "outbox: retry bookkeeping"),
@@ -933,9 +929,7 @@ def print_table(echo: Figures, systems: list[Figures], parse_s: list[float], arg
 
 
 STAGES = [
-    ("dispatch", "inject → record_update starts (getUpdates answer, HTTP, de_json, PTB queue)"),
-    ("record", "record_update: store the inbound update (own transaction)"),
-    ("between", "record_update end → handler starts (PTB group -1 → 0)"),
+    ("dispatch", "inject → handler starts (getUpdates answer, HTTP, store, dispatcher round, de_json, PTB)"),
     ("uow", "handler unit of work until its commit returns"),
     ("after_commit", "after the commit (outbox.wake, answerCallbackQuery for buttons)"),
     ("pickup", "handler end → outbox worker calls send (wake, SELECT pending, pacing)"),

@@ -10,18 +10,21 @@ channel could not parse is kept as `unparsable` and never handled.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.hygiene import bounded_id, clean_payload
 from storage.db import Database, dialect_insert
 from storage.doorbell import INBOX_CHANNEL, ring
 from storage.models import InboundUpdate
+
+log = logging.getLogger(__name__)
 
 RECEIVED, DONE, FAILED, UNPARSABLE = "received", "done", "failed", "unparsable"
 
@@ -35,6 +38,20 @@ class Arrival:
     user_id: int | None
     payload: dict[str, Any]
     unparsable: str | None = None
+
+
+class AlreadyHandled(Exception):
+    """The update is not waiting: handled (or set aside) already, or never stored. Whatever handling
+    it changed is rolled back with the transaction that tried to mark it."""
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"update {update_id} is not waiting to be handled")
+        self.update_id = update_id
+
+
+# Built once (bound parameters): marked only while waiting, so a second handling cannot commit.
+_MARK = (update(InboundUpdate).where(InboundUpdate.update_id == bindparam("update"), InboundUpdate.status == RECEIVED)
+         .values(status=bindparam("status"), handled_at=bindparam("now"), error=bindparam("error")))
 
 
 @dataclass(frozen=True)
@@ -95,15 +112,29 @@ class Inbox:
                 InboundUpdate.update_id.in_(update_ids), InboundUpdate.status == RECEIVED))
             return set(rows.scalars())
 
+    @classmethod
+    async def mark(cls, session: AsyncSession, update_id: int, status: str, now: datetime,
+                   error: str | None = None) -> None:
+        """Mark the update handled, in the transaction of what handling it changed. Only an update
+        stored and still waiting is marked; otherwise (never stored, or handled already) AlreadyHandled
+        is raised, so that transaction, and everything handling it changed, is rolled back."""
+        if not await cls.mark_if_waiting(session, update_id, status, now, error):
+            raise AlreadyHandled(update_id)
+
     @staticmethod
-    async def mark(session: AsyncSession, update_id: int, status: str, now: datetime, error: str | None = None) -> None:
-        """Mark the update handled, in the transaction of what handling it changed."""
-        await session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
-                              .values(status=status, handled_at=now, error=error))
+    async def mark_if_waiting(session: AsyncSession, update_id: int, status: str, now: datetime,
+                              error: str | None = None) -> bool:
+        """Mark the update if it is stored and still waiting; whether it was."""
+        marked = await session.execute(_MARK, {"update": update_id, "status": status, "now": now, "error": error})
+        return marked.rowcount == 1
 
     async def settle(self, update_id: int, status: str, now: datetime, error: str | None = None) -> None:
-        async with self.db.session() as session:
-            await self.mark(session, update_id, status, now, error)
+        """Mark it in a transaction of its own; one handled already stays as it was."""
+        try:
+            async with self.db.session() as session:
+                await self.mark(session, update_id, status, now, error)
+        except AlreadyHandled:
+            log.info("update %s was settled already (or never stored); left as it is", update_id)
 
     async def prune(self, before: datetime, now: datetime) -> int:
         """Empty the payloads of settled updates that arrived before `before` (privacy.retention_days),

@@ -46,10 +46,11 @@ class Services:
 
     async def failed(self, update_id: int | None, error: str, messages: list[Outgoing]) -> None:
         """Mark an update failed and queue what is owed for it (an apology, an alert) in one transaction,
-        so whoever waits for the update to be settled also finds its messages."""
+        so whoever waits for the update to be settled also finds its messages. An update settled
+        already keeps its status; the messages still go (PTB's error handler may come after it)."""
         async with self.db.session() as session:
             if update_id is not None:
-                await Inbox.mark(session, update_id, "failed", self.clock.now(), error)
+                await Inbox.mark_if_waiting(session, update_id, "failed", self.clock.now(), error)
             mail = Mailroom(session)
             for message in messages:
                 mail.send(message)

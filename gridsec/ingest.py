@@ -257,7 +257,7 @@ class Dispatcher(BackgroundWorker):
             if self._stopping:
                 break
             async with self.claims.hold(INBOX, head.user_id or 0) as mine:
-                if mine:  # whether it is still unhandled is read after the claim (record_update)
+                if mine:  # one handled meanwhile by another process commits nothing (Inbox.mark)
                     ids.append(head.update_id)
                     await self.handle(head.payload)
         for update_id in await self.inbox.still_received(ids):

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot.desk import Caller, Desk
 from bot.hygiene import clean_text, error_line, ids_fit
+from bot.inbox import AlreadyHandled
 from bot.lifecycle import TransitionRefused
 from bot.outbox import Button, Outgoing
 from bot.people import Refused
@@ -58,63 +59,59 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.application.bot_data["services"]
 
 
-async def record_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Group -1: the channel stored the update before acknowledging it (gridsec/ingest.py); go on only
-    while it is stored and unhandled, so nothing is handled twice and nothing handled unstored.
-    If even that cannot be read, the update stays `received` and is tried again later."""
-    services = services_of(context)
-    try:
-        unhandled = await services.inbox.unhandled(update.update_id)
-    except Exception:
-        log.exception("update %s: could not read whether it was handled; left for later", update.update_id)
-        raise ApplicationHandlerStop from None
-    if unhandled is None:
-        log.error("update %s reached the handlers without being stored; left alone", update.update_id)
-    if not unhandled:
-        raise ApplicationHandlerStop
-
-
 def handles(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
     @functools.wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        services = services_of(context)
-        user, chat = update.effective_user, update.effective_chat
-        # The bot works in private chats, where the chat id is the user's id (a button press on an
-        # inaccessible message carries no chat). Group messages, and forged updates whose ids no
-        # column can hold (bot/hygiene.py), are stored and left alone.
-        chat_id = chat.id if chat is not None else (user.id if user is not None else None)
-        if user is None or (chat is not None and chat.type != "private") or not ids_fit(update.to_dict()):
-            await services.inbox.settle(update.update_id, "done", services.clock.now())
-            return
-        if not await admitted(services, update, chat_id):
-            if update.callback_query is not None:
-                context.application.create_task(_answer(update, None))
-            return
-        name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
-        username = clean_text(user.username or "", 64) or None
-        toast = None
         try:
-            async with services.desk(Caller(user.id, chat_id, name, username)) as desk:
-                turn = Turn(desk, chat_id)
-                try:
-                    async with desk.savepoint():
-                        await fn(update, turn)
-                except (TransitionRefused, Refused) as refused:
-                    params = getattr(refused, "params", {})
-                    turn.say(refused.reason, **params)
-                    turn.toast = t(refused.reason, **params)
-                if is_command(update):  # a command is a new start: no question the bot asked still stands
-                    await desk.done_expecting()
-                await desk.handled(update.update_id)
-                toast = turn.toast
-        except Exception as exc:
-            log.exception("update %s failed", update.update_id)
-            await apologise(services, update.update_id, chat_id, user.id, exc)
-        finally:
-            services.queued()
-        if update.callback_query is not None:  # off the update path: the next update need not wait for it
-            context.application.create_task(_answer(update, toast))
+            await _handle(fn, update, context)
+        except AlreadyHandled:  # what handling it changed was rolled back with the mark that refused
+            log.warning("update %s was handled already or never stored: its handling left nothing",
+                        update.update_id)
     return wrapper
+
+
+async def _handle(fn: Handler, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Only an update stored and still waiting is marked done, in the transaction of what handling it
+    changed (Inbox.mark): a second handling, or one of an update never stored, commits nothing."""
+    services = services_of(context)
+    user, chat = update.effective_user, update.effective_chat
+    # The bot works in private chats, where the chat id is the user's id (a button press on an
+    # inaccessible message carries no chat). Group messages, and forged updates whose ids no
+    # column can hold (bot/hygiene.py), are stored and left alone.
+    chat_id = chat.id if chat is not None else (user.id if user is not None else None)
+    if user is None or (chat is not None and chat.type != "private") or not ids_fit(update.to_dict()):
+        await services.inbox.settle(update.update_id, "done", services.clock.now())
+        return
+    if not await admitted(services, update, chat_id):
+        if update.callback_query is not None:
+            context.application.create_task(_answer(update, None))
+        return
+    name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
+    username = clean_text(user.username or "", 64) or None
+    toast = None
+    try:
+        async with services.desk(Caller(user.id, chat_id, name, username)) as desk:
+            turn = Turn(desk, chat_id)
+            try:
+                async with desk.savepoint():
+                    await fn(update, turn)
+            except (TransitionRefused, Refused) as refused:
+                params = getattr(refused, "params", {})
+                turn.say(refused.reason, **params)
+                turn.toast = t(refused.reason, **params)
+            if is_command(update):  # a command is a new start: no question the bot asked still stands
+                await desk.done_expecting()
+            await desk.handled(update.update_id)
+            toast = turn.toast
+    except AlreadyHandled:
+        raise
+    except Exception as exc:
+        log.exception("update %s failed", update.update_id)
+        await apologise(services, update.update_id, chat_id, user.id, exc)
+    finally:
+        services.queued()
+    if update.callback_query is not None:  # off the update path: the next update need not wait for it
+        context.application.create_task(_answer(update, toast))
 
 
 def is_command(update: Update) -> bool:

@@ -12,7 +12,7 @@ from bot.lifecycle import TransitionRefused
 from bot.outbox import Outgoing
 from bot.understanding import normalize_ticket
 from handlers import casework, conversation, intake
-from handlers.common import Turn, handles, on_error, record_update
+from handlers.common import Turn, handles, on_error
 from handlers.render import STAFF, personal, privacy_text
 from handlers.texts import ROLES, t
 
@@ -226,7 +226,6 @@ async def other_update(update: Update, turn: Turn) -> None:
 
 def register(application: Application) -> None:
     application.add_error_handler(on_error)
-    application.add_handler(TypeHandler(Update, record_update), group=-1)
     for name, callback in (("start", start), ("help", help_command), ("my", my), ("tasks", tasks),
                            ("patrol", patrol), ("cancel", cancel_command), ("join", join), ("leave", leave),
                            ("back", back), ("web", web)):
