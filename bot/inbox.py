@@ -5,8 +5,8 @@ acknowledges it, so whatever Telegram considers delivered is on disk. Handling r
 what is stored and still `received` is handled, one person's updates in order, everyone's in
 rounds; a process killed mid-way leaves the rest `received` for the next start. Several processes
 may store and handle side by side (PostgreSQL): a person's updates are claimed by one at a time
-(storage/claims.py). An update the
-channel could not parse is kept as `unparsable` and never handled.
+(storage/claims.py), and an update is marked done only while it is still waiting (`mark`). An
+update the channel could not parse is kept as `unparsable` and never handled.
 """
 from __future__ import annotations
 
@@ -83,12 +83,6 @@ class Inbox:
             if stored:
                 await ring(session, INBOX_CHANNEL)  # every process's dispatcher, once this commits
         return [a for a in by_id.values() if a.update_id in stored]
-
-    async def unhandled(self, update_id: int) -> bool | None:
-        """True while the update is stored and not handled yet, False once handled; None: never stored."""
-        async with self.db.session() as session:
-            status = await session.scalar(select(InboundUpdate.status).where(InboundUpdate.update_id == update_id))
-        return None if status is None else status == RECEIVED
 
     async def next_round(self, skip: Collection[int] = ()) -> list[Waiting]:
         """The oldest unhandled update of each person who has one, oldest first. Handling goes in

@@ -39,7 +39,7 @@ async def test_a_batch_is_stored_once_and_a_redelivery_changes_nothing(inbox):
     again = await inbox.store([text(1, BUSY), text(2, QUIET), text(3, OTHER)], NOW)
     assert [a.update_id for a in again] == [3]
     assert await statuses(inbox) == {1: "done", 2: "received", 3: "received"}
-    assert (await inbox.unhandled(1), await inbox.unhandled(2), await inbox.unhandled(99)) == (False, True, None)
+    assert await inbox.still_received([1, 2, 99]) == {2}  # 1 handled, 99 never stored
 
 
 async def test_an_unparsable_update_is_kept_with_its_reason_and_never_handed_out(inbox):
@@ -49,7 +49,7 @@ async def test_an_unparsable_update_is_kept_with_its_reason_and_never_handed_out
         row = await s.get(InboundUpdate, 7)
     assert (row.status, row.error, row.payload) == ("unparsable", "TypeError: no is_bot", broken.payload)
     assert [w.update_id for w in await inbox.next_round()] == [8]
-    assert await inbox.unhandled(7) is False
+    assert await inbox.still_received([7]) == set()
 
 
 async def test_rounds_take_one_update_per_person_oldest_first(inbox):
