@@ -1,5 +1,5 @@
 """Checks and describes the evaluation sets (SETS: people_eval.csv, second_eval.csv, third_eval.csv,
-each with its conversations).
+fourth_eval.csv, each with its conversations).
 
     .venv/bin/python nlu/eval/stats.py                      # every set in SETS
     .venv/bin/python nlu/eval/stats.py CSV [--conversations YAML]
@@ -35,7 +35,8 @@ EVAL = Path(__file__).resolve().parent
 # "The third set").
 SETS = {EVAL / "people_eval.csv": EVAL / "conversations.yaml",
         EVAL / "second_eval.csv": EVAL / "second_conversations.yaml",
-        EVAL / "third_eval.csv": EVAL / "third_conversations.yaml"}
+        EVAL / "third_eval.csv": EVAL / "third_conversations.yaml",
+        EVAL / "fourth_eval.csv": EVAL / "fourth_conversations.yaml"}
 MIN_INTENT = 25
 MIN_CATEGORY = 15
 EXPECTS = {"urge", "add_info", "query_progress", "cancel", "rate_bad", "rate_good", "new_report", "ask"}
@@ -60,7 +61,10 @@ TYPOS = ("以经", "铁秀", "难文", "瘫换", "时的", "不时", "你号", "
          "恶心的要命", "听的到", "打子", "看一下把", "孩子门",
          # third_eval.csv
          "电题", "五叶", "拉吉", "经改", "几水", "早音", "消房", "盲到", "反应一下", "我反应的", "先反应一下", "拉圾",
-         "师父", "再吗", "麻凡", "以近", "投述", "装休")
+         "师父", "再吗", "麻凡", "以近", "投述", "装休",
+         # fourth_eval.csv
+         "燃器", "勿业", "油焰", "辣鸡桶", "工姿", "花现", "下水倒", "瞅间", "出理", "没人官", "位一", "路等", "可连",
+         "骑守", "鸡水", "线览", "在马", "进快", "麻番", "倒底", "修号", "巡罗", "一经", "取校", "谢射")
 PLACES = re.compile(
     r"北京路|中山[一二三四五六七]路|东风[东中西]?路|東風|越秀|农林[上下]路|農林|东山|東山|署前路|解放[北中南]路|环市|環市|淘金|华乐|"
     r"華樂|建设|建設|小北|德政|文德|大南路|高第街|一德路|海珠广场|海珠廣場|起义路|西湖路|教育路|广卫路|仓边|倉邊|越华路|盘福|流花|"
@@ -77,7 +81,11 @@ PLACES = re.compile(
     r"昌兴街|昌興街|麓景路|麓湖|东濠涌|東濠涌|连新路|童心路|恒福路|珠光路|黄华路|都府街|三育路|庙前直街|西华路|"
     r"福今路|小马站|横枝岗|动物园|状元坊|长堤|纸行路|府学西街|府學西街|盐运西|木排头|"
     r"濠畔街|象岗|中华广场|中華廣場|五月花|小东营|"
-    r"福临苑|聚贤坊|桂馨楼|嘉乐里|同庆坊|瑞康大楼|瑞康大樓|竹韵阁|长乐坊|宝源楼|和兴里|永安里")
+    r"福临苑|聚贤坊|桂馨楼|嘉乐里|同庆坊|瑞康大楼|瑞康大樓|竹韵阁|长乐坊|宝源楼|和兴里|永安里|"
+    # fourth_eval.csv
+    r"仰忠街|天成路|海味街|广大路|司后街|秉政街|永福路|净慧路|八旗二马路|旧部前|清风桥|杉木栏|玉带濠|启明二马路|均益路|站前路|"
+    r"府前路|正南路|海印桥|五仙观|城隍庙|大佛寺|镇海楼|流行前线|新大新|动漫星城|沙河顶|财厅前|清泉街|"
+    r"长寿里|安和里|丽泉苑|德馨楼|翠云阁|福寿里|平安里|金穗楼|祥和苑|怡景台|荣光大院|兴隆坊|松鹤里|永泰坊|瑞华楼|起凤里|兴业里")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
 
