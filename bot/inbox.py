@@ -70,13 +70,15 @@ class Inbox:
     async def store(self, arrivals: Sequence[Arrival], now: datetime) -> list[Arrival]:
         """Store a fetched batch in one statement; an update_id stored before (a redelivery, or
         another process storing the same update at the same moment) is left as it is.
+        Rows go in update_id order: two processes storing overlapping batches then wait on the
+        same first row instead of each holding a row the other needs (a deadlock on PostgreSQL).
         Returns the arrivals that were new."""
         by_id = {a.update_id: a for a in arrivals}
         if not by_id:
             return []
         rows = [{"update_id": a.update_id, "tg_user_id": bounded_id(a.user_id), "payload": clean_payload(a.payload),
                  "status": UNPARSABLE if a.unparsable else RECEIVED, "error": a.unparsable, "received_at": now}
-                for a in by_id.values()]
+                for a in sorted(by_id.values(), key=lambda a: a.update_id)]
         async with self.db.session() as session:
             insert = dialect_insert(self.db.engine)(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
             stored = set((await session.execute(insert.returning(InboundUpdate.update_id), rows)).scalars())
