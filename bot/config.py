@@ -195,7 +195,7 @@ class IntakeConfig(Section):
     followup_minutes: int = Field(30, gt=0)
     # While a case is open: an intent less sure than this is asked about with buttons, and a report
     # of another category at least this sure is a new problem (bot/conversation.py).
-    ask_below: float = Field(0.7, ge=0, le=1)
+    ask_below: float = Field(0.6, ge=0, le=1)
     new_problem_above: float = Field(0.6, ge=0, le=1)
 
 

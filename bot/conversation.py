@@ -8,7 +8,9 @@ person's `Situation` and the `Parse`, so every rule is testable without a databa
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from enum import StrEnum
 
 from bot.lifecycle import Status
@@ -88,7 +90,7 @@ def answers(question: str, parse: Parse, thresholds: "Thresholds") -> bool:
 
 @dataclass(frozen=True)
 class Thresholds:
-    ask_below: float = 0.7        # an intent less sure than this, while a case is open, is asked about
+    ask_below: float = 0.6        # an intent less sure than this, while a case is open, is asked about
     new_problem_above: float = 0.6  # a category this sure, unlike every open case's, offers a new report first
 
 
@@ -116,15 +118,16 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
         return reading
     if intent == Intent.REPORT:
         candidates = _on(cases, Move.PROGRESS)
-        if not candidates or (parse.first("address") and not any(_at_place(c, parse, text) for c in candidates)):
-            return Reading(Move.REPORT, intent=intent)  # no case open, or a place none of them is at
         same = [c for c in candidates if c.category == parse.category or _names(c, parse, text, words)]
-        if same:
-            return _ask(same[0], parse)
+        clearly_said = parse.category_confidence >= thresholds.new_problem_above and parse.category != "other"
+        new_place = bool(parse.first("address")) and not any(_at_place(c, parse, text) for c in candidates)
+        if not candidates or (new_place and (clearly_said or not same)):
+            return Reading(Move.REPORT, intent=intent)  # no case open, or a problem said at a new place
+        if same:  # the case's problem, or a place alone ("店名叫X 在松柏里二楼", "是B座不是A座"): asked
+            return _ask(same[0], parse, report_first=new_place)
         # Another problem at no new place may still be about the case ("听到屋里有响声" on a welfare
         # check): asked, never drafted silently, with the new report first when it is said clearly.
-        clearly_new = parse.category_confidence >= thresholds.new_problem_above and parse.category != "other"
-        return _ask(candidates[0], parse, report_first=clearly_new)
+        return _ask(candidates[0], parse, report_first=clearly_said)
     if intent == Intent.THANKS and _on(cases, Move.RATE_GOOD):
         return _ask(_on(cases, Move.RATE_GOOD)[0], parse, first=Move.RATE_GOOD)  # thanks for a case just 办结
     if intent in CHATTY and cases and _says_something(text) and _on(cases, Move.PROGRESS):
@@ -169,9 +172,23 @@ def _names(case: Case, parse: Parse, text: str, words: dict[str, tuple[str, ...]
 
 
 def _at_place(case: Case, parse: Parse, text: str) -> bool:
+    """The case's place is named, whole or by a name of its own ("松柏里巷口二楼" for 梓元岗路松柏里)."""
     place = case.address_text or ""
-    return bool(place) and (place in text or any(place in e.value or e.value in place
+    return bool(place) and (place in text or any(_same_place(place, e.value)
                                                  for e in parse.entities if e.entity == "address"))
+
+
+PLACE_NAME_CHARS = 3  # 松柏里, 东园新村: three characters name a place; two (东风, 中山) are a road's half
+# What every address has: shared alone ("路12号", "新村3栋"), they name no place in common.
+_GENERIC_PLACE = re.compile(r"[\d路街道巷里坊村号栋座楼层单元室之大小东南西北新旧\s-]")
+
+
+def _same_place(place: str, named: str) -> bool:
+    if place in named or named in place:
+        return True
+    match = SequenceMatcher(None, place, named, autojunk=False).find_longest_match()
+    common = place[match.a:match.a + match.size]
+    return match.size >= PLACE_NAME_CHARS and len(_GENERIC_PLACE.sub("", common)) >= 2
 
 
 def _ask(case: Case, parse: Parse, first: Move | None = None, report_first: bool = False) -> Reading:

@@ -109,6 +109,31 @@ def test_a_report_of_a_new_place_is_a_new_report():
     assert new_place.move is Move.REPORT
 
 
+def test_a_place_alone_that_is_not_the_cases_is_asked_about_with_the_new_report_first():
+    """"是B座不是A座" or a shop's address: a vague message at another place may correct the case."""
+    noisy = FakeCase(4, Status.RETURNED, "noise", "梓元岗路松柏里", ticket="YX-20261124-0004")
+    vague = read(parse("report", category="noise", category_confidence=0.3, address="东华东路3号"),
+                 "在东华东路3号二楼", draft_open=False, cases=(noisy,), category_words=WORDS)
+    assert vague.move is Move.ASK and [m for m, _ in vague.options][0] is Move.REPORT
+
+
+@pytest.mark.parametrize("named", ["松柏里巷口二楼", "梓元岗路", "松柏里"])
+def test_a_place_named_by_a_name_of_its_own_is_the_cases_place(named):
+    noisy = FakeCase(4, Status.RETURNED, "noise", "梓元岗路松柏里", ticket="YX-20261124-0004")
+    reading = read(parse("report", category="other", address=named), f"店名叫金嗓子 在{named}",
+                   draft_open=False, cases=(noisy,), category_words=WORDS)
+    assert reading.move is Move.ASK and reading.case is noisy
+
+
+@pytest.mark.parametrize("named", ["中山四路12号", "东风东路", "华侨新村3栋"])
+def test_addresses_sharing_only_a_number_or_a_suffix_are_other_places(named):
+    lamp = FakeCase(5, Status.ACCEPTED, "streetlight", "东风西路12号")
+    home = FakeCase(6, Status.ACCEPTED, "garbage", "东园新村3栋")
+    reading = read(parse("report", category="noise", category_confidence=0.9, address=named), f"{named}好吵",
+                   draft_open=False, cases=(lamp, home), category_words=WORDS)
+    assert reading.move is Move.REPORT
+
+
 def test_a_different_problem_at_no_new_place_is_asked_about_with_the_new_report_first_when_clear():
     clear = read(parse("report", category="noise", category_confidence=0.9), "楼上装修好吵",
                  draft_open=False, cases=(LAMP,), category_words=WORDS)
