@@ -123,6 +123,7 @@ CASES = [
     ("有个阿婆晕倒在楼下了", "report", None, True),
     ("围墙塌了，压到人", "report", None, True),
     ("快点来人啊着火了", "report", "fire_hazard", True),
+    ("地下车库水已齐腰深，还有人在里面", "report", None, True),
     # --- not urgent (negation, hypothetical, finished, ordinary) --------------------------
     ("没有煤气味了", None, "gas_emergency", False),
     ("刚才有煤气味，现在没有了", None, "gas_emergency", False),
