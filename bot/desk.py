@@ -97,6 +97,7 @@ class Desk:
     intake: IntakeService
     notifier: Notifier
     mail: Mailroom
+    first_contact: bool = False  # the person was created by this desk (their first update)
 
     @property
     def config(self):
@@ -125,6 +126,13 @@ class Desk:
     def savepoint(self):
         """Everything inside is undone together when it raises (a refused step leaves nothing half-done)."""
         return self.session.begin_nested()
+
+    def undoable(self):
+        """Where a refused step may be undone with all the desk did (the caller then rolls the desk
+        back and answers in another): everywhere but a first contact, whose person must outlive
+        the refusal (the same id for what is counted in memory, e.g. /join attempts); there a
+        savepoint."""
+        return self.savepoint() if self.first_contact else contextlib.nullcontext()
 
     async def understand(self, text: str) -> Parse:
         return await self.services.nlu.parse(text)
@@ -486,9 +494,11 @@ class Desk:
 
 
 async def open_desk(services, session: AsyncSession, caller: Caller, notifier_for) -> Desk:
-    person, post = await ensure_caller(session, caller.user_id, caller.chat_id, caller.name, caller.username,
-                                       services.clock.now())
-    return await desk_of(services, session, person, notifier_for, post)
+    person, post, created = await ensure_caller(session, caller.user_id, caller.chat_id, caller.name,
+                                                caller.username, services.clock.now())
+    desk = await desk_of(services, session, person, notifier_for, post)
+    desk.first_contact = created
+    return desk
 
 
 async def desk_of(services, session: AsyncSession, person: Person, notifier_for,

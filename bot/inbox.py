@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.hygiene import bounded_id, clean_payload
@@ -54,6 +54,19 @@ _MARK = (update(InboundUpdate).where(InboundUpdate.update_id == bindparam("updat
          .values(status=bindparam("status"), handled_at=bindparam("now"), error=bindparam("error")))
 
 
+_WAITING = InboundUpdate.status == RECEIVED
+_COLUMNS = (InboundUpdate.update_id, InboundUpdate.tg_user_id, InboundUpdate.payload)
+_HEADS = (select(func.min(InboundUpdate.update_id))
+          .where(_WAITING, InboundUpdate.update_id.not_in(bindparam("skip", expanding=True)))
+          .group_by(InboundUpdate.tg_user_id))
+_STILL = select(InboundUpdate.update_id).where(InboundUpdate.update_id.in_(bindparam("previous", expanding=True)),
+                                               _WAITING)
+# A round's heads and the previous round's updates still waiting, in one round trip (two index
+# lookups: an OR of the two would scan the table).
+_ROUND = union_all(select(*_COLUMNS).where(InboundUpdate.update_id.in_(_HEADS)),
+                   select(*_COLUMNS).where(InboundUpdate.update_id.in_(_STILL)))
+
+
 @dataclass(frozen=True)
 class Waiting:
     """A stored update not handled yet: whose it is (None: no person, such as a channel post)."""
@@ -61,6 +74,14 @@ class Waiting:
     update_id: int
     user_id: int | None
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Round:
+    """Inbox.round_after: the heads of this round, and the previous round's updates still waiting."""
+
+    heads: list[Waiting]
+    still_waiting: set[int]
 
 
 class Inbox:
@@ -89,24 +110,23 @@ class Inbox:
     async def next_round(self, skip: Collection[int] = ()) -> list[Waiting]:
         """The oldest unhandled update of each person who has one, oldest first. Handling goes in
         such rounds, so one person's backlog of a thousand updates delays everybody else by one each."""
-        waiting = InboundUpdate.status == RECEIVED
-        if skip:
-            waiting = waiting & InboundUpdate.update_id.not_in(skip)
-        heads = select(func.min(InboundUpdate.update_id)).where(waiting).group_by(InboundUpdate.tg_user_id)
+        return (await self.round_after(skip=skip)).heads
+
+    async def round_after(self, previous: Collection[int] = (), skip: Collection[int] = ()) -> "Round":
+        """The next round, and which of the `previous` round's updates are still waiting (their
+        handling could not even record a failure), in one statement; those are not in the round."""
         async with self.db.session() as session:
-            rows = await session.execute(select(InboundUpdate.update_id, InboundUpdate.tg_user_id,
-                                                InboundUpdate.payload)
-                                         .where(InboundUpdate.update_id.in_(heads)).order_by(InboundUpdate.update_id))
-            return [Waiting(*row) for row in rows]
+            rows = (await session.execute(_ROUND, {"skip": list(skip), "previous": list(previous)})).all()
+        again = {row.update_id for row in rows if row.update_id in previous}
+        heads = {row.update_id: row for row in rows if row.update_id not in again}
+        return Round([Waiting(*heads[i]) for i in sorted(heads)], again)
 
     async def still_received(self, update_ids: Collection[int]) -> set[int]:
         """Which of these updates are still waiting: their handling could not even record a failure."""
         if not update_ids:
             return set()
         async with self.db.session() as session:
-            rows = await session.execute(select(InboundUpdate.update_id).where(
-                InboundUpdate.update_id.in_(update_ids), InboundUpdate.status == RECEIVED))
-            return set(rows.scalars())
+            return set((await session.execute(_STILL, {"previous": list(update_ids)})).scalars())
 
     @classmethod
     async def mark(cls, session: AsyncSession, update_id: int, status: str, now: datetime,

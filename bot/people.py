@@ -60,19 +60,19 @@ _POST = _with_post(Officer, Department).where(Person.id == bindparam("person_id"
 
 
 async def ensure_caller(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,
-                        username: str | None, now: datetime) -> tuple[Person, StaffPost]:
+                        username: str | None, now: datetime) -> tuple[Person, StaffPost, bool]:
     """The person with this Telegram id (created the first time, their chat and names kept up to
-    date) and their staff post, read together."""
+    date) and their staff post, read together; and whether they were created just now."""
     row = (await session.execute(_CALLER, {"tg_user_id": tg_user_id})).first()
     if row is None:
         person = Person(tg_user_id=tg_user_id, chat_id=chat_id, display_name=display_name[:128],
                         username=username, created_at=now)
         session.add(person)
         await session.flush()
-        return person, StaffPost(None, None)  # a post is given to a person who exists (redeem_invite)
+        return person, StaffPost(None, None), True  # a post is given to a person who exists (redeem_invite)
     person, officer, department = row
     person.chat_id, person.display_name, person.username = chat_id, display_name[:128], username
-    return person, StaffPost(officer, department)
+    return person, StaffPost(officer, department), False
 
 
 async def ensure_person(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,

@@ -39,13 +39,13 @@ class Placement:
 async def officer_chain(session: AsyncSession, grid: Grid) -> tuple[Officer, ...]:
     """Every post responsible for `grid`, nearest first."""
     scopes = (grid.id, grid.community_id, grid.community.street_id)
-    rows = (await session.execute(
-        select(Officer).join(OfficerScope).where(OfficerScope.scope_id.in_(scopes), Officer.active)
-        .order_by(Officer.id))).scalars().unique().all()
-    by_role = {role: [o for o in rows if o.role == role] for role in CHAIN}
-    # One deployment serves one district, so its supervisors cover every grid.
-    by_role["district_supervisor"] = list(await _district_supervisors(session))
-    return tuple(o for role in CHAIN for o in by_role[role])
+    # One deployment serves one district, so its supervisors cover every grid: read with the
+    # posts of the grid's scopes, in one statement.
+    in_scope = select(OfficerScope.officer_id).where(OfficerScope.scope_id.in_(scopes))
+    rows = (await session.execute(select(Officer).where(
+        Officer.active, Officer.id.in_(in_scope) | (Officer.role == "district_supervisor"))
+        .order_by(Officer.id))).scalars().all()
+    return tuple(o for role in CHAIN for o in rows if o.role == role)
 
 
 async def _district_supervisors(session: AsyncSession) -> tuple[Officer, ...]:

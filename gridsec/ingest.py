@@ -226,6 +226,7 @@ class Dispatcher(BackgroundWorker):
         self.inbox, self.application, self.clock = inbox, application, clock
         self.claims = claims or Claims()
         self.set_aside: dict[int, float] = {}  # update_id -> monotonic time it may be tried again
+        self._last_round: list[int] = []  # handled by the last round: the next one checks they were settled
 
     async def stop(self, grace: float = 10.0) -> None:
         """Finish the update under way (a kill would replay it; a stop need not), then stop."""
@@ -247,12 +248,19 @@ class Dispatcher(BackgroundWorker):
     async def one_round(self) -> int:
         """Handle the oldest unhandled update of every person whose updates no other process is
         handling; returns how many were handled. The round starts at a random person, so processes
-        sharing the inbox do not all queue for the same one."""
+        sharing the inbox do not all queue for the same one. The statement that reads the round also
+        says which of the last round's updates are still waiting: those are set aside."""
         now = time.monotonic()
         self.set_aside = {i: due for i, due in self.set_aside.items() if due > now}
-        heads = await self.inbox.next_round(skip=self.set_aside)
+        this = await self.inbox.round_after(self._last_round, skip=self.set_aside)
+        self._last_round = []
+        for update_id in this.still_waiting:
+            log.warning("update %s could not be handled or marked failed; trying again in %.0f s",
+                        update_id, self.RETRY_SECONDS)
+            self.set_aside[update_id] = now + self.RETRY_SECONDS
+        heads = this.heads
         start = random.randrange(len(heads)) if heads else 0
-        ids = []
+        ids = self._last_round
         for head in heads[start:] + heads[:start]:
             if self._stopping:
                 break
@@ -260,11 +268,7 @@ class Dispatcher(BackgroundWorker):
                 if mine:  # one handled meanwhile by another process commits nothing (Inbox.mark)
                     ids.append(head.update_id)
                     await self.handle(head.payload)
-        for update_id in await self.inbox.still_received(ids):
-            log.warning("update %s could not be handled or marked failed; trying again in %.0f s",
-                        update_id, self.RETRY_SECONDS)
-            self.set_aside[update_id] = now + self.RETRY_SECONDS
-        return len(ids)
+        return len(ids) or len(this.still_waiting)
 
     async def handle(self, payload: dict) -> None:
         try:

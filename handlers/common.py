@@ -2,8 +2,9 @@
 update, replies through the outbox, and refusals and failures turned into plain Chinese.
 
 A handler is `async def h(update, turn: Turn)`. The `handles` wrapper opens the person's desk,
-runs the handler in a savepoint, marks the stored update done in the same transaction, and turns
-a refused step into a plain answer. Anything else that fails leaves the update stored as failed,
+runs the handler, marks the stored update done in the same transaction, and turns a refused step
+into a plain answer (what the step changed rolled back with its desk; the answer and the mark in
+a desk of their own). Anything else that fails leaves the update stored as failed,
 with an apology queued, and nothing half-done.
 """
 from __future__ import annotations
@@ -86,23 +87,28 @@ async def _handle(fn: Handler, update: Update, context: ContextTypes.DEFAULT_TYP
         if update.callback_query is not None:
             context.application.create_task(_answer(update, None))
         return
-    name = clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128)
-    username = clean_text(user.username or "", 64) or None
+    caller = Caller(user.id, chat_id, clean_text(" ".join(p for p in (user.first_name, user.last_name) if p), 128),
+                    clean_text(user.username or "", 64) or None)
     toast = None
     try:
-        async with services.desk(Caller(user.id, chat_id, name, username)) as desk:
-            turn = Turn(desk, chat_id)
-            try:
-                async with desk.savepoint():
-                    await fn(update, turn)
-            except (TransitionRefused, Refused) as refused:
-                params = getattr(refused, "params", {})
-                turn.say(refused.reason, **params)
-                turn.toast = t(refused.reason, **params)
-            if is_command(update):  # a command is a new start: no question the bot asked still stands
-                await desk.done_expecting()
-            await desk.handled(update.update_id)
-            toast = turn.toast
+        try:
+            async with services.desk(caller) as desk:
+                turn = Turn(desk, chat_id)
+                try:
+                    async with desk.undoable():
+                        await fn(update, turn)
+                except (TransitionRefused, Refused) as refused:
+                    if not desk.first_contact:
+                        raise _Undone(refused) from refused  # the desk rolls back all the handler changed
+                    _say_refused(turn, refused)  # the savepoint undid what the handler changed
+                toast = await _settle(turn, update)
+        except _Undone as undone:
+            # A refused step leaves nothing half-done: it is said, and the update marked, in a unit of
+            # work of its own (a savepoint around every handler would cost two statements each time).
+            async with services.desk(caller) as desk:
+                turn = Turn(desk, chat_id)
+                _say_refused(turn, undone.refused)
+                toast = await _settle(turn, update)
     except AlreadyHandled:
         raise
     except Exception as exc:
@@ -112,6 +118,29 @@ async def _handle(fn: Handler, update: Update, context: ContextTypes.DEFAULT_TYP
         services.queued()
     if update.callback_query is not None:  # off the update path: the next update need not wait for it
         context.application.create_task(_answer(update, toast))
+
+
+class _Undone(Exception):
+    """A handler's step was refused: what it changed is rolled back with its desk."""
+
+    def __init__(self, refused: TransitionRefused | Refused) -> None:
+        super().__init__(refused.reason)
+        self.refused = refused
+
+
+def _say_refused(turn: Turn, refused: TransitionRefused | Refused) -> None:
+    params = getattr(refused, "params", {})
+    turn.say(refused.reason, **params)
+    turn.toast = t(refused.reason, **params)
+
+
+async def _settle(turn: Turn, update: Update) -> str | None:
+    """The end of every handled update, in its unit of work: a command is a new start (no question
+    the bot asked still stands), and the update is marked done. Returns the press's answer."""
+    if is_command(update):
+        await turn.desk.done_expecting()
+    await turn.desk.handled(update.update_id)
+    return turn.toast
 
 
 def is_command(update: Update) -> bool:

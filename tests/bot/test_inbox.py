@@ -64,6 +64,21 @@ async def test_rounds_take_one_update_per_person_oldest_first(inbox):
     assert await inbox.still_received([2, 51, 53]) == {2, 53}
 
 
+async def test_a_round_read_with_the_last_one_says_which_of_those_still_wait(inbox):
+    """The dispatcher reads each round together with which of the last round's updates are still
+    waiting (their handling could not even mark them failed): those are not handed out again."""
+    await inbox.store([text(1, BUSY), text(2, BUSY), text(51, QUIET), text(52, OTHER)], NOW)
+    first = await inbox.round_after()
+    assert ([w.update_id for w in first.heads], first.still_waiting) == ([1, 51, 52], set())
+    await inbox.settle(51, DONE, NOW)
+    await inbox.settle(52, DONE, NOW)
+    second = await inbox.round_after([1, 51, 52, 99])  # 1 not settled; 99 never stored
+    assert ([w.update_id for w in second.heads], second.still_waiting) == ([], {1})
+    third = await inbox.round_after([], skip={1})  # set aside: the busy person's next one goes on
+    assert ([w.update_id for w in third.heads], third.still_waiting) == ([2], set())
+    assert third.heads[0].payload == text(2, BUSY).payload and third.heads[0].user_id == BUSY
+
+
 async def test_two_processes_storing_the_same_updates_at_once_store_each_once(inbox, config):
     """Telegram redelivering to a second webhook worker while the first stores the same batch."""
     other = Inbox(Database(config.database.url))

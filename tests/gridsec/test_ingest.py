@@ -157,3 +157,27 @@ async def test_one_persons_backlog_does_not_hold_up_anyone_else(sim):
     assert sorted(order) == sorted([*backlog, bobs])  # each handled once
     assert [i for i in order if i != bobs] == backlog  # alice's in order
     assert order.index(bobs) < 10  # bob waited for a round, not for alice's 150
+
+
+async def test_an_update_whose_handling_left_no_trace_is_set_aside_and_the_next_goes_on(sim):
+    """Handling that could not even mark the update failed (the database away mid-way) leaves it
+    waiting: the dispatcher sets it aside for a while instead of handing it out again at once, and
+    the person's later updates go on."""
+    dispatcher = sim.runtime.dispatcher
+    alice = sim.users["alice"].tg_id
+    lost = sim.standin.inject_command(alice, "help").update_id
+    calls, handle = [], dispatcher.handle
+
+    async def losing(payload: dict) -> None:
+        calls.append(payload["update_id"])
+        if payload["update_id"] != lost:
+            await handle(payload)
+
+    dispatcher.handle = losing
+    dispatcher.wake()
+    later = sim.standin.inject_command(alice, "help").update_id
+    await sim.settle([later])
+    assert lost in dispatcher.set_aside
+    assert calls.count(lost) == 1 and calls.count(later) == 1
+    async with sim.runtime.services.db.session() as s:
+        assert (await s.get(InboundUpdate, lost)).status == "received"
