@@ -98,6 +98,7 @@ class Desk:
     notifier: Notifier
     mail: Mailroom
     first_contact: bool = False  # the person was created by this desk (their first update)
+    _asked: PendingInput | None = None  # a first contact's question, asked by this update
 
     @property
     def config(self):
@@ -142,20 +143,26 @@ class Desk:
         """The question the bot asked, unless it expired or its case moved on meanwhile (someone
         else accepted, transferred or closed it): then it is dropped and the person told, so a
         stale question never traps what they type next."""
-        row = await self.session.get(PendingInput, self.person.id)
+        row = await self._pending_row()
         if row is None:
             return None
         if row.expires_at <= self.now:
-            await self.session.delete(row)
+            await self._drop(row)
             return None
         if row.case_id is not None and "stage" in row.data:
             case = await self.cases.get(row.case_id)
             if case is None or stage(case) != row.data["stage"]:
-                await self.session.delete(row)
+                await self._drop(row)
                 if case is not None:
                     await self.notifier.prompt_dropped(case, self.person)
                 return None
         return row
+
+    async def _pending_row(self) -> PendingInput | None:
+        """A first contact was asked nothing before this update: only what it asked may be there."""
+        if self.first_contact:  # (a savepoint rolled back since takes it out of the session)
+            return self._asked if self._asked is not None and self._asked in self.session else None
+        return await self.session.get(PendingInput, self.person.id)
 
     async def pending_for(self, text: str) -> tuple[PendingInput | None, Parse | None]:
         """The question `text` answers, if any (with the parse when one was needed to tell): an
@@ -174,20 +181,22 @@ class Desk:
 
     async def expect(self, action: str, case_id: int | None = None, **data) -> None:
         """Remember what the person is asked to type next (replacing any earlier question)."""
-        row = await self.session.get(PendingInput, self.person.id)
+        row = await self._pending_row()
         expires = self.now + timedelta(minutes=self.config.intake.followup_minutes)
         if case_id is not None:
             data["stage"] = stage(await self.case(case_id))
         if row is None:
-            self.session.add(PendingInput(person_id=self.person.id, action=action, case_id=case_id,
-                                          data=data, expires_at=expires))
+            row = PendingInput(person_id=self.person.id, action=action, case_id=case_id, data=data,
+                               expires_at=expires)
+            self.session.add(row)
         else:
             row.action, row.case_id, row.data, row.expires_at = action, case_id, data, expires
+        self._asked = row
         await self.session.flush()
 
     async def restage(self, case: Case) -> None:
         """The person moved `case` on themselves: a question they were asked about it still stands."""
-        row = await self.session.get(PendingInput, self.person.id)
+        row = await self._pending_row()
         if row is not None and row.case_id == case.id and "stage" in row.data:
             row.data = {**row.data, "stage": stage(case)}
             await self.session.flush()
@@ -198,9 +207,13 @@ class Desk:
         await self.session.flush()
 
     async def done_expecting(self) -> None:
-        row = await self.session.get(PendingInput, self.person.id)
+        row = await self._pending_row()
         if row is not None:
-            await self.session.delete(row)
+            await self._drop(row)
+
+    async def _drop(self, row: PendingInput) -> None:
+        await self.session.delete(row)
+        self._asked = None
 
     async def forget_all(self) -> bool:
         """/cancel: drop the unsent report and the pending question; False when there was neither."""
@@ -211,7 +224,7 @@ class Desk:
 
     # ------------------------------------------------------------ reading
     async def situation(self) -> Situation:
-        mine = await self.cases.reported_by(self.person, 50)
+        mine = [] if self.first_contact else await self.cases.reported_by(self.person, 50)
         return Situation(draft=await self.intake.current(self.person),
                          open_cases=tuple(c for c in mine if c.status not in SETTLED))
 
@@ -497,7 +510,9 @@ async def open_desk(services, session: AsyncSession, caller: Caller, notifier_fo
     person, post, created = await ensure_caller(session, caller.user_id, caller.chat_id, caller.name,
                                                 caller.username, services.clock.now())
     desk = await desk_of(services, session, person, notifier_for, post)
-    desk.first_contact = created
+    if created:  # nothing of theirs to look up: no draft, no question, no case
+        desk.first_contact = True
+        desk.intake.know_new(person)
     return desk
 
 

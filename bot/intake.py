@@ -157,6 +157,10 @@ class IntakeService:
             known[person.id] = await self.session.scalar(select(Draft).where(Draft.person_id == person.id))
         return known[person.id]
 
+    def know_new(self, person: Person) -> None:
+        """A person created just now has no draft: the session need not look for one."""
+        self._know(person, None)
+
     def _know(self, person: Person, draft: Draft | None) -> None:
         self.session.info.setdefault(_DRAFTS, {})[person.id] = draft
 

@@ -1,0 +1,54 @@
+"""The desk on SQLite and PostgreSQL: a first contact has nothing to look up (no draft, no
+question, no case), which is most of a typhoon night's updates; from the second update on, all is read."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import event
+
+from bot.clock import ManualClock
+from bot.desk import Caller
+from gridsec.app import build_services
+
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)
+NEWCOMER = Caller(90001, 90001, "新街坊", None)
+
+
+@pytest.fixture
+async def services(config):
+    built = await build_services(config, ManualClock(NOW))
+    yield built
+    await built.db.dispose()
+
+
+@pytest.fixture
+def selects(services):
+    """The SELECT statements run from the moment the test clears the list."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(services.db.engine.sync_engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(services.db.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_a_first_contact_reads_nothing_of_theirs_but_sees_what_this_update_asked(services, selects):
+    async with services.desk(NEWCOMER) as desk:
+        assert desk.first_contact
+        selects.clear()  # the person is created: from here on, nothing of theirs is in the database
+        situation = await desk.situation()
+        before = await desk.pending()
+        await desk.expect("meant", text="你好")
+        asked = await desk.pending()
+        assert selects == []
+    assert (situation.draft, situation.open_cases, before) == (None, (), None)
+    assert asked.action == "meant"
+    async with services.desk(NEWCOMER) as desk:  # the second update reads what the first left
+        assert not desk.first_contact
+        selects.clear()
+        assert (await desk.pending()).data == {"text": "你好"}
+        assert selects
