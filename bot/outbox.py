@@ -106,7 +106,11 @@ def backoff(attempts: int, base: float, most: float) -> float:
     return min(most, base * 2 ** (attempts - 1))
 
 
+OWED_CHATS = "outbox_owed_chats"  # session.info: the chats a unit of work queued messages for
+
+
 def enqueue(session: AsyncSession, message: Outgoing) -> OutboxMessage:
+    session.info.setdefault(OWED_CHATS, set()).add(message.chat_id)
     now = wall_clock()
     row = OutboxMessage(chat_id=message.chat_id, kind=message.kind, payload=message.payload(),
                         case_id=message.case_id, status="pending", attempts=0,
@@ -235,11 +239,26 @@ class OutboxWorker(BackgroundWorker):
         self.patience = Patience(config)
         self._sending: dict[int, asyncio.Task] = {}  # chat id → the task sending its messages, one per chat
         self._resume: dict[int, float] = {}  # chat id → monotonic time its next message may go
-        self._queue: deque[int] = deque()  # owed chats read by the last pass, not started yet
+        self._queue: deque[int] = deque()  # owed chats read by the last pass (or just queued), not started yet
         self.sent_count = 0
+        self._read_at = float("-inf")  # monotonic time the owed chats were last read
+
+    def start(self) -> None:
+        self.db.after_commit.append(self._queued)
+        super().start()
+
+    def _queued(self, info: dict) -> None:
+        """A unit of work of this process committed messages: their chats go on the queue, so the
+        next pass starts them without reading which chats are owed (other processes' are read)."""
+        chats = info.get(OWED_CHATS)
+        if chats:
+            self._queue.extend(sorted(c for c in chats if c not in self._queue))
+            self.wake()
 
     async def stop(self, grace: float = 5.0) -> None:
         """Let the sends under way finish (a send must be followed by its 'sent' commit), then stop."""
+        if self._queued in self.db.after_commit:
+            self.db.after_commit.remove(self._queued)
         await super().stop(grace)
 
     async def _run(self) -> None:
@@ -261,12 +280,16 @@ class OutboxWorker(BackgroundWorker):
         """Start sending to each chat that is owed messages and has no send under way, oldest first,
         at most `concurrent_chats` at a time; return the seconds until another may be started (a
         chat that finishes wakes the worker sooner). A slow chat holds only its own slot. The owed
-        chats are read once and started as slots free up, then read again."""
-        if not self._queue:
+        chats are read once and started as slots free up, then read again; the chats this process
+        just queued for are known without reading, but a read comes at least every REREAD seconds
+        (what other processes queued, rows left by a crash)."""
+        if not self._queue or time.monotonic() - self._read_at > self.REREAD:
             async with self.db.session() as s:
-                self._queue.extend(c for (c,) in await s.execute(
+                owed = [c for (c,) in await s.execute(
                     select(OutboxMessage.chat_id).where(OutboxMessage.status.in_(OWED))
-                    .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id))))
+                    .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id)))]
+            self._read_at = time.monotonic()
+            self._queue.extend(c for c in owed if c not in self._queue)
             if not self._queue:
                 return self.IDLE
         now, delay = time.monotonic(), self.BUSY
@@ -284,6 +307,7 @@ class OutboxWorker(BackgroundWorker):
         return max(0.01, delay)
 
     IDLE = 30.0  # nothing owed: look again after this long, or when woken
+    REREAD = 1.0  # the owed chats are read at least this often while chats are queued
     OTHERS = 1.0  # a chat another process is sending to: look again after this long
     BUSY = 1.0  # sends under way: a chat that finishes wakes the worker; this is only a safety net
 

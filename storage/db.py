@@ -5,7 +5,7 @@ import asyncio
 import contextvars
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -69,6 +69,9 @@ class Database:
         # SQLite's busy handler, which is not fair: under load one waiter could starve past busy_timeout
         # ("database is locked"; bench/open311.py's concurrent POSTs found it).
         self._turn = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
+        # Called with a unit's `session.info` once it has committed: what it left for others to do
+        # (the outbox notes the chats it owes) reaches them without a query.
+        self.after_commit: list[Callable[[dict], None]] = []
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -90,6 +93,8 @@ class Database:
         async with self.sessions() as session:
             async with session.begin():
                 yield session
+            for committed in self.after_commit:
+                committed(session.info)
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
