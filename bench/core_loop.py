@@ -775,7 +775,7 @@ _ACTIVITIES = [  # (what to look for on the stack: file ending, function or None
     (("bot/desk.py", "open_desk"), "PTB update: handler — open_desk (person, staff post)"),
     (("bot/desk.py", "handled"), "PTB update: handler — mark the update done"),
     (("handlers/common.py", "_handle"), "PTB update: handler — the rest of the unit of work"),
-    (("gridsec/ingest.py", None), "dispatcher: inbox rounds (next_round, still_received)"),
+    (("gridsec/ingest.py", None), "dispatcher: inbox rounds (round_after)"),
     (("bot/outbox.py", "_finish"), "outbox: mark sent (_finish)"),
     (("bot/outbox.py", "_retry"), "outbox: retry bookkeeping"),
     (("bot/outbox.py", "_mark_sending"), "outbox: mark sending (_mark_sending)"),

@@ -107,26 +107,16 @@ class Inbox:
                 await ring(session, INBOX_CHANNEL)  # every process's dispatcher, once this commits
         return [a for a in by_id.values() if a.update_id in stored]
 
-    async def next_round(self, skip: Collection[int] = ()) -> list[Waiting]:
-        """The oldest unhandled update of each person who has one, oldest first. Handling goes in
-        such rounds, so one person's backlog of a thousand updates delays everybody else by one each."""
-        return (await self.round_after(skip=skip)).heads
-
     async def round_after(self, previous: Collection[int] = (), skip: Collection[int] = ()) -> "Round":
-        """The next round, and which of the `previous` round's updates are still waiting (their
-        handling could not even record a failure), in one statement; those are not in the round."""
+        """The next round: the oldest unhandled update of each person who has one, oldest first, so one
+        person's backlog of a thousand updates delays everybody else by one each. With it, in the
+        same statement, which of the `previous` round's updates are still waiting (their handling
+        could not even record a failure); those are not in the round."""
         async with self.db.session() as session:
             rows = (await session.execute(_ROUND, {"skip": list(skip), "previous": list(previous)})).all()
         again = {row.update_id for row in rows if row.update_id in previous}
         heads = {row.update_id: row for row in rows if row.update_id not in again}
         return Round([Waiting(*heads[i]) for i in sorted(heads)], again)
-
-    async def still_received(self, update_ids: Collection[int]) -> set[int]:
-        """Which of these updates are still waiting: their handling could not even record a failure."""
-        if not update_ids:
-            return set()
-        async with self.db.session() as session:
-            return set((await session.execute(_STILL, {"previous": list(update_ids)})).scalars())
 
     @classmethod
     async def mark(cls, session: AsyncSession, update_id: int, status: str, now: datetime,

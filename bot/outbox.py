@@ -244,7 +244,8 @@ class OutboxWorker(BackgroundWorker):
         self._read_at = float("-inf")  # monotonic time the owed chats were last read
 
     def start(self) -> None:
-        self.db.after_commit.append(self._queued)
+        if self._queued not in self.db.after_commit:  # a restarted worker is told once
+            self.db.after_commit.append(self._queued)
         super().start()
 
     def _queued(self, info: dict) -> None:

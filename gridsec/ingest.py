@@ -213,7 +213,7 @@ class Webhook:
 
 class Dispatcher(BackgroundWorker):
     """Feeds what the inbox holds unhandled into the PTB Application, one update at a time: each
-    person's updates in order, everybody's in rounds (Inbox.next_round). An update whose handling
+    person's updates in order, everybody's in rounds (Inbox.round_after). An update whose handling
     could not even record a failure (the database away) is set aside and tried again later."""
 
     IDLE_SECONDS = 5.0  # look again even unwoken: rows another process stored, set-asides come due
@@ -253,14 +253,14 @@ class Dispatcher(BackgroundWorker):
         now = time.monotonic()
         self.set_aside = {i: due for i, due in self.set_aside.items() if due > now}
         this = await self.inbox.round_after(self._last_round, skip=self.set_aside)
-        self._last_round = []
         for update_id in this.still_waiting:
             log.warning("update %s could not be handled or marked failed; trying again in %.0f s",
                         update_id, self.RETRY_SECONDS)
             self.set_aside[update_id] = now + self.RETRY_SECONDS
         heads = this.heads
         start = random.randrange(len(heads)) if heads else 0
-        ids = self._last_round
+        ids: list[int] = []
+        self._last_round = ids  # filled as the round goes: a stop midway leaves it right
         for head in heads[start:] + heads[:start]:
             if self._stopping:
                 break

@@ -39,7 +39,7 @@ async def test_a_batch_is_stored_once_and_a_redelivery_changes_nothing(inbox):
     again = await inbox.store([text(1, BUSY), text(2, QUIET), text(3, OTHER)], NOW)
     assert [a.update_id for a in again] == [3]
     assert await statuses(inbox) == {1: "done", 2: "received", 3: "received"}
-    assert await inbox.still_received([1, 2, 99]) == {2}  # 1 handled, 99 never stored
+    assert (await inbox.round_after([1, 2, 99])).still_waiting == {2}  # 1 handled, 99 never stored
 
 
 async def test_an_unparsable_update_is_kept_with_its_reason_and_never_handed_out(inbox):
@@ -48,20 +48,20 @@ async def test_an_unparsable_update_is_kept_with_its_reason_and_never_handed_out
     async with inbox.db.session() as s:
         row = await s.get(InboundUpdate, 7)
     assert (row.status, row.error, row.payload) == ("unparsable", "TypeError: no is_bot", broken.payload)
-    assert [w.update_id for w in await inbox.next_round()] == [8]
-    assert await inbox.still_received([7]) == set()
+    unparsable = await inbox.round_after([7])
+    assert ([w.update_id for w in unparsable.heads], unparsable.still_waiting) == ([8], set())
 
 
 async def test_rounds_take_one_update_per_person_oldest_first(inbox):
     await inbox.store([text(i, BUSY) for i in range(1, 51)] + [text(51, QUIET), text(52, OTHER), text(53, QUIET)],
                       NOW)
-    first = [w.update_id for w in await inbox.next_round()]
+    first = [w.update_id for w in (await inbox.round_after()).heads]
     assert first == [1, 51, 52]  # the busy person's fifty wait their turn, one per round
     for update_id in first:
         await inbox.settle(update_id, DONE, NOW)
-    assert [w.update_id for w in await inbox.next_round()] == [2, 53]
-    assert [w.update_id for w in await inbox.next_round(skip={2})] == [3, 53]
-    assert await inbox.still_received([2, 51, 53]) == {2, 53}
+    assert [w.update_id for w in (await inbox.round_after()).heads] == [2, 53]
+    assert [w.update_id for w in (await inbox.round_after(skip={2})).heads] == [3, 53]
+    assert (await inbox.round_after([2, 51, 53])).still_waiting == {2, 53}
 
 
 async def test_a_round_read_with_the_last_one_says_which_of_those_still_wait(inbox):

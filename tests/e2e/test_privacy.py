@@ -83,7 +83,7 @@ async def test_old_payloads_and_group_chatter_are_emptied_and_redelivery_still_r
     assert len(old) == 2 and all(rows[uid].payload == {} and rows[uid].status == "done" for uid in old)
     assert rows[recent].payload["message"]["text"] == "还有一件事"
     assert await services.inbox.store([Arrival(old[0], alice, {"update_id": old[0]})], services.clock.now()) == []
-    assert await services.inbox.still_received([old[0]]) == set()
+    assert (await services.inbox.round_after([old[0]])).still_waiting == set()
     assert sim.runtime.supervisor is not None
     assert (await sim.runtime.supervisor.tick()).pruned == 0  # each row is emptied once
     assert services.clock.now() - rows[old[0]].received_at > timedelta(days=30)
