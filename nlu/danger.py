@@ -46,6 +46,7 @@ class DangerRules:
     past_suffix: tuple[str, ...]
     over: re.Pattern
     over_next_clause: re.Pattern
+    tempered: tuple[str, ...] = ()
 
     @classmethod
     def from_data(cls, data: dict) -> "DangerRules":
@@ -62,8 +63,8 @@ class DangerRules:
             neg_exclusions=tuple(sorted(words("negation_exclusions"), key=len, reverse=True)),
             hypothetical=words("hypothetical"), hypothetical_adjacent=words("hypothetical_adjacent"),
             imminent=words("imminent"), past=words("past"), past_suffix=words("past_suffix"),
-            over=re.compile(over),
-            over_next_clause=re.compile(rf"^.{{0,3}}?(?:现在|而家|宜家|已经|目前|依家|后来)+.{{0,2}}?(?:{over})"))
+            over=re.compile(over), tempered=words("tempered"),
+            over_next_clause=re.compile(rf"^.{{0,3}}?(?:现在|而家|宜家|已经|目前|依家|后来|今早|今朝|今天)+.{{0,2}}?(?:{over})"))
 
     def cue(self, norm: str, classifier: bool = False) -> str | None:
         """The words that make the message urgent, or None; `norm` is `fold_lower(text)`. A strong cue
@@ -79,6 +80,11 @@ class DangerRules:
                         return found
                     weak = weak or found
         return weak
+
+    def is_tempered(self, norm: str) -> bool:
+        """Whether the message speaks of worry, relief or a near miss: then no classifier alone may
+        call it urgent, only a cue."""
+        return any(w in norm for w in self.tempered)
 
     def is_weak(self, cue: str) -> bool:
         """Whether a classifier may overrule this cue (weak_cues and needs_classifier)."""
@@ -128,6 +134,10 @@ def danger_cue(text: str, classifier: bool = False) -> str | None:
     """The cue in `text` as sent (any script, any width), by the shared rules; `classifier`: the
     caller will overrule weak cues (DangerRules.cue)."""
     return load_rules().cue(fold_lower(text), classifier)
+
+
+def is_tempered(text: str) -> bool:
+    return load_rules().is_tempered(fold_lower(text))
 
 
 def is_weak_cue(cue: str) -> bool:

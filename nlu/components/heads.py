@@ -40,7 +40,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.normalizer import mandarin_text, original_text
 from nlu.components.textclf import LinearHead, TextFeatures
-from nlu.danger import danger_cue, is_weak_cue
+from nlu.danger import danger_cue, is_tempered, is_weak_cue
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +215,8 @@ class UrgencyDetector(_PickledHead):
     nlu/eval/fourth_eval.csv (0.864 against 0.881): a false alarm costs less.
     `weak_cue_floor`: below it the classifier overrules a weak cue (an ambulance lane blocked by stalls,
     救命 as a sigh); chosen on people_eval.csv, confirmed on second_eval.csv.
+    The classifier alone never flags a message of worry, relief or a near miss (danger.yaml's
+    `tempered`: 担心哪天会倒, 还好没砸到人): it reads the danger words, not that nothing happened.
     """
 
     @staticmethod
@@ -238,7 +240,8 @@ class UrgencyDetector(_PickledHead):
             rule = danger_cue(m.get(TEXT) or "", classifier=id(m) in probs) if self.config["use_rules"] else None
             if rule and is_weak_cue(rule) and id(m) in probs and p < self.config["weak_cue_floor"]:
                 rule = None
-            value = bool(rule) or p >= self.config["threshold"]
+            alone = p >= self.config["threshold"] and not is_tempered(m.get(TEXT) or "")
+            value = bool(rule) or alone
             conf = max(p, 0.95) if rule else (p if value else 1.0 - p)
             m.set("urgent", {"value": value, "confidence": round(conf, 4), "rule": rule}, add_to_output=True)
         return messages

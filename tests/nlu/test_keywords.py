@@ -573,6 +573,26 @@ def test_category_rules(parser, text, category):
     ("有火灾隐患", False),
     ("垃圾好臭", False),
     ("路灯不亮", False),
+    # kinds of danger written without the usual danger words
+    ("楼下那台电动车着了", True),
+    ("三楼走廊全是浓烟", True),
+    ("路面突然陷下去一个大坑", True),
+    ("电梯卡在五楼 里面有个老人出不来", True),
+    ("有人正在撬隔壁的门", True),
+    ("昨晚有人撬了我家门锁", False),              # a break-in that is over
+    ("广告牌一边松脱了 下面就是公交站", True),
+    ("仓库进水了 水灌进配电房", True),
+    ("家父有失智症 今早出门至今未归", True),
+    ("the charger is smoking", True),
+    ("my grandson didn't come home from school", True),
+    ("the repairman did not come back", False),
+    # alarming words where nobody is in danger
+    ("楼下垃圾站搞得一塌糊涂", False),
+    ("纸箱堵住后门 着火了都跑不出去", False),
+    ("有只猫被车撞伤了", False),
+    ("共享单车倒在地上一大片", False),
+    ("电梯按钮按了没反应", False),
+    ("我以为着火了 原来是邻居烧烤", False),
 ])
 def test_urgency(parser, text, urgent):
     assert parser.parse_sync(text).urgent is urgent
