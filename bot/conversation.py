@@ -115,6 +115,9 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
                            intent=Intent.THANKS if move is Move.RATE_GOOD else intent)
         if reading.case is not None and parse.intent_confidence < thresholds.ask_below:
             return _ask(reading.case, parse, first=move)
+        if move is Move.RATE_BAD and reading.case is not None and asks_a_question(text):
+            # "说搞掂咗 系咪真系装咗净化器?" asks before it complains: reopening waits for a button
+            return _ask(reading.case, parse, first=Move.PROGRESS)
         return reading
     if intent == Intent.REPORT:
         candidates = _on(cases, Move.PROGRESS)
@@ -133,6 +136,13 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
     if intent in CHATTY and cases and _says_something(text) and _on(cases, Move.PROGRESS):
         return _ask(_on(cases, Move.PROGRESS)[0], parse)  # more than a hello while a case is open
     return Reading(Move.CHAT, intent=intent)
+
+
+_QUESTION = re.compile(r"吗|系咪|係咪|是不是|是否|有没有|有冇|想问|请问|问下|问一下|定系|定係")
+
+
+def asks_a_question(text: str) -> bool:
+    return bool(_QUESTION.search(text))
 
 
 def _names_a_problem(parse: Parse, thresholds: Thresholds) -> bool:

@@ -87,6 +87,12 @@ def test_not_fixed_after_resolution_is_unsatisfied_and_before_it_an_urge():
     assert thanks.move is Move.ASK and thanks.options[0] == (Move.RATE_GOOD, FIXED)
 
 
+def test_a_question_about_a_resolved_case_does_not_reopen_it_unasked():
+    question = read(parse("rate_bad"), "说弄好了 想问下是不是真的换了灯泡", draft_open=False, cases=(FIXED,))
+    assert question.move is Move.ASK and question.options[0] == (Move.PROGRESS, FIXED)
+    assert read(parse("rate_bad"), "说弄好了 灯泡根本没换", draft_open=False, cases=(FIXED,)).move is Move.RATE_BAD
+
+
 def test_more_than_a_hello_while_a_case_is_open_is_asked_about_and_a_hello_is_not():
     assert read(parse("help"), "啱啱漏咗讲，坏嘅系巷口第二支", draft_open=False, cases=(LAMP,)).move is Move.ASK
     assert read(parse("greet"), "你好", draft_open=False, cases=(LAMP,)).move is Move.CHAT
