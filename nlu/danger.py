@@ -31,6 +31,18 @@ def _alternation(words) -> str:
     return "|".join(re.escape(w) for w in sorted({str(w) for w in words}, key=len, reverse=True)) or "(?!)"
 
 
+_CJK = r"\u3400-\u9fff\U00020000-\U0002ffff"
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
+
+
+def unspaced(norm: str) -> str:
+    """`norm` without the spaces of someone who writes a space between every word or two ("电梯 停 了，
+    我 和 一个 奶奶 在 里面"): there they break no clause. Spaces that part phrases stay."""
+    gaps = len(_SPACE_IN_CJK.findall(norm))
+    cjk = len(re.findall(rf"[{_CJK}]", norm))
+    return _SPACE_IN_CJK.sub("", norm) if gaps >= 3 and cjk <= 3 * (gaps + 1) else norm
+
+
 @dataclass(frozen=True)
 class DangerRules:
     patterns: tuple[re.Pattern, ...]
@@ -64,11 +76,12 @@ class DangerRules:
             hypothetical=words("hypothetical"), hypothetical_adjacent=words("hypothetical_adjacent"),
             imminent=words("imminent"), past=words("past"), past_suffix=words("past_suffix"),
             over=re.compile(over), tempered=words("tempered"),
-            over_next_clause=re.compile(rf"^.{{0,3}}?(?:现在|而家|宜家|已经|目前|依家|后来|今早|今朝|今天)+.{{0,2}}?(?:{over})"))
+            over_next_clause=re.compile(rf"^.{{0,3}}?(?:现在|而家|宜家|已经|目前|依家|后来|今早|今朝|今天|当然是|只是)+.{{0,2}}?(?:{over})"))
 
     def cue(self, norm: str, classifier: bool = False) -> str | None:
         """The words that make the message urgent, or None; `norm` is `fold_lower(text)`. A strong cue
         is preferred to a weak one found earlier; `needs_classifier` cues only when `classifier`."""
+        norm = unspaced(norm)
         weak = None
         for pattern in self.patterns:
             for m in pattern.finditer(norm):
@@ -131,8 +144,8 @@ def load_rules(path: str = str(RULES_PATH)) -> DangerRules:
 
 
 def danger_cue(text: str, classifier: bool = False) -> str | None:
-    """The cue in `text` as sent (any script, any width), by the shared rules; `classifier`: the
-    caller will overrule weak cues (DangerRules.cue)."""
+    """The cue in `text` as sent (any script, any width, spaced between words), by the shared rules;
+    `classifier`: the caller will overrule weak cues (DangerRules.cue)."""
     return load_rules().cue(fold_lower(text), classifier)
 
 

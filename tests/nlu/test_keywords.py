@@ -593,6 +593,14 @@ def test_category_rules(parser, text, category):
     ("共享单车倒在地上一大片", False),
     ("电梯按钮按了没反应", False),
     ("我以为着火了 原来是邻居烧烤", False),
+    ("电梯 停 了 我 和 孩子 在 里面", True),       # a space between every word breaks no clause
+    ("三位老人吃完午饭都在呕吐", True),
+    ("屋里有股像臭鸡蛋的味", True),
+    ("水从天花板滴到插苏上", True),
+    ("外墙渗水 冇漏到电箱", False),
+    ("电梯昨天困了人，已经放出来了", False),
+    ("前轮掉下去了 车卡住", False),
+    ("吵到我个头都爆炸", False),
 ])
 def test_urgency(parser, text, urgent):
     assert parser.parse_sync(text).urgent is urgent
