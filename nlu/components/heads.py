@@ -10,6 +10,8 @@ Named in nlu/rasa/config.yml by import path (the package must be on PYTHONPATH o
 - `nlu.components.heads.IntentHead` → `intent` and `intent_ranking`: a logistic regression's ranking.
 - `nlu.components.heads.UrgencyDetector` → `urgent` {value, confidence, rule} (logistic regression on
   the metadata `urgent:` flag, OR a danger rule of nlu/danger.yaml, the set the keyword fallback uses).
+- `nlu.components.heads.VagueReportCheck` → a report the heads are all unsure of, with no place and no
+  danger, gives way to the runner-up intent.
 - `nlu.components.heads.DepartmentRouter` → `department` {name, confidence, ranking} or null, served
   from the router trained by `nlu.router_train` (path from $GRIDSEC_ROUTER_MODEL or `model_path`),
   copied into the Rasa model at training time so the model is self-contained.
@@ -312,6 +314,45 @@ class DepartmentRouter(GraphComponent):
     @staticmethod
     def required_packages() -> List[Text]:
         return ["sklearn", "jieba"]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class VagueReportCheck(GraphComponent):
+    """A report says a problem: one the intent head is unsure of (`report_below`), with no place, no
+    danger and no category said clearly (`category_below`), gives way to the runner-up intent.
+
+    Anything the intent head has not seen looks most like a report, the largest class ("今晚包厢炸了",
+    "夜晚好", "灯着返晒 正"). On the six evaluation sets (4,100 messages) 0.5 / 0.5 put 45 of them right
+    and 5 reports wrong; chosen there, so measured again on a set written after it.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"report_below": 0.5, "category_below": 0.5}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = {**self.get_default_config(), **config}
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "VagueReportCheck":
+        return cls(config)
+
+    def vague(self, m: Message) -> bool:
+        intent = m.get(INTENT) or {}
+        category = m.get("category") or {}
+        return (intent.get("name") == "report" and (intent.get("confidence") or 0.0) < self.config["report_below"]
+                and not (m.get("urgent") or {}).get("value")
+                and not any(e.get("entity") == "address" for e in m.get(ENTITIES) or [])
+                and (category.get("confidence") or 0.0) < self.config["category_below"])
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for m in messages:
+            ranking = m.get(INTENT_RANKING_KEY) or []
+            if len(ranking) >= 2 and self.vague(m):
+                ranking = [ranking[1], ranking[0]] + ranking[2:]
+                m.set(INTENT, ranking[0], add_to_output=True)
+                m.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

@@ -75,6 +75,13 @@ async def test_intents(rasa_url, text, intent):
     assert p.intent == intent, p
 
 
+async def test_an_unsure_report_saying_no_problem_gives_way_to_the_runner_up(rasa_url):
+    d = server.parse_sync(rasa_url, "刚刚打完球 累到要死")
+    assert d["intent"]["name"] != "report"
+    assert [r["name"] for r in d["intent_ranking"][:2]] == [d["intent"]["name"], "report"]
+    assert d["intent_ranking"][1]["confidence"] < 0.5 and not d["urgent"]["value"]
+
+
 async def test_regex_entities_once_each(rasa_url):
     p = await parse(rasa_url, "YX-20261123-0007 补充 车牌粤A12345 电话13812345678")
     got = {(e.entity, e.value) for e in p.entities}
