@@ -19,7 +19,7 @@ from bot.cases import Actor, CaseService
 from bot.conversation import OPTIONAL_QUESTIONS, Reading, Thresholds, answers, read
 from bot.clock import parse_duration
 from bot.deadlines import policy_for
-from bot.duplicates import nearby_duplicates
+from bot.duplicates import nearby_matches, offered
 from bot.duty import end_leave, set_leave
 from bot.intake import IntakeService, IntakeStep
 from bot.lifecycle import SETTLED, Action, TransitionRefused
@@ -287,15 +287,17 @@ class Desk:
         state = await self.intake.state(draft)
         if not state.complete:
             return await self.intake.step(state)
+        nearby = None  # the open cases nearby, read once: the offer and the new case's card
         if not anyway and draft.source == "resident":
-            found = await nearby_duplicates(self.session, self.config, category=draft.category or "other",
-                                            lat=draft.lat, lon=draft.lon, text=draft.description, now=self.now,
-                                            exclude_person=self.person.id)
-            if found:
+            nearby = await nearby_matches(self.session, self.config, category=draft.category or "other",
+                                          lat=draft.lat, lon=draft.lon, text=draft.description, now=self.now,
+                                          person=self.person.id)
+            # their own cases and those they follow are left out: they know them (the card lists them)
+            if found := await offered(self.session, [m for m in nearby if not m.theirs], 1):
                 return DuplicateOffer(found[0].case, found[0].metres)
         placement = await place_in_grid(self.session, draft.grid_id, self.now)
         warn = draft.urgent and not draft.urgent_warned and draft.source != "patrol"
-        case = await self.cases.file(draft, self.person, placement)
+        case = await self.cases.file(draft, self.person, placement, nearby)
         await self.intake.discard(self.person)
         return Filed(case, await self.cases.assignee_label(case), warn)
 
