@@ -519,10 +519,11 @@ class CaseService:
         before = case.status
         now = self.clock.now()
         if assign_to is not None or assign_department is not None:
+            # The ids for what reads them before the flush below, the objects for what is told (the
+            # session has both already: no flush and reload of the case for them).
+            case.assignee_officer, case.assignee_department = assign_to, assign_department
             case.assignee_officer_id = assign_to.id if assign_to else None
             case.assignee_department_id = assign_department.id if assign_department else None
-            await self.session.flush()
-            await self.session.refresh(case, ["assignee_officer", "assignee_department"])
         if rule.target is not None:
             case.status = rule.target
         case.updated_at = now
