@@ -21,7 +21,7 @@ from bot.clock import parse_duration
 from bot.deadlines import policy_for
 from bot.duplicates import nearby_matches, offered
 from bot.duty import end_leave, set_leave
-from bot.intake import IntakeService, IntakeStep
+from bot.intake import IntakeService, IntakeStep, missing
 from bot.lifecycle import SETTLED, Action, TransitionRefused
 from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
@@ -284,9 +284,8 @@ class Desk:
         A resident's report that matches an open case nearby is first offered to follow, unless they
         chose to report it `anyway` (仍然新报)."""
         draft = await self.draft()
-        state = await self.intake.state(draft)
-        if not state.complete:
-            return await self.intake.step(state)
+        if missing(draft):  # (a complete one is filed without counting its photos)
+            return await self.intake.step(await self.intake.state(draft))
         nearby = None  # the open cases nearby, read once: the offer and the new case's card
         if not anyway and draft.source == "resident":
             nearby = await nearby_matches(self.session, self.config, category=draft.category or "other",
@@ -298,7 +297,7 @@ class Desk:
         placement = await place_in_grid(self.session, draft.grid_id, self.now)
         warn = draft.urgent and not draft.urgent_warned and draft.source != "patrol"
         case = await self.cases.file(draft, self.person, placement, nearby)
-        await self.intake.discard(self.person)
+        await self.intake.done(self.person)
         return Filed(case, await self.cases.assignee_label(case), warn)
 
     async def follow(self, case_id: int) -> Case:
@@ -311,7 +310,7 @@ class Desk:
                 select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
             attachment.case_id, attachment.draft_id, attachment.purpose = case.id, None, "info"
         await self.session.flush()
-        await self.intake.discard(self.person)
+        await self.intake.done(self.person)
         return case
 
     async def store_photo(self, purpose: str, file_id: str, unique_id: str | None, data: bytes | None) -> Attachment:
