@@ -22,7 +22,7 @@ from bot.deadlines import policy_for
 from bot.duplicates import nearby_matches, offered
 from bot.duty import end_leave, set_leave
 from bot.intake import IntakeService, IntakeStep, missing
-from bot.lifecycle import SETTLED, Action, TransitionRefused
+from bot.lifecycle import Action, TransitionRefused
 from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
 from bot.ports import Notifier
@@ -224,9 +224,8 @@ class Desk:
 
     # ------------------------------------------------------------ reading
     async def situation(self) -> Situation:
-        mine = [] if self.first_contact else await self.cases.reported_by(self.person, 50)
-        return Situation(draft=await self.intake.current(self.person),
-                         open_cases=tuple(c for c in mine if c.status not in SETTLED))
+        mine = [] if self.first_contact else await self.cases.open_reported_by(self.person)
+        return Situation(draft=await self.intake.current(self.person), open_cases=tuple(mine))
 
     async def read(self, text: str, parse: Parse, ticket: str | None) -> Reading:
         """What the message means given where the person stands (their draft, open cases, a
