@@ -13,7 +13,9 @@ from bot.callbacks import owe_callback
 from bot.clock import Clock
 from bot.config import Config
 from bot.deadlines import Point, policy_for
-from bot.duplicates import add_followers, drop_followers_from, followers, follows, nearby_duplicates
+from bot.duplicates import (
+    Duplicate, Match, add_followers, drop_followers_from, followers, follows, nearby_matches, offered,
+)
 from bot.lifecycle import (
     FINAL, PUBLIC_ACTIONS, RATING_OUTCOMES, RULES, SETTLED, Action, Role, Status, TransitionRefused, check,
 )
@@ -119,8 +121,13 @@ class CaseService:
         return list((await self.session.execute(
             select(Case).where(theirs).order_by(Case.id.desc()).limit(limit))).scalars())
 
-    async def open_reported_by(self, person: Person) -> list[Case]:
-        return [c for c in await self.reported_by(person, 50) if c.status not in SETTLED]
+    async def open_reported_by(self, person: Person, limit: int = 50) -> list[Case]:
+        """Those of the person's newest `limit` reports that are not settled, newest first: the
+        settled ones are not loaded (with their joins) only to be left out."""
+        newest = select(Case.id).where(Case.reporter_id == person.id).order_by(Case.id.desc()).limit(limit)
+        return list((await self.session.execute(
+            select(Case).where(Case.id.in_(newest), Case.status.not_in(sorted(str(s) for s in SETTLED)))
+            .order_by(Case.id.desc()))).scalars())
 
     async def tasks_of(self, post: StaffPost) -> list[Case]:
         """Open cases this staff member should act on: theirs, their department's, and returned ones in scope."""
@@ -241,8 +248,10 @@ class CaseService:
         return ""
 
     # ------------------------------------------------------------ filing
-    async def file(self, draft: Draft, reporter: Person, placement: Placement) -> Case:
-        """Turn a complete draft into a case with a ticket number, and give it to the handler."""
+    async def file(self, draft: Draft, reporter: Person, placement: Placement,
+                   nearby: list[Match] | None = None) -> Case:
+        """Turn a complete draft into a case with a ticket number, and give it to the handler.
+        `nearby`: the open cases it may duplicate, when the caller read them for this draft already."""
         actor, roles = (SYSTEM, {Role.SYSTEM}) if draft.source == "resident" else (Actor(reporter), {Role.REPORTER})
         rule = check(Action.FILE, None, roles)
         now = self.clock.now()
@@ -259,7 +268,7 @@ class CaseService:
                 select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
             attachment.case_id, attachment.draft_id = case.id, None
         await self._record(case, actor, roles, Action.FILE, None, case.status, None, {"grid_id": case.grid_id})
-        found = [d.as_data() for d in await self.duplicates_of(case)]  # shown on the card, to 合并
+        found = [d.as_data() for d in await self.duplicates_of(case, nearby)]  # shown on the card, to 合并
         await self._apply(case, Action.ASSIGN, SYSTEM, assign_to=placement.handler,
                           data={"chain": [o.id for o in placement.chain[:3]], "why": placement.why,
                                 **({"duplicates": found} if found else {})})
@@ -515,10 +524,11 @@ class CaseService:
         before = case.status
         now = self.clock.now()
         if assign_to is not None or assign_department is not None:
+            # The ids for what reads them before the flush below, the objects for what is told (the
+            # session has both already: no flush and reload of the case for them).
+            case.assignee_officer, case.assignee_department = assign_to, assign_department
             case.assignee_officer_id = assign_to.id if assign_to else None
             case.assignee_department_id = assign_department.id if assign_department else None
-            await self.session.flush()
-            await self.session.refresh(case, ["assignee_officer", "assignee_department"])
         if rule.target is not None:
             case.status = rule.target
         case.updated_at = now
@@ -583,11 +593,14 @@ class CaseService:
                 await self.notifier.case_event(case, event, audience, people)
 
     # ------------------------------------------------------------ casework: duplicates and merges
-    async def duplicates_of(self, case: Case) -> list:
-        """Open cases nearby that `case` may duplicate (bot/duplicates.py), for its card."""
-        return await nearby_duplicates(self.session, self.config, category=case.category, lat=case.lat,
-                                       lon=case.lon, text=case.description, now=self.clock.now(),
-                                       exclude_case=case.id)
+    async def duplicates_of(self, case: Case, nearby: list[Match] | None = None) -> list[Duplicate]:
+        """Open cases nearby that `case` may duplicate (bot/duplicates.py), for its card; `nearby`:
+        those read for its draft before it was filed (whoever reported them), else they are read now."""
+        if nearby is None:
+            nearby = await nearby_matches(self.session, self.config, category=case.category, lat=case.lat,
+                                          lon=case.lon, text=case.description, now=self.clock.now(),
+                                          exclude_case=case.id)
+        return await offered(self.session, nearby)
 
     async def follow(self, case: Case, person: Person, words: str | None = None) -> CaseEvent:
         """A resident follows a case instead of filing its duplicate (`words`: what they wrote, for

@@ -19,10 +19,10 @@ from bot.cases import Actor, CaseService
 from bot.conversation import OPTIONAL_QUESTIONS, Reading, Thresholds, answers, read
 from bot.clock import parse_duration
 from bot.deadlines import policy_for
-from bot.duplicates import nearby_duplicates
+from bot.duplicates import nearby_matches, offered
 from bot.duty import end_leave, set_leave
-from bot.intake import IntakeService, IntakeStep
-from bot.lifecycle import SETTLED, Action, TransitionRefused
+from bot.intake import IntakeService, IntakeStep, missing
+from bot.lifecycle import Action, TransitionRefused
 from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
 from bot.ports import Notifier
@@ -224,9 +224,8 @@ class Desk:
 
     # ------------------------------------------------------------ reading
     async def situation(self) -> Situation:
-        mine = [] if self.first_contact else await self.cases.reported_by(self.person, 50)
-        return Situation(draft=await self.intake.current(self.person),
-                         open_cases=tuple(c for c in mine if c.status not in SETTLED))
+        mine = [] if self.first_contact else await self.cases.open_reported_by(self.person)
+        return Situation(draft=await self.intake.current(self.person), open_cases=tuple(mine))
 
     async def read(self, text: str, parse: Parse, ticket: str | None) -> Reading:
         """What the message means given where the person stands (their draft, open cases, a
@@ -284,19 +283,20 @@ class Desk:
         A resident's report that matches an open case nearby is first offered to follow, unless they
         chose to report it `anyway` (仍然新报)."""
         draft = await self.draft()
-        state = await self.intake.state(draft)
-        if not state.complete:
-            return await self.intake.step(state)
+        if missing(draft):  # (a complete one is filed without counting its photos)
+            return await self.intake.step(await self.intake.state(draft))
+        nearby = None  # the open cases nearby, read once: the offer and the new case's card
         if not anyway and draft.source == "resident":
-            found = await nearby_duplicates(self.session, self.config, category=draft.category or "other",
-                                            lat=draft.lat, lon=draft.lon, text=draft.description, now=self.now,
-                                            exclude_person=self.person.id)
-            if found:
+            nearby = await nearby_matches(self.session, self.config, category=draft.category or "other",
+                                          lat=draft.lat, lon=draft.lon, text=draft.description, now=self.now,
+                                          person=self.person.id)
+            # their own cases and those they follow are left out: they know them (the card lists them)
+            if found := await offered(self.session, [m for m in nearby if not m.theirs], 1):
                 return DuplicateOffer(found[0].case, found[0].metres)
         placement = await place_in_grid(self.session, draft.grid_id, self.now)
         warn = draft.urgent and not draft.urgent_warned and draft.source != "patrol"
-        case = await self.cases.file(draft, self.person, placement)
-        await self.intake.discard(self.person)
+        case = await self.cases.file(draft, self.person, placement, nearby)
+        await self.intake.done(self.person)
         return Filed(case, await self.cases.assignee_label(case), warn)
 
     async def follow(self, case_id: int) -> Case:
@@ -309,7 +309,7 @@ class Desk:
                 select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
             attachment.case_id, attachment.draft_id, attachment.purpose = case.id, None, "info"
         await self.session.flush()
-        await self.intake.discard(self.person)
+        await self.intake.done(self.person)
         return case
 
     async def store_photo(self, purpose: str, file_id: str, unique_id: str | None, data: bytes | None) -> Attachment:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
@@ -33,34 +33,59 @@ class Duplicate:
         return {"id": self.case.id, "ticket": self.case.ticket, "metres": round(self.metres)}
 
 
-async def nearby_duplicates(session: AsyncSession, config: Config, *, category: str, lat: float | None,
-                            lon: float | None, text: str, now: datetime, exclude_case: int | None = None,
-                            exclude_person: int | None = None) -> list[Duplicate]:
-    """Open cases a report (or a case) may duplicate, most alike first, then nearest. A person's own
-    cases and those they already follow are left out: they know them (and the conversation asks)."""
+@dataclass(frozen=True)
+class Match:
+    """An open case near enough and alike enough, not yet loaded; `theirs`: the person asked about
+    (`nearby_matches`) reported it or follows it."""
+
+    case_id: int
+    metres: float
+    similarity: float
+    theirs: bool = False
+
+
+async def nearby_matches(session: AsyncSession, config: Config, *, category: str, lat: float | None,
+                         lon: float | None, text: str, now: datetime, exclude_case: int | None = None,
+                         person: int | None = None) -> list[Match]:
+    """Every open case a report (or a case) may duplicate, most alike first, then nearest. A filing
+    reads them once (bot/desk.py): the resident is offered the first that is not `person`'s, and the
+    new case's card lists the first few, whoever reported them."""
     rules = config.casework.duplicates
     if lat is None or lon is None:
         return []
     dlat, dlon = degree_box(lat, rules.radius_m)
     # The candidates as plain columns; only the few offered are loaded as cases (with their joins).
-    query = select(Case.id, Case.lat, Case.lon, Case.description).where(
+    theirs = (Case.reporter_id == person) | Case.id.in_(
+        select(CaseFollower.case_id).where(CaseFollower.person_id == person)) if person is not None else false()
+    query = select(Case.id, Case.lat, Case.lon, Case.description, theirs.label("theirs")).where(
         Case.category == category, Case.status.in_(sorted(str(s) for s in MERGEABLE)),
         Case.created_at >= now - rules.window, Case.lat.between(lat - dlat, lat + dlat),
         Case.lon.between(lon - dlon, lon + dlon)).order_by(Case.id)
     if exclude_case is not None:
         query = query.where(Case.id != exclude_case)
-    if exclude_person is not None:
-        followed = select(CaseFollower.case_id).where(CaseFollower.person_id == exclude_person)
-        query = query.where(Case.reporter_id != exclude_person, Case.id.not_in(followed))
     found = []
-    for case_id, case_lat, case_lon, description in await session.execute(query):
+    for case_id, case_lat, case_lon, description, known in await session.execute(query):
         metres = metres_between(lat, lon, case_lat, case_lon)
         alike = similarity(text, description)
         if metres <= rules.radius_m and alike >= rules.min_similarity:
-            found.append((-alike, metres, case_id))
-    found.sort()
-    return [Duplicate(await session.get(Case, case_id), metres, -negative)
-            for negative, metres, case_id in found[:MAX_OFFERED]]
+            found.append(Match(case_id, metres, alike, bool(known)))
+    found.sort(key=lambda m: (-m.similarity, m.metres, m.case_id))
+    return found
+
+
+async def offered(session: AsyncSession, matches: list[Match], limit: int = MAX_OFFERED) -> list[Duplicate]:
+    """The first `limit` matches, loaded as cases."""
+    return [Duplicate(await session.get(Case, m.case_id), m.metres, m.similarity) for m in matches[:limit]]
+
+
+async def nearby_duplicates(session: AsyncSession, config: Config, *, category: str, lat: float | None,
+                            lon: float | None, text: str, now: datetime, exclude_case: int | None = None,
+                            exclude_person: int | None = None) -> list[Duplicate]:
+    """Open cases a report (or a case) may duplicate, most alike first, then nearest. A person's own
+    cases and those they already follow are left out: they know them (and the conversation asks)."""
+    matches = await nearby_matches(session, config, category=category, lat=lat, lon=lon, text=text, now=now,
+                                   exclude_case=exclude_case, person=exclude_person)
+    return await offered(session, [m for m in matches if not m.theirs])
 
 
 async def followers(session: AsyncSession, case_id: int) -> list[Person]:

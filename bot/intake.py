@@ -23,6 +23,12 @@ from bot.where import Place, PlaceStatus, locate
 from storage.models import Address, Attachment, Draft, Grid, Person
 
 
+def missing(draft: Draft) -> tuple[str, ...]:
+    """What the report needs before it may be filed (photos are optional)."""
+    return tuple(name for name, present in (("description", bool(draft.description)),
+                                            ("location", draft.grid_id is not None)) if not present)
+
+
 @dataclass(frozen=True)
 class DraftState:
     draft: Draft
@@ -30,8 +36,7 @@ class DraftState:
 
     @property
     def missing(self) -> tuple[str, ...]:
-        return tuple(name for name, present in (("description", bool(self.draft.description)),
-                                                ("location", self.draft.grid_id is not None)) if not present)
+        return missing(self.draft)
 
     @property
     def complete(self) -> bool:
@@ -265,9 +270,16 @@ class IntakeService:
         return await self.state(draft)
 
     async def discard(self, person: Person) -> None:
+        """Drop the draft and its photos."""
         draft = await self._draft_of(person)
         if draft is not None:
             await self.session.execute(delete(Attachment).where(Attachment.draft_id == draft.id))
+            await self.done(person)
+
+    async def done(self, person: Person) -> None:
+        """The draft became a case, or joined one, and took its photos along: only the draft is dropped."""
+        draft = await self._draft_of(person)
+        if draft is not None:
             await self.session.delete(draft)
             await self.session.flush()
             self._know(person, None)

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from bot.duplicates import followers, nearby_duplicates
+from bot.duplicates import followers, nearby_duplicates, nearby_matches
 from bot.hotspots import allowance, hot_spots
 from bot.lifecycle import Action, Status, TransitionRefused
 from bot.ports import Audience
@@ -56,6 +56,23 @@ async def test_a_duplicate_is_the_same_category_near_recent_and_alike(world):
     w.kept.status = Status.RESOLVED  # a resolved case is its reporter's to rate, not to join
     assert await matches() == []
 
+
+
+async def test_one_read_of_the_cases_nearby_serves_the_offer_and_the_new_cases_card(world):
+    w = world  # w.kept: alice's garbage case at INSIDE; carol comes to follow it
+    config = w.cases.config
+    await w.cases.follow(w.kept, w.actors[F].person)
+    query = dict(category="garbage", lat=INSIDE[0], lon=INSIDE[1], text="垃圾没人收", now=w.clock.now())
+    for actor, theirs in ((w.actors[R], True), (w.actors[F], True), (w.outsider, False)):
+        matches = await nearby_matches(w.session, config, person=actor.person.id, **query)
+        assert [(m.case_id, m.theirs) for m in matches] == [(w.kept.id, theirs)]
+        offer = await nearby_duplicates(w.session, config, exclude_person=actor.person.id, **query)
+        assert [d.case.id for d in offer] == ([] if theirs else [w.kept.id])  # not offered what they know
+    # alice reports the pile again: not offered her own case, and the new case's card lists it
+    matches = await nearby_matches(w.session, config, person=w.actors[R].person.id, **query)
+    case = await w.file()
+    assert [d.case.id for d in await w.cases.duplicates_of(case, matches)] == [w.kept.id]
+    assert [d.case.id for d in await w.cases.duplicates_of(case)] == [w.kept.id]  # as read afresh
 
 # ---------------------------------------------------------------- hot spots
 def test_a_quiet_grid_needs_min_cases_and_a_busy_one_must_clearly_exceed_its_usual():

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from bot.clock import ManualClock
 from bot.desk import Caller
 from gridsec.app import build_services
+from storage.models import Case
 
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)
 NEWCOMER = Caller(90001, 90001, "新街坊", None)
@@ -52,3 +53,17 @@ async def test_a_first_contact_reads_nothing_of_theirs_but_sees_what_this_update
         selects.clear()
         assert (await desk.pending()).data == {"text": "你好"}
         assert selects
+
+
+async def test_a_returning_resident_loads_only_the_open_cases_among_their_newest(services):
+    async with services.desk(NEWCOMER) as desk:
+        for i, status in enumerate(["assigned", "closed", "closed", "accepted", "rejected", "resolved", "merged"]):
+            desk.session.add(Case(ticket=f"YX-T-{i}", status=status, category="garbage", description="x",
+                                  reporter_id=desk.person.id, created_at=NOW, updated_at=NOW))
+    async with services.desk(NEWCOMER) as desk:
+        situation = await desk.situation()
+        assert [c.ticket for c in situation.open_cases] == ["YX-T-5", "YX-T-3", "YX-T-0"]  # newest first
+        assert sorted(o.ticket for o in desk.session.identity_map.values() if isinstance(o, Case)) == [
+            "YX-T-0", "YX-T-3", "YX-T-5"]  # the settled ones were not loaded
+        newest_three = await desk.cases.open_reported_by(desk.person, limit=3)  # of the newest three
+        assert [c.ticket for c in newest_three] == ["YX-T-5"]
