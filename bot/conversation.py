@@ -206,7 +206,7 @@ def _ask(case: Case, parse: Parse, first: Move | None = None, report_first: bool
     if case.status == Status.RESOLVED:
         moves = [Move.RATE_BAD, Move.RATE_GOOD, Move.PROGRESS]
     else:
-        moves = [Move.URGE, Move.ADD_INFO]
+        moves = [Move.URGE, Move.ADD_INFO, Move.PROGRESS]  # "师傅几时到" is often read as a report
     if first is not None and first in ACTS_ON and case.status in ACTS_ON[first]:
         moves = [first] + [m for m in moves if m is not first]
     options = tuple((m, case) for m in moves)

@@ -103,7 +103,7 @@ def test_a_report_naming_no_new_problem_or_place_while_a_case_is_open_is_asked_a
     reading = read(parse("report", category="streetlight", category_confidence=0.9), "灯还是不亮啊",
                    draft_open=False, cases=(LAMP,), category_words=WORDS)
     assert reading.move is Move.ASK and reading.case is LAMP
-    assert [m for m, _ in reading.options] == [Move.URGE, Move.ADD_INFO, Move.REPORT]
+    assert [m for m, _ in reading.options] == [Move.URGE, Move.ADD_INFO, Move.PROGRESS, Move.REPORT]
     after = read(parse("report", category="streetlight", category_confidence=0.9), "灯又黑了",
                  draft_open=False, cases=(FIXED,), category_words=WORDS)
     assert [m for m, _ in after.options] == [Move.RATE_BAD, Move.RATE_GOOD, Move.PROGRESS, Move.REPORT]
@@ -143,10 +143,10 @@ def test_addresses_sharing_only_a_number_or_a_suffix_are_other_places(named):
 def test_a_different_problem_at_no_new_place_is_asked_about_with_the_new_report_first_when_clear():
     clear = read(parse("report", category="noise", category_confidence=0.9), "楼上装修好吵",
                  draft_open=False, cases=(LAMP,), category_words=WORDS)
-    assert clear.move is Move.ASK and [m for m, _ in clear.options] == [Move.REPORT, Move.URGE, Move.ADD_INFO]
+    assert clear.move is Move.ASK and [m for m, _ in clear.options] == [Move.REPORT, Move.URGE, Move.ADD_INFO, Move.PROGRESS]
     vague = read(parse("report", category="noise", category_confidence=0.4), "屋里好似有响声",
                  draft_open=False, cases=(LAMP,), category_words=WORDS)
-    assert vague.move is Move.ASK and [m for m, _ in vague.options] == [Move.URGE, Move.ADD_INFO, Move.REPORT]
+    assert vague.move is Move.ASK and [m for m, _ in vague.options] == [Move.URGE, Move.ADD_INFO, Move.PROGRESS, Move.REPORT]
 
 
 def test_an_unsure_case_move_is_asked_about_with_that_move_first():

@@ -91,7 +91,7 @@ async def test_words_about_the_open_case_are_asked_about_and_a_button_acts_with_
     from storage.models import CaseEvent, Draft
     ticket = await file_case(sim)
     out = await sim.play({"user": "alice", "text": "垃圾还是没人收啊"})
-    assert "您是想" in out[0]["text"] and out[0]["buttons"] == [f"催办 {ticket}", f"补充到 {ticket}", "反映新问题"]
+    assert "您是想" in out[0]["text"] and out[0]["buttons"] == [f"催办 {ticket}", f"补充到 {ticket}", f"查看 {ticket} 进度", "反映新问题"]
     out = await sim.play({"user": "alice", "press": f"补充到 {ticket}"})
     assert any("垃圾还是没人收啊" in t for t in texts(out, "wang"))
     async with sim.runtime.services.db.session() as s:
