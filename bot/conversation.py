@@ -138,7 +138,8 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
     return Reading(Move.CHAT, intent=intent)
 
 
-_QUESTION = re.compile(r"吗|系咪|係咪|是不是|是否|有没有|有冇|想问|请问|问下|问一下|定系|定係")
+_QUESTION = re.compile(r"吗|系咪|係咪|是不是|是否|有没有|有冇|想问|请问|问下|问一下|想問|請問|問下|定系|定係|"
+                       r"几时|幾時|什么时候|甚麼時候|多久|几耐|幾耐|何时|何時")
 
 
 def asks_a_question(text: str) -> bool:

@@ -91,6 +91,8 @@ def test_a_question_about_a_resolved_case_does_not_reopen_it_unasked():
     question = read(parse("rate_bad"), "说弄好了 想问下是不是真的换了灯泡", draft_open=False, cases=(FIXED,))
     assert question.move is Move.ASK and question.options[0] == (Move.PROGRESS, FIXED)
     assert read(parse("rate_bad"), "说弄好了 灯泡根本没换", draft_open=False, cases=(FIXED,)).move is Move.RATE_BAD
+    when = read(parse("rate_bad"), "说弄好了 几时先真系换灯泡", draft_open=False, cases=(FIXED,))
+    assert when.move is Move.ASK
 
 
 def test_more_than_a_hello_while_a_case_is_open_is_asked_about_and_a_hello_is_not():
