@@ -47,7 +47,7 @@ from nlu.danger import danger_cue, is_tempered, is_weak_cue
 logger = logging.getLogger(__name__)
 
 
-def _meta(message: Message, key: str) -> Any:
+def example_meta(message: Message, key: str) -> Any:
     meta = message.get(METADATA) or {}
     for part in (METADATA_EXAMPLE, METADATA_INTENT):
         value = (meta.get(part) or {}) if isinstance(meta.get(part), dict) else {}
@@ -186,9 +186,9 @@ class CategoryClassifier(_PickledHead):
         return {"C": 30.0, "ranking_length": 5, "default": "other"}
 
     def train(self, training_data: TrainingData) -> Resource:
-        msgs = [m for m in training_data.training_examples if m.get(FEATURES) is not None and _meta(m, "category")]
-        if len({_meta(m, "category") for m in msgs}) >= 2:
-            self.model = LinearHead(C=self.config["C"]).fit(_features(msgs), [str(_meta(m, "category")) for m in msgs])
+        msgs = [m for m in training_data.training_examples if m.get(FEATURES) is not None and example_meta(m, "category")]
+        if len({example_meta(m, "category") for m in msgs}) >= 2:
+            self.model = LinearHead(C=self.config["C"]).fit(_features(msgs), [str(example_meta(m, "category")) for m in msgs])
         self.persist()
         return self._resource
 
@@ -227,7 +227,7 @@ class UrgencyDetector(_PickledHead):
 
     def train(self, training_data: TrainingData) -> Resource:
         msgs = [m for m in training_data.training_examples if m.get(FEATURES) is not None]
-        labels = ["1" if _meta(m, "urgent") is True else "0" for m in msgs]
+        labels = ["1" if example_meta(m, "urgent") is True else "0" for m in msgs]
         if len(set(labels)) == 2:
             self.model = LinearHead(C=self.config["C"]).fit(_features(msgs), labels)
         self.persist()
