@@ -83,9 +83,14 @@ NOT_AN_ANSWER = frozenset({Intent.REPORT, Intent.URGE, Intent.QUERY_PROGRESS, In
 
 
 def answers(question: str, parse: Parse, thresholds: "Thresholds") -> bool:
-    """Whether a message answers the pending `question` rather than starting something else."""
-    return not (question in OPTIONAL_QUESTIONS and parse.intent in NOT_AN_ANSWER
-                and parse.intent_confidence >= thresholds.ask_below)
+    """Whether a message answers the pending `question` rather than starting something else. Right
+    after a rating, a problem named at no place and with no danger ("锯下来的树枝还堆在路边") is
+    about the case just rated: it is the comment, which reaches the officer."""
+    if question not in OPTIONAL_QUESTIONS or parse.intent_confidence < thresholds.ask_below:
+        return True
+    if parse.intent == Intent.REPORT:
+        return not (parse.urgent or parse.first("address"))
+    return parse.intent not in NOT_AN_ANSWER
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,7 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
     return Reading(Move.CHAT, intent=intent)
 
 
-_QUESTION = re.compile(r"吗|系咪|係咪|是不是|是否|有没有|有冇|想问|请问|问下|问一下|想問|請問|問下|定系|定係|"
+_QUESTION = re.compile(r"[?？]|吗|系咪|係咪|是不是|是否|有没有|有冇|想问|请问|问下|问一下|想問|請問|問下|定系|定係|"
                        r"几时|幾時|什么时候|甚麼時候|多久|几耐|幾耐|何时|何時")
 
 

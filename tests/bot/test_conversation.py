@@ -93,6 +93,7 @@ def test_a_question_about_a_resolved_case_does_not_reopen_it_unasked():
     assert read(parse("rate_bad"), "说弄好了 灯泡根本没换", draft_open=False, cases=(FIXED,)).move is Move.RATE_BAD
     when = read(parse("rate_bad"), "说弄好了 几时先真系换灯泡", draft_open=False, cases=(FIXED,))
     assert when.move is Move.ASK
+    assert read(parse("rate_bad"), "你们说灯修好了？", draft_open=False, cases=(FIXED,)).move is Move.ASK
 
 
 def test_more_than_a_hello_while_a_case_is_open_is_asked_about_and_a_hello_is_not():
@@ -168,5 +169,7 @@ def test_a_rating_comment_is_not_taken_from_a_message_that_is_plainly_something_
     t = Thresholds()
     assert answers("rate_comment", parse("rate_good"), t)
     assert answers("rate_comment", parse("report", confidence=0.3), t)  # unsure: still the comment
-    assert not answers("rate_comment", parse("report"), t)
+    assert not answers("rate_comment", parse("report", address="北京路8号"), t)  # a problem somewhere else
+    assert answers("rate_comment", parse("report"), t)  # a problem at no place: about the case just rated
+    assert not answers("rate_comment", parse("urge"), t)
     assert answers("resolve_note", parse("report"), t)  # a question that must be answered keeps its answer
