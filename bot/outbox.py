@@ -30,6 +30,7 @@ Telegram answering in 12 s instead of 1 s is waited for rather than resent.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import time
 from collections import deque
@@ -202,8 +203,9 @@ OwedRow = Any  # a Row of OWED_COLUMNS
 
 
 # Built once (bound parameters): building a statement costs more than looking up its compiled form.
+BATCH = 50  # a chat's owed rows read at once; a chat with more is queued again for the rest
 _OWED_OF_CHAT = (select(*OWED_COLUMNS).where(_OUTBOX.c.chat_id == bindparam("chat"), _OUTBOX.c.status.in_(OWED))
-                 .order_by(_OUTBOX.c.id).limit(50))
+                 .order_by(_OUTBOX.c.id).limit(BATCH))
 _SET = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row"))  # SET: the columns given as parameters
 _SENT_AS = select(_OUTBOX.c.tg_message_id).where(_OUTBOX.c.id == bindparam("row"))
 
@@ -239,9 +241,12 @@ class OutboxWorker(BackgroundWorker):
         self.patience = Patience(config)
         self._sending: dict[int, asyncio.Task] = {}  # chat id → the task sending its messages, one per chat
         self._resume: dict[int, float] = {}  # chat id → monotonic time its next message may go
+        self._later: list[tuple[float, int]] = []  # heap of (_resume time, chat): queued again then
         self._queue: deque[int] = deque()  # owed chats read by the last pass (or just queued), not started yet
+        self._again: set[int] = set()  # chats being sent to that may owe more than their send read
         self.sent_count = 0
         self._read_at = float("-inf")  # monotonic time the owed chats were last read
+        self._sent_since_read = False  # a chat finished after the last read: one more read follows
 
     def start(self) -> None:
         if self._queued not in self.db.after_commit:  # a restarted worker is told once
@@ -280,31 +285,39 @@ class OutboxWorker(BackgroundWorker):
     async def drain_once(self) -> float:
         """Start sending to each chat that is owed messages and has no send under way, oldest first,
         at most `concurrent_chats` at a time; return the seconds until another may be started (a
-        chat that finishes wakes the worker sooner). A slow chat holds only its own slot. The owed
-        chats are read once and started as slots free up, then read again; the chats this process
-        just queued for are known without reading, but a read comes at least every REREAD seconds
-        (what other processes queued, rows left by a crash)."""
-        if not self._queue or time.monotonic() - self._read_at > self.REREAD:
+        chat that finishes wakes the worker sooner). A slow chat holds only its own slot. The chats
+        this process owes are known without reading: those its commits queued for, those a send
+        left with more to send (a commit for them came during it, or more rows than it read), and
+        those waiting for their next due time (queued again at that time). Which chats are owed is
+        read only at the first pass and at most every REREAD seconds after (what other processes
+        queued, rows left by a crash), and once more REREAD after the last chat finished."""
+        now = time.monotonic()
+        if now - self._read_at > self.REREAD:
             async with self.db.session() as s:
                 owed = [c for (c,) in await s.execute(
                     select(OutboxMessage.chat_id).where(OutboxMessage.status.in_(OWED))
                     .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id)))]
-            self._read_at = time.monotonic()
+            self._read_at, self._sent_since_read = now, False
             self._queue.extend(c for c in owed if c not in self._queue)
-            if not self._queue:
-                return self.IDLE
-        now, delay = time.monotonic(), self.BUSY
+        while self._later and self._later[0][0] <= now:  # due again
+            at, chat_id = heapq.heappop(self._later)
+            if self._resume.get(chat_id) == at and chat_id not in self._queue:
+                self._queue.append(chat_id)
+        delay = self.BUSY
         while self._queue and len(self._sending) < self.config.concurrent_chats:
             chat_id = self._queue.popleft()
-            if chat_id in self._sending:
+            if chat_id in self._sending:  # queued for again while its send is under way
+                self._again.add(chat_id)
                 continue
-            resume = self._resume.get(chat_id, 0.0)
-            if resume > now:  # found again by the next read
-                delay = min(delay, resume - now)
+            if self._resume.get(chat_id, 0.0) > now:  # on self._later: queued again when due
                 continue
             task = asyncio.create_task(self._send_chat(chat_id), name=f"outbox-{chat_id}")
             self._sending[chat_id] = task
             task.add_done_callback(lambda _, chat=chat_id: self._done(chat))
+        if self._later:
+            delay = min(delay, self._later[0][0] - now)
+        elif not self._queue and not self._sending:  # nothing known to be owed
+            delay = self.REREAD - (now - self._read_at) if self._sent_since_read else self.IDLE
         return max(0.01, delay)
 
     IDLE = 30.0  # nothing owed: look again after this long, or when woken
@@ -314,6 +327,11 @@ class OutboxWorker(BackgroundWorker):
 
     def _done(self, chat_id: int) -> None:
         self._sending.pop(chat_id, None)
+        self._sent_since_read = True
+        if chat_id in self._again:
+            self._again.discard(chat_id)
+            if chat_id not in self._resume and chat_id not in self._queue:  # else queued again when due
+                self._queue.append(chat_id)
         self._wake.set()
 
     async def _send_chat(self, chat_id: int) -> None:
@@ -326,7 +344,8 @@ class OutboxWorker(BackgroundWorker):
             log.exception("outbox: sending to chat %s failed", chat_id)
             wait = 1.0
         if wait > 0:
-            self._resume[chat_id] = time.monotonic() + wait
+            self._resume[chat_id] = at = time.monotonic() + wait
+            heapq.heappush(self._later, (at, chat_id))
         else:
             self._resume.pop(chat_id, None)
 
@@ -346,7 +365,9 @@ class OutboxWorker(BackgroundWorker):
                     return wait
             settled, in_flight = await self._send_one(row, in_flight, rows[i + 1] if i + 1 < len(rows) else None)
             if not settled:
-                return 0.01  # rescheduled: the next pass finds its new due time
+                return 0.01  # rescheduled: the next look reads its new due time
+        if len(rows) == BATCH:  # more may be owed than were read
+            self._again.add(chat_id)
         return 0.0
 
     def _wait(self, row: OwedRow) -> float:
