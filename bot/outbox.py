@@ -8,7 +8,9 @@ its request goes out and `sent` right after Telegram accepts it, so a restart ne
 delivered message again unmarked nor loses one that was in flight: a row still `sending` when the
 worker starts is a request whose answer the killed process never heard, and is treated as below.
 (The commit that marks a row `sent` also marks the chat's next row `sending` when it may go at
-once, and the read of a chat's rows its first one: one commit per message instead of two.)
+once, and the read of a chat's rows its first one: one commit per message instead of two. And the
+chats being sent to at once share these commits: what they ask for while one is under way is done
+together in the next, each kind of mark in one statement.)
 
 A send whose answer was lost is not a failure: the request went out (a read timeout, a connection
 dropped after writing) and Telegram may well have delivered it. Retrying it blindly is how a slow
@@ -247,6 +249,8 @@ class OutboxWorker(BackgroundWorker):
         self.sent_count = 0
         self._read_at = float("-inf")  # monotonic time the owed chats were last read
         self._sent_since_read = False  # a chat finished after the last read: one more read follows
+        self._asks: list[_Ask] = []  # what the chats' sends asked of the next shared commit
+        self._committer: asyncio.Task | None = None  # the task making the shared commits, while there are asks
 
     def start(self) -> None:
         if self._queued not in self.db.after_commit:  # a restarted worker is told once
@@ -353,9 +357,7 @@ class OutboxWorker(BackgroundWorker):
         """Send the chat's owed rows in order. The transaction that reads them also marks the first
         `sending` when it may go at once, and the one that marks a row `sent` marks the next: so each
         row is still `sending` (committed) before its request goes out, with one commit per row."""
-        async with self.db.session() as s:
-            rows = (await s.execute(_OWED_OF_CHAT, {"chat": chat_id})).all()
-            in_flight = await self._mark_if_ready(s, rows[0]) if rows else None
+        rows, in_flight = await self._shared(_Ask(chat_id, read=True))
         for i, row in enumerate(rows):
             if in_flight is None:
                 if self._stopping:
@@ -375,10 +377,11 @@ class OutboxWorker(BackgroundWorker):
         return max((row.next_attempt_at - self.now()).total_seconds(),
                    self.pacing.chat_wait(row.chat_id, time.monotonic()))
 
-    async def _mark_if_ready(self, s: AsyncSession, row: OwedRow) -> "_InFlight | None":
-        """Mark `row` sending in the open transaction `s` when it may go right away (due, within the
-        chat's and the overall limit, not in flight before a restart, its edit target known);
-        None leaves it to _send_one's own steps."""
+    async def _ready(self, s: AsyncSession, row: OwedRow) -> "_InFlight | None":
+        """Whether `row` may go right away (due, within the chat's and the overall limit, not in
+        flight before a restart, its edit target known): then it is counted against the limits and
+        the caller marks it sending in the open transaction `s`; None leaves it to _send_one's own
+        steps."""
         if row.status != "pending" or self._stopping or self._wait(row) > 0 \
                 or self.pacing.overall_wait(time.monotonic()) > 0:
             return None
@@ -387,9 +390,63 @@ class OutboxWorker(BackgroundWorker):
             edit_target = row.payload.get("edit_message_id") or await _sent_message_id(s, row.payload.get("edit_of"))
             if edit_target is None:
                 return None
-        await _set(s, row.id, status="sending")
         self.pacing.take(row.chat_id)
         return _InFlight(edit_target)
+
+    async def _shared(self, ask: "_Ask") -> Any:
+        """Have `ask` done in the worker's next shared commit and return its result once that
+        committed: (rows, in flight) for a read, in flight for a sent mark. The chat's task waits
+        for the commit even when cancelled, so its claim is let go only after its marks are in."""
+        ask.future = asyncio.get_running_loop().create_future()
+        self._asks.append(ask)
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_asks(), name="outbox-commits")
+        try:
+            return await asyncio.shield(ask.future)
+        except asyncio.CancelledError:
+            await asyncio.wait([ask.future])
+            raise
+
+    async def _commit_asks(self) -> None:
+        """Do what the chats asked, together: everything asked while one commit was under way goes
+        into the next. A failed commit fails the asks it carried (their chats try again later)."""
+        while self._asks:
+            asks: list[_Ask] = []
+            try:
+                async with self.db.session() as s:
+                    asks, self._asks = self._asks, []
+                    results = await self._do_asks(s, asks)
+            except Exception as exc:
+                if not asks:  # not even begun: nothing was taken, every ask waiting fails
+                    asks, self._asks = self._asks, []
+                for ask in asks:
+                    ask.future.set_exception(exc)
+                    ask.future.exception()  # noted: a chat that was cancelled will not ask
+                continue
+            for ask, result in zip(asks, results):
+                ask.future.set_result(result)
+
+    async def _do_asks(self, s: AsyncSession, asks: "list[_Ask]") -> list[Any]:
+        sent = [ask for ask in asks if ask.sent is not None]
+        if sent:
+            now = self.now()
+            await s.execute(_SET, [{"row": row_id, "status": "sent", "sent_at": now, "tg_message_id": message_id}
+                                   for row_id, message_id in (ask.sent for ask in sent)])
+        results: list[Any] = []
+        sending: list[dict[str, Any]] = []
+        for ask in asks:
+            if ask.read:
+                rows = (await s.execute(_OWED_OF_CHAT, {"chat": ask.chat_id})).all()
+                first = rows[0] if rows else None
+            else:
+                first = ask.then
+            in_flight = await self._ready(s, first) if first is not None else None
+            if in_flight is not None:
+                sending.append({"row": first.id, "status": "sending"})
+            results.append((rows, in_flight) if ask.read else in_flight)
+        if sending:
+            await s.execute(_SET, sending)
+        return results
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for the overall limit (shared by every chat, so waiting in a slot costs nobody);
@@ -402,8 +459,8 @@ class OutboxWorker(BackgroundWorker):
                         following: OwedRow | None = None) -> tuple[bool, "_InFlight | None"]:
         """(settled, in flight): settled is True when the row is settled (sent, failed for good, or
         unconfirmed) and False when it must be tried again; `in_flight`: the row is marked sending
-        already (by _mark_if_ready). Once it is sent, `following` is marked sending in the same
-        transaction when it may go at once, and returned as in flight."""
+        already (by the commit that read it or sent the one before). Once it is sent, `following`
+        is marked sending in the same transaction when it may go at once, and returned as in flight."""
         message = Outgoing.from_row(row)
         if in_flight is not None:
             edit_target = in_flight.edit_target
@@ -437,7 +494,7 @@ class OutboxWorker(BackgroundWorker):
             return False, None
         self.patience.answered(time.monotonic() - started)
         self.sent_count += 1
-        return True, await self._finish(row.id, "sent", message_id=message_id or edit_target, then=following)
+        return True, await self._shared(_Ask(row.chat_id, sent=(row.id, message_id or edit_target), then=following))
 
     async def _uncertain(self, row: OwedRow, message: Outgoing, error: str) -> bool:
         """No answer to a request that went out: resend it once, marked; never a third time."""
@@ -484,16 +541,26 @@ class OutboxWorker(BackgroundWorker):
                         attempts, self.config.backoff_base_seconds, self.config.backoff_max_seconds))
             await _set(s, row.id, **values)
 
-    async def _finish(self, outbox_id: int, status: str, *, message_id: int | None = None,
-                      error: str | None = None, then: OwedRow | None = None) -> "_InFlight | None":
-        """Settle the row; `then`: the chat's next row, marked sending in the same transaction if it may go."""
-        values: dict[str, Any] = {"status": status, "sent_at": self.now() if status == "sent" else None,
-                                  "tg_message_id": message_id}
+    async def _finish(self, outbox_id: int, status: str, *, error: str) -> None:
+        """Settle the row unsent (failed, unconfirmed); a sent one is marked by a shared commit (_Ask)."""
+        values: dict[str, Any] = {"status": status, "sent_at": None, "tg_message_id": None}
         if error:  # else the last error stays
             values["last_error"] = error
         async with self.db.session() as s:
             await _set(s, outbox_id, **values)
-            return await self._mark_if_ready(s, then) if then is not None else None
+
+
+@dataclass
+class _Ask:
+    """What a chat's send asks of the worker's next shared commit: read the chat's owed rows, or
+    mark a row sent (with the Telegram message id); and mark the first of those rows, or `then`,
+    sending when it may go at once."""
+
+    chat_id: int
+    read: bool = False
+    sent: tuple[int, int | None] | None = None  # (outbox id, Telegram message id)
+    then: OwedRow | None = None
+    future: "asyncio.Future[Any]" = field(init=False, repr=False)
 
 
 @dataclass(frozen=True)

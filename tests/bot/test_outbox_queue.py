@@ -69,8 +69,12 @@ class Slow(Recording):
         super().__init__(log)
         self.go = asyncio.Event()
 
+        self.waiting = 0
+
     async def send(self, message, edit_target, timeout):
+        self.waiting += 1
         await self.go.wait()
+        self.waiting -= 1
         return await super().send(message, edit_target, timeout)
 
 
@@ -100,6 +104,48 @@ async def test_a_chat_committed_to_during_its_send_and_one_due_later_are_sent_wi
         sender.go.set()
         await until(lambda: "send 三" in log)
         assert log == ["read owed chats", "send 一", "send 二", "send 三"]
+    finally:
+        await worker.stop()
+    await db.dispose()
+
+
+async def test_chats_sent_to_at_once_share_their_commits(config):
+    """Eight chats' reads go in one commit, and their sent marks in one or two more; a shared
+    commit that fails fails only for a moment: its chats are tried again, each message sent once."""
+    db = Database(config.database.url)
+    log: list[str] = []
+    commits: list[str] = []
+    fail = [False]
+
+    def record(conn, cursor, statement, *args):
+        if fail[0] and statement.startswith("SELECT outbox.id"):
+            fail[0] = False
+            raise RuntimeError("the database hiccups")
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(db.engine.sync_engine, "commit", lambda conn: commits.append("commit"))
+    sender = Slow(log)
+    worker = OutboxWorker(db, sender, config.outbox.copy_with(per_chat_per_second=1000, per_chat_burst=1000,
+                                                              global_per_second=1000))
+    worker.start()
+    try:
+        await until(lambda: worker._read_at > float("-inf"))  # the first read, committed
+        for round, hiccup in enumerate((False, True)):
+            sender.go.clear()
+            async with db.session() as s:
+                for chat in range(8):
+                    enqueue(s, Outgoing(100 + chat, text=f"{round}给{chat}"))
+            commits.clear()
+            fail[0] = hiccup
+            await until(lambda: sender.waiting == 8)
+            if not hiccup:
+                assert len(commits) == 1  # the eight chats' rows read and marked sending together
+            commits.clear()
+            sender.go.set()
+            await until(lambda: worker.sent_count == 8 * (round + 1) and not worker._sending)
+            if not hiccup:
+                assert len(commits) <= 2  # and marked sent together
+        assert sorted(log) == sorted(f"send {round}给{chat}" for round in range(2) for chat in range(8))
     finally:
         await worker.stop()
     await db.dispose()
