@@ -208,6 +208,12 @@ OwedRow = Any  # a Row of OWED_COLUMNS
 BATCH = 50  # a chat's owed rows read at once; a chat with more is queued again for the rest
 _OWED_OF_CHAT = (select(*OWED_COLUMNS).where(_OUTBOX.c.chat_id == bindparam("chat"), _OUTBOX.c.status.in_(OWED))
                  .order_by(_OUTBOX.c.id).limit(BATCH))
+# Several chats' at once (a shared commit): their first BATCH each, in one statement.
+_RANKED = select(*OWED_COLUMNS, func.row_number().over(partition_by=_OUTBOX.c.chat_id, order_by=_OUTBOX.c.id)
+                 .label("place")).where(_OUTBOX.c.chat_id.in_(bindparam("chats", expanding=True)),
+                                        _OUTBOX.c.status.in_(OWED)).subquery()
+_OWED_OF_CHATS = (select(*(_RANKED.c[column.name] for column in OWED_COLUMNS)).where(_RANKED.c.place <= BATCH)
+                  .order_by(_RANKED.c.id))
 _SET = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row"))  # SET: the columns given as parameters
 _SENT_AS = select(_OUTBOX.c.tg_message_id).where(_OUTBOX.c.id == bindparam("row"))
 
@@ -432,11 +438,12 @@ class OutboxWorker(BackgroundWorker):
             now = self.now()
             await s.execute(_SET, [{"row": row_id, "status": "sent", "sent_at": now, "tg_message_id": message_id}
                                    for row_id, message_id in (ask.sent for ask in sent)])
+        owed = await _owed_rows(s, [ask.chat_id for ask in asks if ask.read])
         results: list[Any] = []
         sending: list[dict[str, Any]] = []
         for ask in asks:
             if ask.read:
-                rows = (await s.execute(_OWED_OF_CHAT, {"chat": ask.chat_id})).all()
+                rows = owed.get(ask.chat_id, [])
                 first = rows[0] if rows else None
             else:
                 first = ask.then
@@ -568,6 +575,17 @@ class _InFlight:
     """A row marked `sending` (committed) by the transaction that read or settled the one before it."""
 
     edit_target: int | None  # the Telegram message an edit changes
+
+
+async def _owed_rows(s: AsyncSession, chats: list[int]) -> dict[int, list[OwedRow]]:
+    """The chats' owed rows in order, at most BATCH each."""
+    if len(chats) == 1:
+        return {chats[0]: (await s.execute(_OWED_OF_CHAT, {"chat": chats[0]})).all()}
+    owed: dict[int, list[OwedRow]] = {}
+    if chats:
+        for row in await s.execute(_OWED_OF_CHATS, {"chats": chats}):
+            owed.setdefault(row.chat_id, []).append(row)
+    return owed
 
 
 async def _sent_message_id(s: AsyncSession, outbox_id: int | None) -> int | None:
