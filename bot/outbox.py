@@ -8,7 +8,9 @@ its request goes out and `sent` right after Telegram accepts it, so a restart ne
 delivered message again unmarked nor loses one that was in flight: a row still `sending` when the
 worker starts is a request whose answer the killed process never heard, and is treated as below.
 (The commit that marks a row `sent` also marks the chat's next row `sending` when it may go at
-once, and the read of a chat's rows its first one: one commit per message instead of two.)
+once, and the read of a chat's rows its first one: one commit per message instead of two. And the
+chats being sent to at once share these commits: what they ask for while one is under way is done
+together in the next, each kind of mark in one statement.)
 
 A send whose answer was lost is not a failure: the request went out (a read timeout, a connection
 dropped after writing) and Telegram may well have delivered it. Retrying it blindly is how a slow
@@ -30,6 +32,7 @@ Telegram answering in 12 s instead of 1 s is waited for rather than resent.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import time
 from collections import deque
@@ -202,8 +205,15 @@ OwedRow = Any  # a Row of OWED_COLUMNS
 
 
 # Built once (bound parameters): building a statement costs more than looking up its compiled form.
+BATCH = 50  # a chat's owed rows read at once; a chat with more is queued again for the rest
 _OWED_OF_CHAT = (select(*OWED_COLUMNS).where(_OUTBOX.c.chat_id == bindparam("chat"), _OUTBOX.c.status.in_(OWED))
-                 .order_by(_OUTBOX.c.id).limit(50))
+                 .order_by(_OUTBOX.c.id).limit(BATCH))
+# Several chats' at once (a shared commit): their first BATCH each, in one statement.
+_RANKED = select(*OWED_COLUMNS, func.row_number().over(partition_by=_OUTBOX.c.chat_id, order_by=_OUTBOX.c.id)
+                 .label("place")).where(_OUTBOX.c.chat_id.in_(bindparam("chats", expanding=True)),
+                                        _OUTBOX.c.status.in_(OWED)).subquery()
+_OWED_OF_CHATS = (select(*(_RANKED.c[column.name] for column in OWED_COLUMNS)).where(_RANKED.c.place <= BATCH)
+                  .order_by(_RANKED.c.id))
 _SET = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row"))  # SET: the columns given as parameters
 _SENT_AS = select(_OUTBOX.c.tg_message_id).where(_OUTBOX.c.id == bindparam("row"))
 
@@ -239,9 +249,14 @@ class OutboxWorker(BackgroundWorker):
         self.patience = Patience(config)
         self._sending: dict[int, asyncio.Task] = {}  # chat id → the task sending its messages, one per chat
         self._resume: dict[int, float] = {}  # chat id → monotonic time its next message may go
+        self._later: list[tuple[float, int]] = []  # heap of (_resume time, chat): queued again then
         self._queue: deque[int] = deque()  # owed chats read by the last pass (or just queued), not started yet
+        self._again: set[int] = set()  # chats being sent to that may owe more than their send read
         self.sent_count = 0
         self._read_at = float("-inf")  # monotonic time the owed chats were last read
+        self._sent_since_read = False  # a chat finished after the last read: one more read follows
+        self._asks: list[_Ask] = []  # what the chats' sends asked of the next shared commit
+        self._committer: asyncio.Task | None = None  # the task making the shared commits, while there are asks
 
     def start(self) -> None:
         if self._queued not in self.db.after_commit:  # a restarted worker is told once
@@ -280,31 +295,39 @@ class OutboxWorker(BackgroundWorker):
     async def drain_once(self) -> float:
         """Start sending to each chat that is owed messages and has no send under way, oldest first,
         at most `concurrent_chats` at a time; return the seconds until another may be started (a
-        chat that finishes wakes the worker sooner). A slow chat holds only its own slot. The owed
-        chats are read once and started as slots free up, then read again; the chats this process
-        just queued for are known without reading, but a read comes at least every REREAD seconds
-        (what other processes queued, rows left by a crash)."""
-        if not self._queue or time.monotonic() - self._read_at > self.REREAD:
+        chat that finishes wakes the worker sooner). A slow chat holds only its own slot. The chats
+        this process owes are known without reading: those its commits queued for, those a send
+        left with more to send (a commit for them came during it, or more rows than it read), and
+        those waiting for their next due time (queued again at that time). Which chats are owed is
+        read only at the first pass and at most every REREAD seconds after (what other processes
+        queued, rows left by a crash), and once more REREAD after the last chat finished."""
+        now = time.monotonic()
+        if now - self._read_at > self.REREAD:
             async with self.db.session() as s:
                 owed = [c for (c,) in await s.execute(
                     select(OutboxMessage.chat_id).where(OutboxMessage.status.in_(OWED))
                     .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id)))]
-            self._read_at = time.monotonic()
+            self._read_at, self._sent_since_read = now, False
             self._queue.extend(c for c in owed if c not in self._queue)
-            if not self._queue:
-                return self.IDLE
-        now, delay = time.monotonic(), self.BUSY
+        while self._later and self._later[0][0] <= now:  # due again
+            at, chat_id = heapq.heappop(self._later)
+            if self._resume.get(chat_id) == at and chat_id not in self._queue:
+                self._queue.append(chat_id)
+        delay = self.BUSY
         while self._queue and len(self._sending) < self.config.concurrent_chats:
             chat_id = self._queue.popleft()
-            if chat_id in self._sending:
+            if chat_id in self._sending:  # queued for again while its send is under way
+                self._again.add(chat_id)
                 continue
-            resume = self._resume.get(chat_id, 0.0)
-            if resume > now:  # found again by the next read
-                delay = min(delay, resume - now)
+            if self._resume.get(chat_id, 0.0) > now:  # on self._later: queued again when due
                 continue
             task = asyncio.create_task(self._send_chat(chat_id), name=f"outbox-{chat_id}")
             self._sending[chat_id] = task
             task.add_done_callback(lambda _, chat=chat_id: self._done(chat))
+        if self._later:
+            delay = min(delay, self._later[0][0] - now)
+        elif not self._queue and not self._sending:  # nothing known to be owed
+            delay = self.REREAD - (now - self._read_at) if self._sent_since_read else self.IDLE
         return max(0.01, delay)
 
     IDLE = 30.0  # nothing owed: look again after this long, or when woken
@@ -314,6 +337,11 @@ class OutboxWorker(BackgroundWorker):
 
     def _done(self, chat_id: int) -> None:
         self._sending.pop(chat_id, None)
+        self._sent_since_read = True
+        if chat_id in self._again:
+            self._again.discard(chat_id)
+            if chat_id not in self._resume and chat_id not in self._queue:  # else queued again when due
+                self._queue.append(chat_id)
         self._wake.set()
 
     async def _send_chat(self, chat_id: int) -> None:
@@ -326,7 +354,8 @@ class OutboxWorker(BackgroundWorker):
             log.exception("outbox: sending to chat %s failed", chat_id)
             wait = 1.0
         if wait > 0:
-            self._resume[chat_id] = time.monotonic() + wait
+            self._resume[chat_id] = at = time.monotonic() + wait
+            heapq.heappush(self._later, (at, chat_id))
         else:
             self._resume.pop(chat_id, None)
 
@@ -334,9 +363,7 @@ class OutboxWorker(BackgroundWorker):
         """Send the chat's owed rows in order. The transaction that reads them also marks the first
         `sending` when it may go at once, and the one that marks a row `sent` marks the next: so each
         row is still `sending` (committed) before its request goes out, with one commit per row."""
-        async with self.db.session() as s:
-            rows = (await s.execute(_OWED_OF_CHAT, {"chat": chat_id})).all()
-            in_flight = await self._mark_if_ready(s, rows[0]) if rows else None
+        rows, in_flight = await self._shared(_Ask(chat_id, read=True))
         for i, row in enumerate(rows):
             if in_flight is None:
                 if self._stopping:
@@ -346,7 +373,9 @@ class OutboxWorker(BackgroundWorker):
                     return wait
             settled, in_flight = await self._send_one(row, in_flight, rows[i + 1] if i + 1 < len(rows) else None)
             if not settled:
-                return 0.01  # rescheduled: the next pass finds its new due time
+                return 0.01  # rescheduled: the next look reads its new due time
+        if len(rows) == BATCH:  # more may be owed than were read
+            self._again.add(chat_id)
         return 0.0
 
     def _wait(self, row: OwedRow) -> float:
@@ -354,10 +383,11 @@ class OutboxWorker(BackgroundWorker):
         return max((row.next_attempt_at - self.now()).total_seconds(),
                    self.pacing.chat_wait(row.chat_id, time.monotonic()))
 
-    async def _mark_if_ready(self, s: AsyncSession, row: OwedRow) -> "_InFlight | None":
-        """Mark `row` sending in the open transaction `s` when it may go right away (due, within the
-        chat's and the overall limit, not in flight before a restart, its edit target known);
-        None leaves it to _send_one's own steps."""
+    async def _ready(self, s: AsyncSession, row: OwedRow) -> "_InFlight | None":
+        """Whether `row` may go right away (due, within the chat's and the overall limit, not in
+        flight before a restart, its edit target known): then it is counted against the limits and
+        the caller marks it sending in the open transaction `s`; None leaves it to _send_one's own
+        steps."""
         if row.status != "pending" or self._stopping or self._wait(row) > 0 \
                 or self.pacing.overall_wait(time.monotonic()) > 0:
             return None
@@ -366,9 +396,64 @@ class OutboxWorker(BackgroundWorker):
             edit_target = row.payload.get("edit_message_id") or await _sent_message_id(s, row.payload.get("edit_of"))
             if edit_target is None:
                 return None
-        await _set(s, row.id, status="sending")
         self.pacing.take(row.chat_id)
         return _InFlight(edit_target)
+
+    async def _shared(self, ask: "_Ask") -> Any:
+        """Have `ask` done in the worker's next shared commit and return its result once that
+        committed: (rows, in flight) for a read, in flight for a sent mark. The chat's task waits
+        for the commit even when cancelled, so its claim is let go only after its marks are in."""
+        ask.future = asyncio.get_running_loop().create_future()
+        self._asks.append(ask)
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_asks(), name="outbox-commits")
+        try:
+            return await asyncio.shield(ask.future)
+        except asyncio.CancelledError:
+            await asyncio.wait([ask.future])
+            raise
+
+    async def _commit_asks(self) -> None:
+        """Do what the chats asked, together: everything asked while one commit was under way goes
+        into the next. A failed commit fails the asks it carried (their chats try again later)."""
+        while self._asks:
+            asks: list[_Ask] = []
+            try:
+                async with self.db.session() as s:
+                    asks, self._asks = self._asks, []
+                    results = await self._do_asks(s, asks)
+            except Exception as exc:
+                if not asks:  # not even begun: nothing was taken, every ask waiting fails
+                    asks, self._asks = self._asks, []
+                for ask in asks:
+                    ask.future.set_exception(exc)
+                    ask.future.exception()  # noted: a chat that was cancelled will not ask
+                continue
+            for ask, result in zip(asks, results):
+                ask.future.set_result(result)
+
+    async def _do_asks(self, s: AsyncSession, asks: "list[_Ask]") -> list[Any]:
+        sent = [ask for ask in asks if ask.sent is not None]
+        if sent:
+            now = self.now()
+            await s.execute(_SET, [{"row": row_id, "status": "sent", "sent_at": now, "tg_message_id": message_id}
+                                   for row_id, message_id in (ask.sent for ask in sent)])
+        owed = await _owed_rows(s, [ask.chat_id for ask in asks if ask.read])
+        results: list[Any] = []
+        sending: list[dict[str, Any]] = []
+        for ask in asks:
+            if ask.read:
+                rows = owed.get(ask.chat_id, [])
+                first = rows[0] if rows else None
+            else:
+                first = ask.then
+            in_flight = await self._ready(s, first) if first is not None else None
+            if in_flight is not None:
+                sending.append({"row": first.id, "status": "sending"})
+            results.append((rows, in_flight) if ask.read else in_flight)
+        if sending:
+            await s.execute(_SET, sending)
+        return results
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for the overall limit (shared by every chat, so waiting in a slot costs nobody);
@@ -381,8 +466,8 @@ class OutboxWorker(BackgroundWorker):
                         following: OwedRow | None = None) -> tuple[bool, "_InFlight | None"]:
         """(settled, in flight): settled is True when the row is settled (sent, failed for good, or
         unconfirmed) and False when it must be tried again; `in_flight`: the row is marked sending
-        already (by _mark_if_ready). Once it is sent, `following` is marked sending in the same
-        transaction when it may go at once, and returned as in flight."""
+        already (by the commit that read it or sent the one before). Once it is sent, `following`
+        is marked sending in the same transaction when it may go at once, and returned as in flight."""
         message = Outgoing.from_row(row)
         if in_flight is not None:
             edit_target = in_flight.edit_target
@@ -416,7 +501,7 @@ class OutboxWorker(BackgroundWorker):
             return False, None
         self.patience.answered(time.monotonic() - started)
         self.sent_count += 1
-        return True, await self._finish(row.id, "sent", message_id=message_id or edit_target, then=following)
+        return True, await self._shared(_Ask(row.chat_id, sent=(row.id, message_id or edit_target), then=following))
 
     async def _uncertain(self, row: OwedRow, message: Outgoing, error: str) -> bool:
         """No answer to a request that went out: resend it once, marked; never a third time."""
@@ -463,16 +548,26 @@ class OutboxWorker(BackgroundWorker):
                         attempts, self.config.backoff_base_seconds, self.config.backoff_max_seconds))
             await _set(s, row.id, **values)
 
-    async def _finish(self, outbox_id: int, status: str, *, message_id: int | None = None,
-                      error: str | None = None, then: OwedRow | None = None) -> "_InFlight | None":
-        """Settle the row; `then`: the chat's next row, marked sending in the same transaction if it may go."""
-        values: dict[str, Any] = {"status": status, "sent_at": self.now() if status == "sent" else None,
-                                  "tg_message_id": message_id}
+    async def _finish(self, outbox_id: int, status: str, *, error: str) -> None:
+        """Settle the row unsent (failed, unconfirmed); a sent one is marked by a shared commit (_Ask)."""
+        values: dict[str, Any] = {"status": status, "sent_at": None, "tg_message_id": None}
         if error:  # else the last error stays
             values["last_error"] = error
         async with self.db.session() as s:
             await _set(s, outbox_id, **values)
-            return await self._mark_if_ready(s, then) if then is not None else None
+
+
+@dataclass
+class _Ask:
+    """What a chat's send asks of the worker's next shared commit: read the chat's owed rows, or
+    mark a row sent (with the Telegram message id); and mark the first of those rows, or `then`,
+    sending when it may go at once."""
+
+    chat_id: int
+    read: bool = False
+    sent: tuple[int, int | None] | None = None  # (outbox id, Telegram message id)
+    then: OwedRow | None = None
+    future: "asyncio.Future[Any]" = field(init=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -480,6 +575,17 @@ class _InFlight:
     """A row marked `sending` (committed) by the transaction that read or settled the one before it."""
 
     edit_target: int | None  # the Telegram message an edit changes
+
+
+async def _owed_rows(s: AsyncSession, chats: list[int]) -> dict[int, list[OwedRow]]:
+    """The chats' owed rows in order, at most BATCH each."""
+    if len(chats) == 1:
+        return {chats[0]: (await s.execute(_OWED_OF_CHAT, {"chat": chats[0]})).all()}
+    owed: dict[int, list[OwedRow]] = {}
+    if chats:
+        for row in await s.execute(_OWED_OF_CHATS, {"chats": chats}):
+            owed.setdefault(row.chat_id, []).append(row)
+    return owed
 
 
 async def _sent_message_id(s: AsyncSession, outbox_id: int | None) -> int | None:
