@@ -89,7 +89,7 @@ def answers(question: str, parse: Parse, thresholds: "Thresholds") -> bool:
     if question not in OPTIONAL_QUESTIONS or parse.intent_confidence < thresholds.ask_below:
         return True
     if parse.intent == Intent.REPORT:
-        return not (parse.urgent or parse.first("address"))
+        return not _names_place_or_danger(parse)
     return parse.intent not in NOT_AN_ANSWER
 
 
@@ -120,7 +120,7 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
                            intent=Intent.THANKS if move is Move.RATE_GOOD else intent)
         if reading.case is not None and parse.intent_confidence < thresholds.ask_below:
             return _ask(reading.case, parse, first=move)
-        if move is Move.RATE_BAD and reading.case is not None and asks_a_question(text):
+        if move is Move.RATE_BAD and reading.case is not None and _QUESTION.search(text):
             # "说搞掂咗 系咪真系装咗净化器?" asks before it complains: reopening waits for a button
             return _ask(reading.case, parse, first=Move.PROGRESS)
         return reading
@@ -143,18 +143,19 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
     return Reading(Move.CHAT, intent=intent)
 
 
+# Words that ask rather than complain ("系咪真系整好咗?", "几时先修好").
 _QUESTION = re.compile(r"[?？]|吗|系咪|係咪|是不是|是否|有没有|有冇|想问|请问|问下|问一下|想問|請問|問下|定系|定係|"
                        r"几时|幾時|什么时候|甚麼時候|多久|几耐|幾耐|何时|何時")
 
 
-def asks_a_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
-
-
 def _names_a_problem(parse: Parse, thresholds: Thresholds) -> bool:
     """A place, a danger, or a problem said clearly: words a report is made of."""
-    return bool(parse.urgent or parse.first("address")
-                or (parse.category_confidence >= thresholds.new_problem_above and parse.category != "other"))
+    return _names_place_or_danger(parse) or (parse.category_confidence >= thresholds.new_problem_above
+                                             and parse.category != "other")
+
+
+def _names_place_or_danger(parse: Parse) -> bool:
+    return bool(parse.urgent or parse.first("address"))
 
 
 def _says_something(text: str) -> bool:

@@ -58,7 +58,7 @@ class DangerRules:
     past_suffix: tuple[str, ...]
     over: re.Pattern
     over_next_clause: re.Pattern
-    tempered: tuple[str, ...] = ()
+    tempered: tuple[str, ...]
 
     @classmethod
     def from_data(cls, data: dict) -> "DangerRules":
@@ -96,7 +96,8 @@ class DangerRules:
 
     def is_tempered(self, norm: str) -> bool:
         """Whether the message speaks of worry, relief or a near miss: then no classifier alone may
-        call it urgent, only a cue."""
+        call it urgent, only a cue. `norm` as for `cue`."""
+        norm = unspaced(norm)
         return any(w in norm for w in self.tempered)
 
     def is_weak(self, cue: str) -> bool:

@@ -242,8 +242,7 @@ class UrgencyDetector(_PickledHead):
             rule = danger_cue(m.get(TEXT) or "", classifier=id(m) in probs) if self.config["use_rules"] else None
             if rule and is_weak_cue(rule) and id(m) in probs and p < self.config["weak_cue_floor"]:
                 rule = None
-            alone = p >= self.config["threshold"] and not is_tempered(m.get(TEXT) or "")
-            value = bool(rule) or alone
+            value = bool(rule) or (p >= self.config["threshold"] and not is_tempered(m.get(TEXT) or ""))
             conf = max(p, 0.95) if rule else (p if value else 1.0 - p)
             m.set("urgent", {"value": value, "confidence": round(conf, 4), "rule": rule}, add_to_output=True)
         return messages

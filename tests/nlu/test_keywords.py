@@ -804,3 +804,9 @@ def test_custom_tables_path(tmp_path):
     small.write_text("categories:\n  garbage:\n    垃圾: 3\n", encoding="utf-8")
     p = KeywordParser(small).parse_sync("垃圾")
     assert (p.intent, p.category) == ("report", "garbage")
+
+
+def test_worry_and_relief_temper_the_classifier_also_when_spaced():
+    from nlu.danger import is_tempered
+    assert is_tempered("树倒了 还好没砸到人") and is_tempered("树 倒 了 还 好 没 砸 到 人")
+    assert not is_tempered("树倒了 压住了人")
