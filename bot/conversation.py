@@ -45,7 +45,9 @@ SUBSTANTIAL_CHARS = 8  # "好的" and "你好" are chat; a sentence of eight cha
 ACTS_ON: dict[Move, frozenset[Status]] = {
     Move.URGE: frozenset({Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}),
     Move.ADD_INFO: frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}),
-    Move.PROGRESS: frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED, Status.RESOLVED}),
+    # CLOSED: only the case just rated is among the person's cases ("最后是哪个部门处理的？")
+    Move.PROGRESS: frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED, Status.RESOLVED,
+                              Status.CLOSED}),
     Move.CANCEL: frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED}),
     Move.RATE_GOOD: frozenset({Status.RESOLVED}),
     Move.RATE_BAD: frozenset({Status.RESOLVED}),
@@ -80,16 +82,20 @@ class Reading:
 # else — a new report, an urge, a cancel — is not taken as the answer.
 OPTIONAL_QUESTIONS = frozenset({"rate_comment"})
 NOT_AN_ANSWER = frozenset({Intent.REPORT, Intent.URGE, Intent.QUERY_PROGRESS, Intent.CANCEL, Intent.ADD_INFO})
+# Words that bring in another problem than the one just rated ("另外…", "对面车道又有个坑").
+_ANOTHER = re.compile(r"另外|另一|还有|還有|仲有|又有|也有|隔壁|隔篱|隔籬|对面|對面")
 
 
-def answers(question: str, parse: Parse, thresholds: "Thresholds") -> bool:
+def answers(question: str, parse: Parse, text: str, thresholds: "Thresholds") -> bool:
     """Whether a message answers the pending `question` rather than starting something else. Right
-    after a rating, a problem named at no place and with no danger ("锯下来的树枝还堆在路边") is
-    about the case just rated: it is the comment, which reaches the officer."""
-    if question not in OPTIONAL_QUESTIONS or parse.intent_confidence < thresholds.ask_below:
+    after a rating, a problem said surely, at no place, with no danger and as no other problem
+    ("锯下来的树枝还堆在路边") is about the case just rated: it is the comment, which reaches the
+    officer. A report the NLU is unsure of may be an urge or a question: it is read (and asked about)."""
+    if question not in OPTIONAL_QUESTIONS:
         return True
     if parse.intent == Intent.REPORT:
-        return not _names_place_or_danger(parse)
+        return (parse.intent_confidence >= thresholds.ask_below and not _names_place_or_danger(parse)
+                and not _ANOTHER.search(text))
     return parse.intent not in NOT_AN_ANSWER
 
 
@@ -212,6 +218,8 @@ def _ask(case: Case, parse: Parse, first: Move | None = None, report_first: bool
     """Offer what the message may mean for `case`, and a new report (first when more likely)."""
     if case.status == Status.RESOLVED:
         moves = [Move.RATE_BAD, Move.RATE_GOOD, Move.PROGRESS]
+    elif case.status == Status.CLOSED:
+        moves = [Move.PROGRESS]
     else:
         moves = [Move.URGE, Move.ADD_INFO, Move.PROGRESS]  # "师傅几时到" is often read as a report
     if first is not None and first in ACTS_ON and case.status in ACTS_ON[first]:

@@ -61,7 +61,7 @@ class Situation:
     what a short "好了吗" or "撤了吧" refers to."""
 
     draft: Draft | None
-    open_cases: tuple[Case, ...]  # newest first, resolved ones (awaiting a rating) included
+    open_cases: tuple[Case, ...]  # newest first, resolved ones (awaiting a rating) and one just rated included
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class Desk:
     mail: Mailroom
     first_contact: bool = False  # the person was created by this desk (their first update)
     _asked: PendingInput | None = None  # a first contact's question, asked by this update
+    _just_rated: int | None = None  # the case whose rating comment this update turned out not to be
 
     @property
     def config(self):
@@ -171,8 +172,9 @@ class Desk:
         if pending is None or pending.action not in OPTIONAL_QUESTIONS:
             return pending, None
         parse = await self.understand(text)
-        if answers(pending.action, parse, self._thresholds()):
+        if answers(pending.action, parse, text, self._thresholds()):
             return pending, parse
+        self._just_rated = pending.case_id
         await self.done_expecting()
         return None, parse
 
@@ -225,6 +227,9 @@ class Desk:
     # ------------------------------------------------------------ reading
     async def situation(self) -> Situation:
         mine = [] if self.first_contact else await self.cases.open_reported_by(self.person)
+        if self._just_rated is not None and all(c.id != self._just_rated for c in mine):
+            rated = await self.cases.get(self._just_rated)  # closed by its rating: still what they write about
+            mine = [rated, *mine] if rated is not None else mine
         return Situation(draft=await self.intake.current(self.person), open_cases=tuple(mine))
 
     async def read(self, text: str, parse: Parse, ticket: str | None) -> Reading:

@@ -167,9 +167,22 @@ def test_an_announced_addition_is_asked_for_and_a_real_one_kept(text, only):
 def test_a_rating_comment_is_not_taken_from_a_message_that_is_plainly_something_else():
     from bot.conversation import answers
     t = Thresholds()
-    assert answers("rate_comment", parse("rate_good"), t)
-    assert answers("rate_comment", parse("report", confidence=0.3), t)  # unsure: still the comment
-    assert not answers("rate_comment", parse("report", address="北京路8号"), t)  # a problem somewhere else
-    assert answers("rate_comment", parse("report"), t)  # a problem at no place: about the case just rated
-    assert not answers("rate_comment", parse("urge"), t)
-    assert answers("resolve_note", parse("report"), t)  # a question that must be answered keeps its answer
+    assert answers("rate_comment", parse("rate_good"), "处理得好快，赞", t)
+    assert answers("rate_comment", parse("rate_good", confidence=0.4), "就咁啦", t)  # unsure, but a rating
+    assert answers("rate_comment", parse("report"), "剪下来的树枝还堆在路边", t)  # at no place: the case just rated
+    assert not answers("rate_comment", parse("report", confidence=0.5), "请重新派人来修", t)  # unsure: read
+    assert not answers("rate_comment", parse("report", address="北京路8号"), "北京路8号也有", t)  # somewhere else
+    assert not answers("rate_comment", parse("report"), "另外佢哋晚晚将张台摆出行人路", t)  # another problem
+    assert not answers("rate_comment", parse("report"), "不过对面车道又有个坑", t)
+    assert not answers("rate_comment", parse("urge"), "快啲啦", t)
+    assert not answers("rate_comment", parse("urge", confidence=0.5), "你哋再派人嚟睇下啦", t)
+    assert answers("resolve_note", parse("report"), "北京路8号", t)  # a question that must be answered keeps its answer
+
+
+
+def test_the_case_just_rated_and_closed_is_still_the_one_a_question_or_an_unsure_report_is_about():
+    rated = FakeCase(4, Status.CLOSED, "road_damage", "中山四路", ticket="YX-20261122-0004")
+    question = read(parse("query_progress"), "最后系边个部门处理㗎？", draft_open=False, cases=(rated,))
+    assert question.move is Move.PROGRESS and question.case is rated
+    unsure = read(parse("report", confidence=0.5), "拆咗嘅铁栏杆几时装返", draft_open=False, cases=(rated,))
+    assert unsure.move is Move.ASK and [m for m, _ in unsure.options] == [Move.PROGRESS, Move.REPORT]
