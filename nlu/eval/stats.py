@@ -1,5 +1,5 @@
 """Checks and describes the evaluation sets (SETS: people_eval.csv, second_eval.csv, third_eval.csv,
-fourth_eval.csv, fifth_eval.csv, sixth_eval.csv, seventh_eval.csv, eighth_eval.csv, each with its conversations).
+fourth_eval.csv, fifth_eval.csv, sixth_eval.csv, seventh_eval.csv, eighth_eval.csv, ninth_eval.csv, each with its conversations).
 
     .venv/bin/python nlu/eval/stats.py                      # every set in SETS
     .venv/bin/python nlu/eval/stats.py CSV [--conversations YAML]
@@ -40,7 +40,8 @@ SETS = {EVAL / "people_eval.csv": EVAL / "conversations.yaml",
         EVAL / "fifth_eval.csv": EVAL / "fifth_conversations.yaml",
         EVAL / "sixth_eval.csv": EVAL / "sixth_conversations.yaml",
         EVAL / "seventh_eval.csv": EVAL / "seventh_conversations.yaml",
-        EVAL / "eighth_eval.csv": EVAL / "eighth_conversations.yaml"}
+        EVAL / "eighth_eval.csv": EVAL / "eighth_conversations.yaml",
+        EVAL / "ninth_eval.csv": EVAL / "ninth_conversations.yaml"}
 MIN_INTENT = 25
 MIN_CATEGORY = 15
 EXPECTS = {"urge", "add_info", "query_progress", "cancel", "rate_bad", "rate_good", "new_report", "ask"}
