@@ -134,7 +134,8 @@ def read(parse: Parse, text: str, *, draft_open: bool, cases: tuple[Case, ...], 
         candidates = _on(cases, Move.PROGRESS)
         same = [c for c in candidates if c.category == parse.category or _names(c, parse, text, words)]
         clearly_said = parse.category_confidence >= thresholds.new_problem_above and parse.category != "other"
-        new_place = bool(parse.first("address")) and not any(_at_place(c, parse, text) for c in candidates)
+        named = parse.first("address")
+        new_place = bool(named) and _names_a_place(named) and not any(_at_place(c, parse, text) for c in candidates)
         if not candidates or (new_place and (clearly_said or not same)):
             return Reading(Move.REPORT, intent=intent)  # no case open, or a problem said at a new place
         if same:  # the case's problem, or a place alone ("店名叫X 在松柏里二楼", "是B座不是A座"): asked
@@ -204,6 +205,17 @@ def _at_place(case: Case, parse: Parse, text: str) -> bool:
 PLACE_NAME_CHARS = 3  # 松柏里, 东园新村: three characters name a place; two (东风, 中山) are a road's half
 # What every address has: shared alone ("路12号", "新村3栋"), they name no place in common.
 _GENERIC_PLACE = re.compile(r"[\d路街道巷里坊村号栋座楼层单元室之大小东南西北新旧\s-]")
+
+
+# Words that say where within a place, not which place ("12号门口和14号门口之间", "3栋楼下", "对面那栋").
+_WITHIN = re.compile(r"门口|門口|门前|之间|中间|对面|對面|旁边|旁邊|隔壁|隔篱|里面|裡面|入面|附近|楼下|樓下|楼上|樓上|"
+                     r"转角|轉角|拐角|一带|[A-Za-z和与同及到至那这嗰呢个個侧边邊前后後间]")
+
+
+def _names_a_place(named: str) -> bool:
+    """An address with a name of its own (a street, an estate, a building), not only numbers and
+    where within the case's place: that is a detail of it, never a new place."""
+    return bool(_GENERIC_PLACE.sub("", _WITHIN.sub("", named)))
 
 
 def _same_place(place: str, named: str) -> bool:

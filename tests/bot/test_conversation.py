@@ -186,3 +186,16 @@ def test_the_case_just_rated_and_closed_is_still_the_one_a_question_or_an_unsure
     assert question.move is Move.PROGRESS and question.case is rated
     unsure = read(parse("report", confidence=0.5), "拆咗嘅铁栏杆几时装返", draft_open=False, cases=(rated,))
     assert unsure.move is Move.ASK and [m for m, _ in unsure.options] == [Move.PROGRESS, Move.REPORT]
+
+
+@pytest.mark.parametrize("named", ["12号门口和14号门口之间", "3栋楼下", "对面那栋", "B座"])
+def test_an_address_of_numbers_and_where_within_is_a_detail_of_the_case_not_a_new_place(named):
+    reading = read(parse("report", category="streetlight", category_confidence=0.9, address=named),
+                   f"里面那两盏在{named}", draft_open=False, cases=(LAMP,))
+    assert reading.move is Move.ASK and reading.options[-1] == (Move.REPORT, None)
+
+
+def test_an_address_with_a_name_of_its_own_is_a_new_place():
+    reading = read(parse("report", category="streetlight", category_confidence=0.9, address="登峰巷"),
+                   "登峰巷的路灯也坏了", draft_open=False, cases=(LAMP,))
+    assert reading.move is Move.REPORT

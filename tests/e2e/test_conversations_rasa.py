@@ -20,7 +20,8 @@ from tests.e2e.conftest import ASSETS, PEOPLE, START, file_case, resolve
 EVAL = Path(__file__).resolve().parents[2] / "nlu" / "eval"
 CONVERSATION_SETS = ["conversations.yaml", "second_conversations.yaml", "third_conversations.yaml",
                      "fourth_conversations.yaml", "fifth_conversations.yaml", "sixth_conversations.yaml",
-                     "seventh_conversations.yaml", "eighth_conversations.yaml"]
+                     "seventh_conversations.yaml", "eighth_conversations.yaml",
+                     "ninth_conversations.yaml"]
 # The timeline action each expected effect leaves behind.
 EFFECT_ACTIONS = {"urge": {"urge"}, "add_info": {"add_info"}, "rate_bad": {"reopen", "dispute"},
                   "rate_good": {"rate"}}
