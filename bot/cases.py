@@ -249,9 +249,10 @@ class CaseService:
 
     # ------------------------------------------------------------ filing
     async def file(self, draft: Draft, reporter: Person, placement: Placement,
-                   nearby: list[Match] | None = None) -> Case:
+                   nearby: list[Match] | None = None, *, photos: int) -> Case:
         """Turn a complete draft into a case with a ticket number, and give it to the handler.
-        `nearby`: the open cases it may duplicate, when the caller read them for this draft already."""
+        `nearby`: the open cases it may duplicate, when the caller read them for this draft already;
+        `photos`: how many the draft has (they go with it)."""
         actor, roles = (SYSTEM, {Role.SYSTEM}) if draft.source == "resident" else (Actor(reporter), {Role.REPORTER})
         rule = check(Action.FILE, None, roles)
         now = self.clock.now()
@@ -264,9 +265,10 @@ class CaseService:
                     created_at=now, updated_at=now)
         self.session.add(case)
         await self.session.flush()
-        for attachment in (await self.session.execute(
-                select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
-            attachment.case_id, attachment.draft_id = case.id, None
+        if photos:
+            for attachment in (await self.session.execute(
+                    select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
+                attachment.case_id, attachment.draft_id = case.id, None
         await self._record(case, actor, roles, Action.FILE, None, case.status, None, {"grid_id": case.grid_id})
         found = [d.as_data() for d in await self.duplicates_of(case, nearby)]  # shown on the card, to 合并
         await self._apply(case, Action.ASSIGN, SYSTEM, assign_to=placement.handler,

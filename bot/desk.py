@@ -288,8 +288,9 @@ class Desk:
         A resident's report that matches an open case nearby is first offered to follow, unless they
         chose to report it `anyway` (仍然新报)."""
         draft = await self.draft()
-        if missing(draft):  # (a complete one is filed without counting its photos)
-            return await self.intake.step(await self.intake.state(draft))
+        state = self.intake.state(draft)
+        if missing(draft):
+            return await self.intake.step(state)
         nearby = None  # the open cases nearby, read once: the offer and the new case's card
         if not anyway and draft.source == "resident":
             nearby = await nearby_matches(self.session, self.config, category=draft.category or "other",
@@ -300,7 +301,7 @@ class Desk:
                 return DuplicateOffer(found[0].case, found[0].metres)
         placement = await place_in_grid(self.session, draft.grid_id, self.now)
         warn = draft.urgent and not draft.urgent_warned and draft.source != "patrol"
-        case = await self.cases.file(draft, self.person, placement, nearby)
+        case = await self.cases.file(draft, self.person, placement, nearby, photos=state.photos)
         await self.intake.done(self.person)
         return Filed(case, await self.cases.assignee_label(case), warn)
 
@@ -310,10 +311,11 @@ class Desk:
         draft = await self.draft()
         case = await self.case(case_id, lock=True)
         await self.cases.follow(case, self.person, draft.description)
-        for attachment in (await self.session.execute(
-                select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
-            attachment.case_id, attachment.draft_id, attachment.purpose = case.id, None, "info"
-        await self.session.flush()
+        if self.intake.state(draft).photos:
+            for attachment in (await self.session.execute(
+                    select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
+                attachment.case_id, attachment.draft_id, attachment.purpose = case.id, None, "info"
+            await self.session.flush()
         await self.intake.done(self.person)
         return case
 

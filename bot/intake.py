@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import bindparam, delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -66,9 +66,12 @@ class IntakeStep:
     point: tuple[float, float] | None = None  # POINT_OUTSIDE
 
 
-# In a unit of work's session.info: person id → their draft (None: they have none), as read or
-# changed in this unit of work, so that its every step does not SELECT the draft again.
+# In a unit of work's session.info: person id → their draft with its photo count (None: they have
+# none), as read or changed in this unit of work, so that its every step does not SELECT them again.
 _DRAFTS = "gridsec_intake_drafts"
+# A person's draft and how many photos it has, in one statement (built once, bound parameters).
+_DRAFT = select(Draft, select(func.count()).where(Attachment.draft_id == Draft.id).scalar_subquery()) \
+    .where(Draft.person_id == bindparam("person"))
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -134,8 +137,8 @@ class IntakeService:
             return IntakeStep(Next.DESCRIBE, state)
         if "location" in state.missing:
             return IntakeStep(Next.LOCATE, state)
-        grid = await self.session.get(Grid, state.draft.grid_id)
-        return IntakeStep(Next.CONFIRM, state, grid_name=grid.name if grid else None,
+        grid_name = await self.session.scalar(select(Grid.name).where(Grid.id == state.draft.grid_id))
+        return IntakeStep(Next.CONFIRM, state, grid_name=grid_name,
                           refresh=refresh and state.draft.summary_outbox_id is not None)
 
     @staticmethod
@@ -156,18 +159,23 @@ class IntakeService:
     def _window(self) -> timedelta:
         return timedelta(minutes=self.config.intake.draft_window_minutes)
 
-    async def _draft_of(self, person: Person) -> Draft | None:
+    async def _state_of(self, person: Person) -> DraftState | None:
         known = self.session.info.setdefault(_DRAFTS, {})
         if person.id not in known:
-            known[person.id] = await self.session.scalar(select(Draft).where(Draft.person_id == person.id))
+            row = (await self.session.execute(_DRAFT, {"person": person.id})).first()
+            known[person.id] = DraftState(*row) if row is not None else None
         return known[person.id]
+
+    async def _draft_of(self, person: Person) -> Draft | None:
+        state = await self._state_of(person)
+        return state.draft if state is not None else None
 
     def know_new(self, person: Person) -> None:
         """A person created just now has no draft: the session need not look for one."""
         self._know(person, None)
 
-    def _know(self, person: Person, draft: Draft | None) -> None:
-        self.session.info.setdefault(_DRAFTS, {})[person.id] = draft
+    def _know(self, person: Person, state: DraftState | None) -> None:
+        self.session.info.setdefault(_DRAFTS, {})[person.id] = state
 
     async def current(self, person: Person) -> Draft | None:
         """The person's open draft, or None; a draft left alone past the window is dropped."""
@@ -179,18 +187,16 @@ class IntakeService:
 
     async def _open(self, person: Person, source: str) -> Draft:
         draft = await self.current(person)
-        if draft is None:
+        if draft is None:  # inserted with what the step puts in it, at the unit's next flush
             draft = Draft(person_id=person.id, source=source, description="", media_groups=[],
                           updated_at=self.clock.now())
             self.session.add(draft)
-            await self.session.flush()
-            self._know(person, draft)
+            self._know(person, DraftState(draft, 0))
         return draft
 
-    async def state(self, draft: Draft) -> DraftState:
-        count = await self.session.scalar(
-            select(func.count()).select_from(Attachment).where(Attachment.draft_id == draft.id))
-        return DraftState(draft, count or 0)
+    def state(self, draft: Draft) -> DraftState:
+        """The draft with its photo count, as read with it and kept up to date in this unit of work."""
+        return self.session.info[_DRAFTS][draft.person_id]
 
     async def add_text(self, person: Person, text: str, source: str, *, parse: Parse | None = None,
                        replace: bool = False) -> tuple[DraftState, Parse]:
@@ -207,7 +213,7 @@ class IntakeService:
             parse = await self.nlu.parse(draft.description)
         self.apply_parse(draft, parse)
         draft.updated_at = self.clock.now()
-        return await self.state(draft), parse
+        return self.state(draft), parse
 
     @staticmethod
     def apply_parse(draft: Draft, parse: Parse) -> None:
@@ -223,6 +229,8 @@ class IntakeService:
                         source: str) -> tuple[DraftState, bool]:
         """Attach a photo; the flag says whether to answer (once per album, not once per photo)."""
         draft = await self._open(person, source)
+        if draft.id is None:  # opened just now: its id comes with its INSERT
+            await self.session.flush()
         attachment.draft_id = draft.id
         self.session.add(attachment)
         first_of_album = True
@@ -232,12 +240,14 @@ class IntakeService:
                 draft.media_groups = [*draft.media_groups, media_group_id]
         draft.updated_at = self.clock.now()
         await self.session.flush()
-        return await self.state(draft), first_of_album
+        state = DraftState(draft, self.state(draft).photos + 1)
+        self._know(person, state)
+        return state, first_of_album
 
     async def photo_refused(self, person: Person, media_group_id: str | None) -> IntakeStep | None:
         """None while the report has room for another photo; else say so once (not once per album photo)."""
         draft = await self.current(person)
-        if draft is None or (await self.state(draft)).photos < self.config.intake.max_photos:
+        if draft is None or self.state(draft).photos < self.config.intake.max_photos:
             return None
         if media_group_id is not None and media_group_id in draft.media_groups:
             return IntakeStep(Next.QUIET)
@@ -248,7 +258,7 @@ class IntakeService:
         draft.lat, draft.lon, draft.grid_id = lat, lon, grid_id
         draft.address_id = None  # the shared point is more exact than any name
         draft.updated_at = self.clock.now()
-        return await self.state(draft)
+        return self.state(draft)
 
     async def add_address(self, person: Person, address_id: str, source: str) -> DraftState:
         """A place from the address library stands in for a shared location."""
@@ -259,7 +269,7 @@ class IntakeService:
         draft.lat, draft.lon, draft.grid_id = address.lat, address.lon, address.grid_id
         draft.address_text, draft.address_id = address.name, address.id
         draft.updated_at = self.clock.now()
-        return await self.state(draft)
+        return self.state(draft)
 
     async def set_category(self, person: Person, category: str) -> DraftState | None:
         draft = await self.current(person)
@@ -267,19 +277,24 @@ class IntakeService:
             return None
         draft.category, draft.category_confidence = category, 1.0
         draft.updated_at = self.clock.now()
-        return await self.state(draft)
+        return self.state(draft)
 
     async def discard(self, person: Person) -> None:
         """Drop the draft and its photos."""
-        draft = await self._draft_of(person)
-        if draft is not None:
-            await self.session.execute(delete(Attachment).where(Attachment.draft_id == draft.id))
+        state = await self._state_of(person)
+        if state is not None:
+            if state.photos:
+                await self.session.execute(delete(Attachment).where(Attachment.draft_id == state.draft.id))
             await self.done(person)
 
     async def done(self, person: Person) -> None:
-        """The draft became a case, or joined one, and took its photos along: only the draft is dropped."""
+        """The draft became a case, or joined one, and took its photos along: only the draft is dropped
+        (one opened in this unit of work and never flushed is simply not inserted)."""
         draft = await self._draft_of(person)
         if draft is not None:
-            await self.session.delete(draft)
-            await self.session.flush()
+            if draft in self.session.new:
+                self.session.expunge(draft)
+            else:
+                await self.session.delete(draft)
+                await self.session.flush()
             self._know(person, None)

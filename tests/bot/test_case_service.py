@@ -82,7 +82,7 @@ class World:
                       lat=INSIDE[0], lon=INSIDE[1], grid_id=grid, media_groups=[], updated_at=self.clock.now())
         self.session.add(draft)
         await self.session.flush()
-        case = await self.cases.file(draft, person, await place_in_grid(self.session, grid, self.clock.now()))
+        case = await self.cases.file(draft, person, await place_in_grid(self.session, grid, self.clock.now()), photos=0)
         await self.session.delete(draft)
         await self.session.flush()
         await self.session.refresh(case)  # with its grid loaded, as the next update would load it
