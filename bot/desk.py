@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import AsyncIterator
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor, CaseService
@@ -21,23 +21,34 @@ from bot.clock import parse_duration
 from bot.deadlines import policy_for
 from bot.duplicates import nearby_matches, offered
 from bot.duty import end_leave, set_leave
-from bot.intake import IntakeService, IntakeStep, missing
+from bot.intake import DRAFT_PHOTOS, IntakeService, IntakeStep, missing
 from bot.lifecycle import Action, TransitionRefused
 from bot.mailroom import Mailroom
 from bot.outbox import Outgoing
 from bot.ports import Notifier
-from bot.people import Refused, StaffPost, ensure_caller, redeem_invite, staff_post
+from bot.people import Refused, StaffPost, ensure_caller, redeem_invite, staff_post, with_post
 from bot.roster import Colleague, colleagues_for, find_grid, search
 from bot.routing import department_for_label, departments_for, place_in_grid, supervisors_of
 from bot.supervision import DigestLine, task_list
 from bot.timetext import parse_extension
 from bot.understanding import Parse
 from bot.web_access import WebAccess
+from storage.db import forget_on_rollback
 from storage.models import (
     Attachment, Case, Department, Draft, Officer, OutboxMessage, PendingInput, Person,
 )
 
 log = logging.getLogger(__name__)
+
+# In a unit of work's session.info: person id → the question the bot asked them (None: none), as
+# read with the caller or changed in this unit of work.
+_ASKED = forget_on_rollback("gridsec_desk_asked")
+# Who is talking, with their post, the question they were asked and their draft with its photo
+# count: what most updates of a person already known read, in one statement (built once).
+_CALLER = (with_post(Person, Officer, Department, PendingInput, Draft, DRAFT_PHOTOS)
+           .outerjoin(PendingInput, PendingInput.person_id == Person.id)
+           .outerjoin(Draft, Draft.person_id == Person.id)
+           .where(Person.tg_user_id == bindparam("tg_user_id")))
 
 
 def stage(case: Case) -> str:
@@ -98,7 +109,6 @@ class Desk:
     notifier: Notifier
     mail: Mailroom
     first_contact: bool = False  # the person was created by this desk (their first update)
-    _asked: PendingInput | None = None  # a first contact's question, asked by this update
     _just_rated: int | None = None  # the case whose rating comment this update turned out not to be
 
     @property
@@ -160,10 +170,15 @@ class Desk:
         return row
 
     async def _pending_row(self) -> PendingInput | None:
-        """A first contact was asked nothing before this update: only what it asked may be there."""
-        if self.first_contact:  # (a savepoint rolled back since takes it out of the session)
-            return self._asked if self._asked is not None and self._asked in self.session else None
-        return await self.session.get(PendingInput, self.person.id)
+        """The question as read with the caller or changed since; else (a channel's caller, or after
+        a rollback) read now."""
+        known = self.session.info.setdefault(_ASKED, {})
+        if self.person.id not in known:
+            known[self.person.id] = await self.session.get(PendingInput, self.person.id)
+        return known[self.person.id]
+
+    def _know_asked(self, row: PendingInput | None) -> None:
+        self.session.info.setdefault(_ASKED, {})[self.person.id] = row
 
     async def pending_for(self, text: str) -> tuple[PendingInput | None, Parse | None]:
         """The question `text` answers, if any (with the parse when one was needed to tell): an
@@ -193,7 +208,7 @@ class Desk:
             self.session.add(row)
         else:
             row.action, row.case_id, row.data, row.expires_at = action, case_id, data, expires
-        self._asked = row
+        self._know_asked(row)
         await self.session.flush()
 
     async def restage(self, case: Case) -> None:
@@ -215,7 +230,7 @@ class Desk:
 
     async def _drop(self, row: PendingInput) -> None:
         await self.session.delete(row)
-        self._asked = None
+        self._know_asked(None)
 
     async def forget_all(self) -> bool:
         """/cancel: drop the unsent report and the pending question; False when there was neither."""
@@ -514,12 +529,15 @@ class Desk:
 
 
 async def open_desk(services, session: AsyncSession, caller: Caller, notifier_for) -> Desk:
-    person, post, created = await ensure_caller(session, caller.user_id, caller.chat_id, caller.name,
-                                                caller.username, services.clock.now())
+    person, post, known = await ensure_caller(session, caller.user_id, caller.chat_id, caller.name,
+                                              caller.username, services.clock.now(), _CALLER)
     desk = await desk_of(services, session, person, notifier_for, post)
-    if created:  # nothing of theirs to look up: no draft, no question, no case
-        desk.first_contact = True
-        desk.intake.know_new(person)
+    # Read with them: the question they were asked and their draft; a person created just now has
+    # nothing of theirs to look up (no question, no draft, no case).
+    asked, draft, photos = known if known is not None else (None, None, 0)
+    desk.first_contact = known is None
+    desk._know_asked(asked)
+    desk.intake.know(person, draft, photos)
     return desk
 
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, event, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import Config
@@ -20,6 +19,7 @@ from bot.lifecycle import TransitionRefused
 from bot.places.matcher import PlaceMatcher
 from bot.understanding import NluClient, Parse
 from bot.where import Place, PlaceStatus, locate
+from storage.db import forget_on_rollback
 from storage.models import Address, Attachment, Draft, Grid, Person
 
 
@@ -68,16 +68,10 @@ class IntakeStep:
 
 # In a unit of work's session.info: person id → their draft with its photo count (None: they have
 # none), as read or changed in this unit of work, so that its every step does not SELECT them again.
-_DRAFTS = "gridsec_intake_drafts"
-# A person's draft and how many photos it has, in one statement (built once, bound parameters).
-_DRAFT = select(Draft, select(func.count()).where(Attachment.draft_id == Draft.id).scalar_subquery()) \
-    .where(Draft.person_id == bindparam("person"))
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_drafts(session: Session, previous_transaction) -> None:
-    """A rollback (a savepoint's too) may undo a draft's insert or delete: read them again."""
-    session.info.pop(_DRAFTS, None)
+_DRAFTS = forget_on_rollback("gridsec_intake_drafts")
+# How many photos a draft has: read with it (here, and with the caller: bot/desk.py), then kept.
+DRAFT_PHOTOS = select(func.count()).where(Attachment.draft_id == Draft.id).scalar_subquery()
+_DRAFT = select(Draft, DRAFT_PHOTOS).where(Draft.person_id == bindparam("person"))  # built once
 
 
 class IntakeService:
@@ -170,9 +164,10 @@ class IntakeService:
         state = await self._state_of(person)
         return state.draft if state is not None else None
 
-    def know_new(self, person: Person) -> None:
-        """A person created just now has no draft: the session need not look for one."""
-        self._know(person, None)
+    def know(self, person: Person, draft: Draft | None, photos: int) -> None:
+        """The person's draft (None: they have none; a person created just now has none), read with
+        its photo count by the caller: the session need not look for it."""
+        self._know(person, DraftState(draft, photos) if draft is not None else None)
 
     def _know(self, person: Person, state: DraftState | None) -> None:
         self.session.info.setdefault(_DRAFTS, {})[person.id] = state

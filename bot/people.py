@@ -44,7 +44,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-def _with_post(*entities):
+def with_post(*entities):
     """SELECT `entities` from people with the person's active officer post and department (each
     None when there is none) joined on: who someone is and what they may do, in one statement."""
     return (select(*entities).select_from(Person)
@@ -55,24 +55,27 @@ def _with_post(*entities):
 
 
 # Built once, with bound parameters: every update looks its caller up.
-_CALLER = _with_post(Person, Officer, Department).where(Person.tg_user_id == bindparam("tg_user_id"))
-_POST = _with_post(Officer, Department).where(Person.id == bindparam("person_id"))
+_CALLER = with_post(Person, Officer, Department).where(Person.tg_user_id == bindparam("tg_user_id"))
+_POST = with_post(Officer, Department).where(Person.id == bindparam("person_id"))
 
 
 async def ensure_caller(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,
-                        username: str | None, now: datetime) -> tuple[Person, StaffPost, bool]:
+                        username: str | None, now: datetime,
+                        lookup=_CALLER) -> tuple[Person, StaffPost, tuple | None]:
     """The person with this Telegram id (created the first time, their chat and names kept up to
-    date) and their staff post, read together; and whether they were created just now."""
-    row = (await session.execute(_CALLER, {"tg_user_id": tg_user_id})).first()
+    date) and their staff post, read together; and the rest of what `lookup` (`with_post(Person,
+    Officer, Department, …)` where `tg_user_id` is bound) reads with them, None when they were
+    created just now."""
+    row = (await session.execute(lookup, {"tg_user_id": tg_user_id})).first()
     if row is None:
         person = Person(tg_user_id=tg_user_id, chat_id=chat_id, display_name=display_name[:128],
                         username=username, created_at=now)
         session.add(person)
         await session.flush()
-        return person, StaffPost(None, None), True  # a post is given to a person who exists (redeem_invite)
-    person, officer, department = row
+        return person, StaffPost(None, None), None  # a post is given to a person who exists (redeem_invite)
+    person, officer, department, *rest = row
     person.chat_id, person.display_name, person.username = chat_id, display_name[:128], username
-    return person, StaffPost(officer, department), False
+    return person, StaffPost(officer, department), tuple(rest)
 
 
 async def ensure_person(session: AsyncSession, tg_user_id: int, chat_id: int, display_name: str,

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -53,6 +54,23 @@ def dialect_insert(bind):
     """INSERT … ON CONFLICT, which SQLAlchemy spells per dialect (both take the same arguments);
     `bind` is an engine or a session's bind. For what several processes may insert at once."""
     return postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
+
+
+# Keys of `session.info` under which a unit of work keeps what it read, so as not to read it again
+# (a person's draft, the question they were asked): a rollback, a savepoint's too, may undo what
+# they say, so they are forgotten then and read again when next needed.
+_READ_ONCE: set[str] = set()
+
+
+def forget_on_rollback(key: str) -> str:
+    _READ_ONCE.add(key)
+    return key
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_reads(session: Session, previous_transaction) -> None:
+    for key in _READ_ONCE:
+        session.info.pop(key, None)
 
 
 # Set while the current task holds the SQLite turn: a session opened inside another takes no second turn.

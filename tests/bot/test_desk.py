@@ -1,5 +1,6 @@
 """The desk on SQLite and PostgreSQL: a first contact has nothing to look up (no draft, no
-question, no case), which is most of a typhoon night's updates; from the second update on, all is read."""
+question, no case), which is most of a typhoon night's updates; from the second update on, the
+question and the draft are read with the caller, in one statement."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -48,11 +49,12 @@ async def test_a_first_contact_reads_nothing_of_theirs_but_sees_what_this_update
         assert selects == []
     assert (situation.draft, situation.open_cases, before) == (None, (), None)
     assert asked.action == "meant"
-    async with services.desk(NEWCOMER) as desk:  # the second update reads what the first left
+    selects.clear()
+    async with services.desk(NEWCOMER) as desk:  # the second update reads what the first left, with the caller
         assert not desk.first_contact
-        selects.clear()
         assert (await desk.pending()).data == {"text": "你好"}
-        assert selects
+        assert (await desk.situation()).draft is None
+        assert len(selects) == 2  # the caller with their question and draft; their open cases
 
 
 async def test_a_returning_resident_loads_only_the_open_cases_among_their_newest(services):
