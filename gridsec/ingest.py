@@ -218,6 +218,9 @@ class Dispatcher(BackgroundWorker):
 
     IDLE_SECONDS = 5.0  # look again even unwoken: rows another process stored, set-asides come due
     RETRY_SECONDS = 30.0
+    # A round's people are claimed this many at a time (one statement for their claims, one for
+    # giving them back with the next few's): few enough that another process finds others to take.
+    CLAIMED_AT_ONCE = 4
 
     name = "dispatcher"
 
@@ -259,13 +262,18 @@ class Dispatcher(BackgroundWorker):
             self.set_aside[update_id] = now + self.RETRY_SECONDS
         heads = this.heads
         start = random.randrange(len(heads)) if heads else 0
+        heads = heads[start:] + heads[:start]
         ids: list[int] = []
         self._last_round = ids  # filled as the round goes: a stop midway leaves it right
-        for head in heads[start:] + heads[:start]:
+        for at in range(0, len(heads), self.CLAIMED_AT_ONCE):
             if self._stopping:
                 break
-            async with self.claims.hold(INBOX, head.user_id or 0) as mine:
-                if mine:  # one handled meanwhile by another process commits nothing (Inbox.mark)
+            few = heads[at:at + self.CLAIMED_AT_ONCE]
+            async with self.claims.hold_all(INBOX, [head.user_id or 0 for head in few]) as mine:
+                # one handled meanwhile by another process commits nothing (Inbox.mark)
+                for head in (head for head in few if (head.user_id or 0) in mine):
+                    if self._stopping:
+                        break
                     ids.append(head.update_id)
                     await self.handle(head.payload)
         return len(ids) or len(this.still_waiting)
