@@ -280,9 +280,10 @@ class CaseService:
         """The day's next number, in one statement: two processes filing the day's first cases at
         once each get their own (a read-then-insert would have both insert the day)."""
         day = now.astimezone(self.config.tz).strftime("%Y%m%d")
-        insert = dialect_insert(self.session.bind)(TicketCounter).values(day=day, last=1)
+        counter = TicketCounter.__table__  # a Core statement: the ORM would only add to its cost
+        insert = dialect_insert(self.session.bind)(counter).values(day=day, last=1)
         last = await self.session.scalar(insert.on_conflict_do_update(
-            index_elements=[TicketCounter.day], set_={"last": TicketCounter.last + 1}).returning(TicketCounter.last))
+            index_elements=[counter.c.day], set_={"last": counter.c.last + 1}).returning(counter.c.last))
         return f"{self.config.ticket_prefix}-{day}-{last:04d}"
 
     # ------------------------------------------------------------ transitions

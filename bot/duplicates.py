@@ -54,15 +54,18 @@ async def nearby_matches(session: AsyncSession, config: Config, *, category: str
     if lat is None or lon is None:
         return []
     dlat, dlon = degree_box(lat, rules.radius_m)
-    # The candidates as plain columns; only the few offered are loaded as cases (with their joins).
-    theirs = (Case.reporter_id == person) | Case.id.in_(
-        select(CaseFollower.case_id).where(CaseFollower.person_id == person)) if person is not None else false()
-    query = select(Case.id, Case.lat, Case.lon, Case.description, theirs.label("theirs")).where(
-        Case.category == category, Case.status.in_(sorted(str(s) for s in MERGEABLE)),
-        Case.created_at >= now - rules.window, Case.lat.between(lat - dlat, lat + dlat),
-        Case.lon.between(lon - dlon, lon + dlon)).order_by(Case.id)
+    # The candidates as plain columns, in a Core statement; only the few offered are loaded as cases
+    # (with their joins).
+    cases, following = Case.__table__.c, CaseFollower.__table__.c
+    theirs = (cases.reporter_id == person) | cases.id.in_(
+        select(following.case_id).where(following.person_id == person)) if person is not None else false()
+    query = select(cases.id, cases.lat, cases.lon, cases.description, theirs.label("theirs")).where(
+        cases.category == category, cases.status.in_(sorted(str(s) for s in MERGEABLE)),
+        cases.created_at >= now - rules.window, cases.lat.between(lat - dlat, lat + dlat),
+        cases.lon.between(lon - dlon, lon + dlon)).order_by(cases.id)
     if exclude_case is not None:
-        query = query.where(Case.id != exclude_case)
+        query = query.where(cases.id != exclude_case)
+    await session.flush()  # what this unit of work changed counts (a Core statement does not autoflush)
     found = []
     for case_id, case_lat, case_lon, description, known in await session.execute(query):
         metres = metres_between(lat, lon, case_lat, case_lon)

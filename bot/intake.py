@@ -72,6 +72,7 @@ _DRAFTS = forget_on_rollback("gridsec_intake_drafts")
 # How many photos a draft has: read with it (here, and with the caller: bot/desk.py), then kept.
 DRAFT_PHOTOS = select(func.count()).where(Attachment.draft_id == Draft.id).scalar_subquery()
 _DRAFT = select(Draft, DRAFT_PHOTOS).where(Draft.person_id == bindparam("person"))  # built once
+_GRID_NAME = select(Grid.__table__.c.name).where(Grid.__table__.c.id == bindparam("grid"))  # a Core statement
 
 
 class IntakeService:
@@ -131,7 +132,7 @@ class IntakeService:
             return IntakeStep(Next.DESCRIBE, state)
         if "location" in state.missing:
             return IntakeStep(Next.LOCATE, state)
-        grid_name = await self.session.scalar(select(Grid.name).where(Grid.id == state.draft.grid_id))
+        grid_name = await self.session.scalar(_GRID_NAME, {"grid": state.draft.grid_id})
         return IntakeStep(Next.CONFIRM, state, grid_name=grid_name,
                           refresh=refresh and state.draft.summary_outbox_id is not None)
 

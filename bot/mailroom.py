@@ -6,13 +6,19 @@ does not carry (its photos, who acted). So no channel holds a session or writes 
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import Outgoing, enqueue
 from storage.models import Attachment, Case, Department, DepartmentStaff, Officer, OutboxMessage, Person
 
 REPORT_PHOTOS = ("report", "info")
+_ATTACHMENTS = Attachment.__table__
+# Built once, a Core statement: every case card reads its photos.
+_PHOTOS = (select(_ATTACHMENTS.c.tg_file_id)
+           .where(_ATTACHMENTS.c.case_id == bindparam("case"),
+                  _ATTACHMENTS.c.purpose.in_(bindparam("purposes", expanding=True)), _ATTACHMENTS.c.tg_file_id != "")
+           .order_by(_ATTACHMENTS.c.id))
 
 
 class Mailroom:
@@ -31,10 +37,8 @@ class Mailroom:
     async def photos(self, case: Case, purposes: tuple[str, ...] = REPORT_PHOTOS) -> list[str]:
         """Telegram file ids of the case's photos of these purposes, oldest first (a photo uploaded
         through an API channel has none: the command centre shows it from the photo store)."""
-        rows = await self._session.execute(select(Attachment.tg_file_id).where(
-            Attachment.case_id == case.id, Attachment.purpose.in_(purposes), Attachment.tg_file_id != "")
-            .order_by(Attachment.id))
-        return [r for (r,) in rows]
+        await self._session.flush()  # photos attached in this unit of work count (a Core statement does not autoflush)
+        return list((await self._session.execute(_PHOTOS, {"case": case.id, "purposes": list(purposes)})).scalars())
 
     async def buttoned(self, case: Case, chat_id: int) -> list[int]:
         """Outbox ids of the messages about `case` to `chat_id` that were sent with buttons and still have them."""
