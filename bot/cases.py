@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import owe_callback
@@ -23,7 +23,6 @@ from bot.people import StaffPost, staff_post
 from bot.ports import Audience, Notifier
 from bot.roster import colleagues_for
 from bot.routing import Placement, Reach, place_in_grid, supervisors_of
-from storage.db import dialect_insert
 from storage.models import (
     Attachment, Case, CaseEvent, CaseFollower, CasePart, DeadlineStep, Department, DepartmentStaff, Draft,
     GridCorrection, Officer, Person, Rating, RelayedMessage, TicketCounter,
@@ -80,6 +79,10 @@ RATING_SCORES = ("satisfied", "basic", "unsatisfied")
 ROLE_ORDER = (Role.ASSIGNEE, Role.VERIFIER, Role.CO_HANDLER, Role.SUPERVISOR, Role.REPORTER, Role.FOLLOWER,
               Role.SYSTEM)
 PART_OPEN = ("assigned", "accepted")
+# The day's counter upserted (SQLite and PostgreSQL spell it alike). As text, its compiled form is
+# cached; SQLAlchemy compiles a dialect's INSERT … ON CONFLICT construct anew every time.
+_NEXT_TICKET = text(f"INSERT INTO {TicketCounter.__tablename__} (day, last) VALUES (:day, 1) ON CONFLICT (day)"
+                    f" DO UPDATE SET last = {TicketCounter.__tablename__}.last + 1 RETURNING last")
 
 
 @dataclass
@@ -280,10 +283,7 @@ class CaseService:
         """The day's next number, in one statement: two processes filing the day's first cases at
         once each get their own (a read-then-insert would have both insert the day)."""
         day = now.astimezone(self.config.tz).strftime("%Y%m%d")
-        counter = TicketCounter.__table__  # a Core statement: the ORM would only add to its cost
-        insert = dialect_insert(self.session.bind)(counter).values(day=day, last=1)
-        last = await self.session.scalar(insert.on_conflict_do_update(
-            index_elements=[counter.c.day], set_={"last": counter.c.last + 1}).returning(counter.c.last))
+        last = await self.session.scalar(_NEXT_TICKET, {"day": day})
         return f"{self.config.ticket_prefix}-{day}-{last:04d}"
 
     # ------------------------------------------------------------ transitions
