@@ -29,9 +29,11 @@ class Mailroom:
         enqueue(self._session, message)
 
     async def send_tracked(self, message: Outgoing) -> int:
-        """Queue `message` and return its outbox id, for a later edit of the same message."""
+        """Queue `message` and return its outbox id, for a later edit of the same message. Only the
+        outbox's new rows are flushed for the id (in the order queued): what else the unit of work
+        changed goes in its next flush, with what it changes next (a draft gets one UPDATE, not two)."""
         row = enqueue(self._session, message)
-        await self._session.flush()
+        await self._session.flush([queued for queued in self._session.new if isinstance(queued, OutboxMessage)])
         return row.id
 
     async def photos(self, case: Case, purposes: tuple[str, ...] = REPORT_PHOTOS) -> list[str]:
