@@ -268,10 +268,7 @@ class CaseService:
                     created_at=now, updated_at=now)
         self.session.add(case)
         await self.session.flush()
-        if photos:
-            for attachment in (await self.session.execute(
-                    select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
-                attachment.case_id, attachment.draft_id = case.id, None
+        await self.take_photos(draft, case, photos)
         await self._record(case, actor, roles, Action.FILE, None, case.status, None, {"grid_id": case.grid_id})
         found = [d.as_data() for d in await self.duplicates_of(case, nearby)]  # shown on the card, to 合并
         await self._apply(case, Action.ASSIGN, SYSTEM, assign_to=placement.handler,
@@ -604,6 +601,17 @@ class CaseService:
                                           lon=case.lon, text=case.description, now=self.clock.now(),
                                           exclude_case=case.id)
         return await offered(self.session, nearby)
+
+    async def take_photos(self, draft: Draft, case: Case, photos: int, purpose: str | None = None) -> None:
+        """The draft's `photos` (its count, known to the caller) go with the case: as its report's, or
+        under `purpose` ("info" when the draft joins a case it duplicates)."""
+        if not photos:
+            return
+        for attachment in (await self.session.execute(select(Attachment).where(Attachment.draft_id == draft.id))
+                           ).scalars():
+            attachment.case_id, attachment.draft_id = case.id, None
+            if purpose is not None:
+                attachment.purpose = purpose
 
     async def follow(self, case: Case, person: Person, words: str | None = None) -> CaseEvent:
         """A resident follows a case instead of filing its duplicate (`words`: what they wrote, for

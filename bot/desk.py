@@ -326,11 +326,7 @@ class Desk:
         draft = await self.draft()
         case = await self.case(case_id, lock=True)
         await self.cases.follow(case, self.person, draft.description)
-        if self.intake.state(draft).photos:
-            for attachment in (await self.session.execute(
-                    select(Attachment).where(Attachment.draft_id == draft.id))).scalars():
-                attachment.case_id, attachment.draft_id, attachment.purpose = case.id, None, "info"
-            await self.session.flush()
+        await self.cases.take_photos(draft, case, self.intake.state(draft).photos, purpose="info")
         await self.intake.done(self.person)
         return case
 
