@@ -30,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bench.core_loop import DEFAULT_PG, BenchStandIn, Databases, _button_data, grid_targets, report_texts
 from bot.clock import SystemClock
@@ -51,27 +51,36 @@ def perf() -> float:
     return time.perf_counter()
 
 
-def cpu_seconds(root: int) -> float:
-    """User + system CPU of a process and all its descendants, from /proc (Linux)."""
+def cpu_by_party(bot: int, nginx: int) -> dict[str, float]:
+    """User + system CPU seconds so far, from /proc (Linux): the bot's processes (`bot` and its
+    descendants), nginx's (`nginx` and its workers), PostgreSQL's (every process named postgres:
+    the server's backends are not ours) and this process (the stand-in and the harness)."""
     tick = os.sysconf("SC_CLK_TCK")
     children: dict[int, list[int]] = {}
     stats: dict[int, float] = {}
+    names: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            head, fields = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:
             continue
-        pid = int(entry.name)
+        pid, fields = int(entry.name), fields.split()
         children.setdefault(int(fields[1]), []).append(pid)
         stats[pid] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, 0.0)
-        todo += children.get(pid, [])
-    return total
+        names[pid] = head.split("(", 1)[1]
+
+    def tree(root: int) -> float:
+        total, todo = 0.0, [root]
+        while todo:
+            pid = todo.pop()
+            total += stats.get(pid, 0.0)
+            todo += children.get(pid, [])
+        return total
+
+    return {"bot": tree(bot), "nginx": tree(nginx), "bench": stats.get(os.getpid(), 0.0),
+            "postgres": sum(cpu for pid, cpu in stats.items() if names[pid] == "postgres")}
 
 
 class System:
@@ -165,11 +174,11 @@ async def storm(system: System, texts: list[str], residents: int) -> dict:
             updates[uid] = 4
 
     cards_before = s.cards
-    cpu0 = cpu_seconds(system.bot.pid)
+    cpu0 = cpu_by_party(system.bot.pid, system.nginx.proc.pid)
     t0 = perf()
     await asyncio.gather(*(one(i) for i in range(residents)))
     last = await s.until(lambda: s.cards - cards_before >= residents, WAIT)
-    cpu = cpu_seconds(system.bot.pid) - cpu0
+    cpu = {party: spent - cpu0[party] for party, spent in cpu_by_party(system.bot.pid, system.nginx.proc.pid).items()}
     seconds = last - t0
     handled = sum(updates.values())
     first_replies.sort()
@@ -177,7 +186,9 @@ async def storm(system: System, texts: list[str], residents: int) -> dict:
             "updates_per_s": handled / seconds, "cases_per_s": residents / seconds,
             "first_reply_p50_ms": 1000 * statistics.median(first_replies),
             "first_reply_p99_ms": 1000 * first_replies[min(len(first_replies) - 1, int(0.99 * len(first_replies)))],
-            "cpu_ms_per_update": 1000 * cpu / handled}
+            "cpu_ms_per_update": 1000 * cpu["bot"] / handled,
+            **{f"{party}_cpu_ms_per_update": 1000 * cpu[party] / handled for party in ("postgres", "nginx", "bench")},
+            "machine_busy": sum(cpu.values()) / seconds / os.cpu_count()}
 
 
 async def found(s: BenchStandIn, lookup):
@@ -202,6 +213,18 @@ def answered(s: BenchStandIn, uid: int) -> dict | None:
 
 def filed(s: BenchStandIn, uid: int) -> dict | None:
     return next((r for r in s.records[uid] if (r["text"] or "").startswith("已受理")), None)
+
+
+async def transactions_so_far(database_url: str) -> int:
+    """PostgreSQL's count of the database's transactions (committed and rolled back), once the
+    backends have reported theirs (they do so at most once a second)."""
+    await asyncio.sleep(1.5)
+    db = Database(database_url)
+    async with db.session() as s:
+        count = await s.scalar(text("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                                    "WHERE datname = current_database()"))
+    await db.dispose()
+    return count
 
 
 async def checks(database_url: str, standin: BenchStandIn) -> dict:
@@ -235,8 +258,12 @@ async def main_async(args) -> None:
                 url = await dbs.fresh("postgres")
                 async with System(workers, url, Path(tmp) / f"w{workers}", grids) as system:
                     await storm(system, texts, max(2, args.residents // 10))  # warm-up, not measured
+                    transactions = await transactions_so_far(url)
                     figures = await storm(system, texts, args.residents)
+                    figures["transactions_per_update"] = (await transactions_so_far(url) - transactions) / figures["updates"]
                     figures.update(await checks(url, system.standin))
+                    figures["handled_in_vain"] = (system.folder / "bot.log").read_text(errors="replace").count(
+                        "its handling left nothing")
                 results[workers] = figures
         finally:
             await dbs.drop_all()
@@ -244,13 +271,18 @@ async def main_async(args) -> None:
     print(f"\nbench.workers: {args.residents} residents at once over {args.grids} grids, PostgreSQL, keyword NLU, "
           f"nginx in front; load average at start {args.load_start:.2f}")
     print(f"{'workers':>7} {'updates/s':>10} {'cases/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>8} "
-          f"{'CPU ms/upd':>10}  checks")
+          f"{'CPU ms/upd':>10} {'txn/upd':>7} {'PG':>5} {'nginx':>5} {'bench':>5} {'busy':>5}  checks")
     for workers, f in results.items():
         ratio = f["updates_per_s"] / base["updates_per_s"]
-        check = ", ".join(f"{k} {f[k]}" for k in ("not_done", "cases_twice", "out_of_order", "sent_twice"))
+        check = ", ".join(f"{k} {f[k]}" for k in ("not_done", "cases_twice", "out_of_order", "sent_twice",
+                                                    "handled_in_vain"))
         print(f"{workers:>7} {f['updates_per_s']:>10.1f} {f['cases_per_s']:>8.1f} {ratio:>5.2f}x "
               f"{f['first_reply_p50_ms']:>7.0f} {f['first_reply_p99_ms']:>8.0f} "
-              f"{f['cpu_ms_per_update']:>10.1f}  {check}")
+              f"{f['cpu_ms_per_update']:>10.1f} {f['transactions_per_update']:>7.1f} {f['postgres_cpu_ms_per_update']:>5.1f} "
+              f"{f['nginx_cpu_ms_per_update']:>5.1f} {f['bench_cpu_ms_per_update']:>5.1f} {f['machine_busy']:>5.0%}  {check}")
+    print("  (CPU ms per update: the bot's processes; txn/upd: PostgreSQL transactions per update, the bot's and"
+          " this one's reads; then PostgreSQL's, nginx's and this process's, the stand-in"
+          " and the harness; busy: all four together as a share of the machine's CPUs)")
     print(json.dumps([{"system": f"gridsec-postgres-{w}-workers", **{k: round(v, 3) if isinstance(v, float) else v
                                                                      for k, v in f.items()},
                        "throughput_ratio_to_one": round(f["updates_per_s"] / base["updates_per_s"], 3)}

@@ -62,12 +62,12 @@ _COLUMNS = (_INBOUND.c.update_id, _INBOUND.c.tg_user_id, _INBOUND.c.payload)
 _HEADS = (select(func.min(_INBOUND.c.update_id))
           .where(_WAITING, _INBOUND.c.update_id.not_in(bindparam("skip", expanding=True)))
           .group_by(_INBOUND.c.tg_user_id))
-_STILL = select(_INBOUND.c.update_id).where(_INBOUND.c.update_id.in_(bindparam("previous", expanding=True)),
-                                            _WAITING)
+_WAITING_AMONG = select(_INBOUND.c.update_id).where(_INBOUND.c.update_id.in_(bindparam("ids", expanding=True)),
+                                                   _WAITING)
 # A round's heads and the previous round's updates still waiting, in one round trip (two index
 # lookups: an OR of the two would scan the table).
 _ROUND = union_all(select(*_COLUMNS).where(_INBOUND.c.update_id.in_(_HEADS)),
-                   select(*_COLUMNS).where(_INBOUND.c.update_id.in_(_STILL)))
+                   select(*_COLUMNS).where(_INBOUND.c.update_id.in_(_WAITING_AMONG)))
 
 
 @dataclass(frozen=True)
@@ -117,10 +117,16 @@ class Inbox:
         same statement, which of the `previous` round's updates are still waiting (their handling
         could not even record a failure); those are not in the round."""
         async with self.db.session() as session:
-            rows = (await session.execute(_ROUND, {"skip": list(skip), "previous": list(previous)})).all()
+            rows = (await session.execute(_ROUND, {"skip": list(skip), "ids": list(previous)})).all()
         again = {row.update_id for row in rows if row.update_id in previous}
         heads = {row.update_id: row for row in rows if row.update_id not in again}
         return Round([Waiting(*heads[i]) for i in sorted(heads)], again)
+
+    async def waiting_among(self, update_ids: Collection[int]) -> set[int]:
+        """Which of these updates are still waiting: those a round read that another process has not
+        handled since."""
+        async with self.db.session() as session:
+            return set((await session.execute(_WAITING_AMONG, {"ids": list(update_ids)})).scalars())
 
     @classmethod
     async def mark(cls, session: AsyncSession, update_id: int, status: str, now: datetime,

@@ -270,8 +270,11 @@ class Dispatcher(BackgroundWorker):
                 break
             few = heads[at:at + self.CLAIMED_AT_ONCE]
             async with self.claims.hold_all(INBOX, [head.user_id or 0 for head in few]) as mine:
-                # one handled meanwhile by another process commits nothing (Inbox.mark)
-                for head in (head for head in few if (head.user_id or 0) in mine):
+                claimed = [head for head in few if (head.user_id or 0) in mine]
+                if claimed and self.claims.shared:  # another process may have handled some since the round was read
+                    waiting = await self.inbox.waiting_among([head.update_id for head in claimed])
+                    claimed = [head for head in claimed if head.update_id in waiting]
+                for head in claimed:  # one handled meanwhile all the same commits nothing (Inbox.mark)
                     if self._stopping:
                         break
                     ids.append(head.update_id)

@@ -28,6 +28,8 @@ INBOX, OUTBOX = 1, 2  # what is claimed: a person's updates (by Telegram user id
 class Claims:
     """Claims kept in this process's memory: enough where one process works alone (SQLite)."""
 
+    shared = False  # whether other processes claim too (then what was read before a claim may have changed)
+
     def __init__(self) -> None:
         self._held: set[tuple[int, int]] = set()
 
@@ -73,6 +75,8 @@ class SharedClaims(Claims):
     (one round trip for many takes and give-backs). A give-back is not waited for: it goes with
     whatever is asked next, or alone at once; a claim taken again before its give-back went out
     is simply kept."""
+
+    shared = True
 
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__()

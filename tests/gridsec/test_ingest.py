@@ -181,3 +181,29 @@ async def test_an_update_whose_handling_left_no_trace_is_set_aside_and_the_next_
     assert calls.count(lost) == 1 and calls.count(later) == 1
     async with sim.runtime.services.db.session() as s:
         assert (await s.get(InboundUpdate, lost)).status == "received"
+
+
+async def test_what_another_process_handled_after_the_round_was_read_is_not_handled_again(sim):
+    """Between reading a round and claiming its people, another process may handle some of it: where
+    claims are shared (PostgreSQL) those are left alone instead of handled in vain and rolled back."""
+    dispatcher = sim.runtime.dispatcher
+    if not dispatcher.claims.shared:
+        pytest.skip("one process alone: nobody else handles anything (SQLite)")
+    handled_elsewhere = sim.standin.inject_command(sim.users["alice"].tg_id, "help").update_id
+    calls, handle, read_round = [], dispatcher.handle, dispatcher.inbox.round_after
+
+    async def recording(payload: dict) -> None:
+        calls.append(payload["update_id"])
+        await handle(payload)
+
+    async def then_another_process_handles_it(*args, **kwargs):
+        this = await read_round(*args, **kwargs)
+        if any(head.update_id == handled_elsewhere for head in this.heads):
+            await sim.runtime.services.inbox.settle(handled_elsewhere, "done", sim.runtime.services.clock.now())
+        return this
+
+    dispatcher.handle, dispatcher.inbox.round_after = recording, then_another_process_handles_it
+    dispatcher.wake()
+    later = sim.standin.inject_command(sim.users["bob"].tg_id, "help").update_id
+    await sim.settle([handled_elsewhere, later])
+    assert handled_elsewhere not in calls and later in calls
