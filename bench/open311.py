@@ -125,8 +125,8 @@ async def run(client: httpx.AsyncClient, method: str, key: str, n: int, concurre
             "rps_concurrent": concurrent, "statements": per_request}
 
 
-# What each SQL statement costs besides the database's own work: aiosqlite hands it to its thread
-# through a queue, the thread wakes the loop through a socket, SQLAlchemy's async bridge switches greenlets.
+# What each SQL statement costs besides the database's own work: a driver's hand-offs to its thread or
+# socket (asyncpg), the loop's wake-ups, SQLAlchemy's async bridge switching greenlets.
 HANDOFFS = ("put_nowait", "'recv'", "'send'", "greenlet", "Context' objects", "set_result")
 
 

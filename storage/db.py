@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Callable
@@ -16,17 +17,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
+from storage import sqlite_driver
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
+    # We issue BEGIN ourselves (_sqlite_begin); storage/sqlite_driver.py opens its connections so.
+    if dbapi_connection.isolation_level is not None:
+        dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL still survives a killed process; only a power cut can lose the last commits.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # storage/sqlite_driver.py waits for another process's write lock itself, without blocking the loop
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
 
 
@@ -39,11 +45,13 @@ def _sqlite_begin(connection) -> None:
 
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # Recycle connections instead of pinging before every checkout (a round trip per session).
     # Errors and logs never carry bound values: they are people's words, phone numbers, ids.
-    engine = create_async_engine(url, pool_recycle=1800, hide_parameters=True)
+    options: dict = {"pool_recycle": 1800, "hide_parameters": True}
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        options["async_creator"] = functools.partial(sqlite_driver.connect, parsed.database)
+    engine = create_async_engine(url, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
